@@ -1,0 +1,33 @@
+#include "processors/segment_change.h"
+
+#include "processors/event_id.h"
+#include "processors/json_writer.h"
+#include "processors/timestamp.h"
+
+namespace processors {
+
+std::string SegmentChangeEventId(const SegmentChange& c) {
+  const std::string at = std::to_string(c.changed_at.value());
+  const std::string count = std::to_string(c.events_total);
+  return DeterministicId({kSegmentChangeSchema, c.customer_id, c.previous_segment, c.segment, at,
+                          count});
+}
+
+void WriteSegmentChangeJson(const SegmentChange& c, std::string* out) {
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("schema").BeginObject();
+  w.Key("name").Value(kSegmentChangeSchema).Key("version").Value(kSegmentChangeSchemaVersion);
+  w.EndObject();
+  w.Key("event_id").Value(SegmentChangeEventId(c));
+  w.Key("customer_id").Value(c.customer_id);
+  w.Key("previous_segment").StringOrNull(c.previous_segment);
+  w.Key("segment").StringOrNull(c.segment);
+  w.Key("changed_at").Value(FormatIso8601(c.changed_at));
+  w.Key("detected_at").Value(FormatIso8601(c.detected_at));
+  w.Key("rule").Value(c.rule);
+  w.Key("features").BeginObject().Key("events_total").Value(c.events_total).EndObject();
+  w.EndObject();
+}
+
+}  // namespace processors

@@ -1,0 +1,33 @@
+#pragma once
+
+// The segment-change output event (schemas/segment-change.v1.json).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "state/types.h"
+
+namespace processors {
+
+inline constexpr std::string_view kSegmentChangeSchema = "engaged.segment_change";
+inline constexpr int64_t kSegmentChangeSchemaVersion = 1;
+
+struct SegmentChange {
+  std::string_view customer_id;
+  std::string_view previous_segment;  // empty: the customer was in no segment
+  std::string_view segment;           // empty: the customer left every segment
+  std::string_view rule;              // the rule that decided `segment`
+  state::TimeMs changed_at;           // event time of the change
+  state::TimeMs detected_at;          // processing (wall-clock) time
+  int64_t events_total = 0;           // the feature the rule read
+};
+
+// The event's id: a function of the customer, the transition and its event time only,
+// so a replay of the same input produces the same id.
+std::string SegmentChangeEventId(const SegmentChange& c);
+
+// Appends the JSON encoding of `c` to `out`.
+void WriteSegmentChangeJson(const SegmentChange& c, std::string* out);
+
+}  // namespace processors

@@ -1,0 +1,33 @@
+#pragma once
+
+// Event-time parsing. Pure functions; thread-safe; no allocation.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "state/types.h"
+
+namespace processors {
+
+// Parses ISO-8601 / RFC 3339 date-times:
+//   2024-03-05T14:07:09Z, 2024-03-05T14:07:09.123456+01:00, 2024-03-05 14:07:09-0500,
+//   2024-03-05T14:07Z, and a bare date 2024-03-05 (midnight UTC).
+// A missing offset means UTC. Fractions beyond milliseconds are truncated.
+std::optional<state::TimeMs> ParseIso8601(std::string_view text);
+
+// Epoch seconds or milliseconds: a magnitude below 1e11 is taken as seconds (that is
+// any time before the year 5138), anything larger as milliseconds.
+std::optional<state::TimeMs> FromEpochNumber(double value);
+
+// Parses a string holding an epoch number ("1700000000", "1700000000123") or an
+// ISO-8601 date-time.
+std::optional<state::TimeMs> ParseTimeString(std::string_view text);
+
+// Days since 1970-01-01 of the proleptic Gregorian date y-m-d.
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
+
+// "2024-03-05T14:07:09.123Z".
+std::string FormatIso8601(state::TimeMs t);
+
+}  // namespace processors

@@ -1,0 +1,50 @@
+#pragma once
+
+// RocksDB key encodings (see state/FORMAT.md). Pure functions; header-only.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "state/types.h"
+
+namespace state::keys {
+
+inline void PutBigEndian32(uint32_t v, std::string* out) {
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+inline uint32_t GetBigEndian32(std::string_view in) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  return v;
+}
+
+// customers CF: partition (u32, big-endian) then the customer id bytes. Big-endian so
+// that one partition's customers are one contiguous key range.
+inline std::string Customer(Partition p, std::string_view customer_id) {
+  std::string k;
+  k.reserve(4 + customer_id.size());
+  PutBigEndian32(static_cast<uint32_t>(p.value()), &k);
+  k.append(customer_id);
+  return k;
+}
+
+// meta CF: 'o', partition (u32, big-endian), topic bytes -> next offset (8 bytes LE).
+inline constexpr char kOffsetPrefix = 'o';
+inline std::string OffsetKey(const TopicPartition& tp) {
+  std::string k(1, kOffsetPrefix);
+  PutBigEndian32(static_cast<uint32_t>(tp.partition.value()), &k);
+  k.append(tp.topic);
+  return k;
+}
+
+// meta CF: 's', partition (u32, big-endian) -> stream time in ms (8 bytes LE).
+inline constexpr char kStreamTimePrefix = 's';
+inline std::string StreamTimeKey(Partition p) {
+  std::string k(1, kStreamTimePrefix);
+  PutBigEndian32(static_cast<uint32_t>(p.value()), &k);
+  return k;
+}
+
+}  // namespace state::keys

@@ -1,0 +1,75 @@
+#pragma once
+
+// LEB128 varints and zig-zag encoding for the state codec. Header-only; pure.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace state {
+
+inline void PutVarint64(uint64_t v, std::string* out) {
+  constexpr uint64_t kMore = 0x80;
+  while (v >= kMore) {
+    out->push_back(static_cast<char>(v | kMore));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+inline uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+inline int64_t UnZigZag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
+
+inline void PutSigned(int64_t v, std::string* out) { PutVarint64(ZigZag(v), out); }
+
+inline void PutBytes(std::string_view b, std::string* out) {
+  PutVarint64(b.size(), out);
+  out->append(b);
+}
+
+// Reads values from the front of a byte string; every getter returns nullopt when the
+// input is truncated or malformed.
+class ByteReader {
+ public:
+  explicit ByteReader(std::string_view in) : in_(in) {}
+
+  std::optional<uint64_t> Varint64() {
+    uint64_t result = 0;
+    for (int shift = 0; shift <= 63 && !in_.empty(); shift += 7) {
+      const auto byte = static_cast<uint8_t>(in_.front());
+      in_.remove_prefix(1);
+      result |= static_cast<uint64_t>(byte & 0x7F) << shift;
+      if ((byte & 0x80) == 0) return result;
+    }
+    return std::nullopt;
+  }
+  std::optional<int64_t> Signed() {
+    auto v = Varint64();
+    if (!v) return std::nullopt;
+    return UnZigZag(*v);
+  }
+  std::optional<std::string_view> Bytes() {
+    auto n = Varint64();
+    if (!n || *n > in_.size()) return std::nullopt;
+    std::string_view out = in_.substr(0, *n);
+    in_.remove_prefix(*n);
+    return out;
+  }
+  std::optional<uint8_t> Byte() {
+    if (in_.empty()) return std::nullopt;
+    const auto b = static_cast<uint8_t>(in_.front());
+    in_.remove_prefix(1);
+    return b;
+  }
+  bool empty() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+}  // namespace state

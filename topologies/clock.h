@@ -1,0 +1,22 @@
+#pragma once
+
+// Processing time. The topology reads the wall clock only through a Clock, so tests
+// can fix it.
+
+#include <chrono>
+#include <functional>
+
+#include "state/types.h"
+
+namespace topologies {
+
+using Clock = std::function<state::TimeMs()>;
+
+inline state::TimeMs SystemNow() {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  return state::TimeMs(
+      duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace topologies

@@ -1,0 +1,172 @@
+#include <csignal>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "fmt/format.h"
+#include "ops/http_server.h"
+#include "ops/log.h"
+#include "ops/metrics.h"
+#include "processors/state_json.h"
+#include "state/store.h"
+#include "topologies/commands.h"
+#include "topologies/config_check.h"
+#include "topologies/kafka/kafka_io.h"
+#include "topologies/runner.h"
+#include "topologies/topology.h"
+
+#ifndef ENGAGED_VERSION
+#define ENGAGED_VERSION "dev"
+#endif
+
+namespace topologies {
+namespace {
+
+const ops::Logger& Log() {
+  static const ops::Logger logger("run");
+  return logger;
+}
+
+// Waits for SIGTERM or SIGINT on its own thread (the signals are blocked everywhere
+// else), then asks the poll loop to stop. If the process has not finished within the
+// grace period, it exits hard: a commit that never happened is replayed after restart.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(int64_t grace_ms) : grace_ms_(grace_ms) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this] { Watch(); });
+  }
+  ~SignalWatcher() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    // Wake sigwait with a signal to ourselves if nobody sent one.
+    if (!stop_.load()) pthread_kill(thread_.native_handle(), SIGTERM);
+    thread_.join();
+  }
+  const std::atomic<bool>& stop() const { return stop_; }
+
+ private:
+  void Watch() {
+    int sig = 0;
+    sigwait(&set_, &sig);
+    std::unique_lock lock(mu_);
+    if (done_) return;
+    Log().Info("signal received; finishing in-flight work",
+               {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}, {"grace_ms", grace_ms_}});
+    stop_.store(true);
+    if (!cv_.wait_for(lock, std::chrono::milliseconds(grace_ms_), [this] { return done_; })) {
+      Log().Error("shutdown exceeded the grace period; exiting without a final commit",
+                  {{"grace_ms", grace_ms_}});
+      std::_Exit(kExitFailure);
+    }
+  }
+
+  int64_t grace_ms_;
+  sigset_t set_{};
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+void ServeHttp(ops::HttpServer& http, ops::MetricsRegistry& metrics, const Topology& topology,
+               const SignalWatcher& signals, state::Store& store) {
+  http.Handle("/metrics", [&metrics](std::string_view) {
+    return ops::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Serialize()};
+  });
+  http.Handle("/livez", [](std::string_view) { return ops::HttpResponse{200, "text/plain", "ok\n"}; });
+  http.Handle("/readyz", [&topology, &signals](std::string_view) {
+    if (signals.stop().load()) return ops::HttpResponse{503, "text/plain", "shutting down\n"};
+    if (!topology.ready()) return ops::HttpResponse{503, "text/plain", "waiting for assignment\n"};
+    return ops::HttpResponse{
+        200, "text/plain", fmt::format("ready: {} partitions\n", topology.assigned_partitions())};
+  });
+  http.Handle("/customers/", [&store](std::string_view path) {
+    const std::string id(path.substr(std::string_view("/customers/").size()));
+    std::string body;
+    auto s = store.FindCustomer(id, [&](state::Partition p, const state::CustomerState& cs) {
+      processors::WriteCustomerStateJson(id, p, cs, &body);
+      body.push_back('\n');
+    });
+    if (!s.ok()) return ops::HttpResponse{500, "text/plain", s.ToString() + "\n"};
+    if (body.empty()) return ops::HttpResponse{404, "application/json", "{\"error\":\"unknown customer\"}\n"};
+    return ops::HttpResponse{200, "application/json", body};
+  });
+}
+
+}  // namespace
+
+int RunCommand(const RunArgs& args) {
+  auto config = LoadConfigOrReport(args.config_path);
+  if (!config) return kExitConfig;
+  ops::SetLogLevel(config->log_level);
+  if (config->input.topics.empty()) {
+    fmt::print(stderr, "{}: input.topics is empty; engaged run needs at least one topic\n",
+               args.config_path);
+    return kExitConfig;
+  }
+  SignalWatcher signals(config->processing.shutdown_grace_ms);
+
+  auto store = state::Store::Open({.dir = config->state.dir, .sync_commits = config->state.sync_commits});
+  if (!store.ok()) {
+    Log().Error("cannot open the state store", {{"error", store.status().ToString()}});
+    return kExitFailure;
+  }
+  ops::MetricsRegistry metrics;
+  metrics.GetGauge("engaged_build_info", "Build information; the value is always 1.",
+                   {{"version", ENGAGED_VERSION}})
+      .Set(1);
+  TopologyProbe probe(&metrics);
+
+  auto sink = kafka::OpenKafkaSink({.properties = config->kafka,
+                                    .segment_changes_topic = config->output.segment_changes_topic,
+                                    .dead_letters_topic = config->output.dead_letters_topic});
+  if (!sink.ok()) {
+    Log().Error("cannot start the producer", {{"error", sink.status().ToString()}});
+    return kExitFailure;
+  }
+  auto source = kafka::OpenKafkaSource(
+      {.properties = config->kafka, .group_id = config->application_id, .topics = config->input.topics});
+  if (!source.ok()) {
+    Log().Error("cannot start the consumer", {{"error", source.status().ToString()}});
+    return kExitFailure;
+  }
+  Topology topology(&*config, store->get(), sink->get(), &probe, SystemNow);
+
+  ops::HttpServer http;
+  if (config->http.enabled) {
+    ServeHttp(http, metrics, topology, signals, **store);
+    if (auto s = http.Start(config->http.host, static_cast<int>(config->http.port)); !s.ok()) {
+      Log().Error("cannot serve HTTP", {{"error", s.ToString()}});
+      return kExitFailure;
+    }
+    Log().Info("serving metrics and health",
+               {{"url", fmt::format("http://{}:{}/metrics", config->http.host, http.port())}});
+  }
+  Log().Info("engaged started", {{"version", ENGAGED_VERSION},
+                                 {"application_id", config->application_id},
+                                 {"state_dir", config->state.dir}});
+
+  Runner runner(&config->processing, source->get(), &topology, SystemNow);
+  const ops::Status status = runner.Run(signals.stop());
+  if (!status.ok()) {
+    Log().Error("engaged stopped on an error", {{"error", status.ToString()}});
+    return kExitFailure;
+  }
+  if (auto s = (*store)->Flush(); !s.ok()) {
+    Log().Warn("state flush at shutdown failed; the WAL still holds every commit",
+               {{"error", s.ToString()}});
+  }
+  Log().Info("engaged stopped cleanly", {{"events_in", topology.counters().events_in}});
+  return kExitOk;
+}
+
+}  // namespace topologies

@@ -1,0 +1,29 @@
+#include <cstdio>
+
+#include "fmt/format.h"
+#include "topologies/commands.h"
+#include "topologies/config_check.h"
+
+namespace topologies {
+
+std::optional<Config> LoadConfigOrReport(const std::string& path) {
+  ConfigLoad load = LoadConfigFile(path);
+  for (const auto& e : load.errors) fmt::print(stderr, "{}\n", FormatConfigError(path, e));
+  if (!load.ok()) {
+    fmt::print(stderr, "{}: {} error{}\n", path, load.errors.size(),
+               load.errors.size() == 1 ? "" : "s");
+    return std::nullopt;
+  }
+  return std::move(load.config);
+}
+
+int ValidateCommand(const ValidateArgs& args) {
+  auto config = LoadConfigOrReport(args.config_path);
+  if (!config) return kExitConfig;
+  fmt::print("{}: ok ({} input topic{}, {} segment{})\n", args.config_path,
+             config->input.topics.size(), config->input.topics.size() == 1 ? "" : "s",
+             config->segments.size(), config->segments.size() == 1 ? "" : "s");
+  return kExitOk;
+}
+
+}  // namespace topologies

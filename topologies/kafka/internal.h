@@ -1,0 +1,45 @@
+#pragma once
+
+// Shared by topologies/kafka/*.cc only: the one place that includes librdkafka.
+
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ops/log.h"
+#include "ops/status.h"
+#include "topologies/kafka/kafka_io.h"
+
+namespace topologies::kafka {
+
+const ops::Logger& KafkaLog();
+
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* c) const { rd_kafka_conf_destroy(c); }
+};
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+
+struct HandleDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+
+// A librdkafka configuration from the user's properties, then `defaults` for keys the
+// user did not set, then `forced` (which the user may not change). Values are never
+// logged: they may hold secrets.
+ops::Result<ConfPtr> BuildConf(const Properties& user, const Properties& defaults,
+                               const Properties& forced);
+
+// Routes librdkafka's log lines to the "kafka" logger. Installed on every handle.
+void InstallLogger(rd_kafka_conf_t* conf);
+
+// Fails unless every topic in `topics` exists: Unavailable when the cluster cannot be
+// reached within `timeout_ms`, FailedPrecondition naming a missing topic.
+ops::Status CheckTopicsExist(rd_kafka_t* rk, const std::vector<std::string>& topics,
+                             int timeout_ms);
+
+std::string ErrorText(rd_kafka_resp_err_t err);
+
+}  // namespace topologies::kafka

@@ -1,0 +1,46 @@
+#pragma once
+
+// Kafka as a Source and a Sink. librdkafka's headers stay inside topologies/kafka/*.cc.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ops/status.h"
+#include "topologies/io.h"
+
+namespace topologies::kafka {
+
+using Properties = std::map<std::string, std::string>;
+
+struct KafkaSourceOptions {
+  // librdkafka properties from the config's `kafka:` map.
+  Properties properties;
+  // The consumer group (the config's application_id).
+  std::string group_id;
+  std::vector<std::string> topics;
+  // How long to wait for the cluster at start-up. Unit: ms.
+  int startup_timeout_ms = 15000;
+};
+
+// A consumer-group member with cooperative-sticky assignment. Offsets come from the
+// state store through the PartitionListener; the group's committed offsets are
+// updated after each commit for lag monitoring only.
+// Used from the processing thread only.
+ops::Result<std::unique_ptr<Source>> OpenKafkaSource(const KafkaSourceOptions& options);
+
+struct KafkaSinkOptions {
+  Properties properties;
+  std::string segment_changes_topic;
+  std::string dead_letters_topic;
+  // How long Flush waits for delivery. Unit: ms.
+  int flush_timeout_ms = 30000;
+  int startup_timeout_ms = 15000;
+};
+
+// An idempotent producer. Outputs are keyed by customer id. Used from the processing
+// thread only.
+ops::Result<std::unique_ptr<Sink>> OpenKafkaSink(const KafkaSinkOptions& options);
+
+}  // namespace topologies::kafka

@@ -1,0 +1,145 @@
+#include <atomic>
+#include <mutex>
+
+#include "fmt/format.h"
+#include "topologies/kafka/internal.h"
+
+namespace topologies::kafka {
+namespace {
+
+constexpr int kQueueFullWaitMs = 100;
+
+struct TopicDeleter {
+  void operator()(rd_kafka_topic_t* t) const { rd_kafka_topic_destroy(t); }
+};
+using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
+
+class KafkaSink final : public Sink {
+ public:
+  ~KafkaSink() override {
+    topics_[0].reset();
+    topics_[1].reset();
+    if (producer_ != nullptr) {
+      // Anything still queued was never committed; it is produced again after restart.
+      rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    }
+  }
+
+  static ops::Result<std::unique_ptr<Sink>> Open(const KafkaSinkOptions& o) {
+    std::unique_ptr<KafkaSink> self(new KafkaSink());
+    self->flush_timeout_ms_ = o.flush_timeout_ms;
+    // Consumer-only keys from the shared `kafka:` map do not belong on a producer.
+    Properties props = o.properties;
+    for (const char* k : {"group.id", "group.instance.id", "auto.offset.reset",
+                          "partition.assignment.strategy", "session.timeout.ms",
+                          "max.poll.interval.ms", "isolation.level", "enable.partition.eof"}) {
+      props.erase(k);
+    }
+    auto conf = BuildConf(props, {{"linger.ms", "5"}, {"compression.type", "lz4"}},
+                          {{"enable.idempotence", "true"}});
+    if (!conf.ok()) return conf.status();
+    rd_kafka_conf_set_opaque(conf->get(), self.get());
+    rd_kafka_conf_set_dr_msg_cb(conf->get(), &KafkaSink::DeliveryCallback);
+    rd_kafka_conf_set_error_cb(conf->get(), &KafkaSink::ErrorCallback);
+    char errstr[512];
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf->get(), errstr, sizeof(errstr));
+    if (rk == nullptr) return ops::Status::InvalidArgument(fmt::format("kafka producer: {}", errstr));
+    (void)conf->release();  // rd_kafka_new took ownership
+    self->producer_.reset(rk);
+    ENGAGED_RETURN_IF_ERROR(CheckTopicsExist(
+        rk, {o.segment_changes_topic, o.dead_letters_topic}, o.startup_timeout_ms));
+    self->topics_[Index(OutputStream::kSegmentChanges)].reset(
+        rd_kafka_topic_new(rk, o.segment_changes_topic.c_str(), nullptr));
+    self->topics_[Index(OutputStream::kDeadLetters)].reset(
+        rd_kafka_topic_new(rk, o.dead_letters_topic.c_str(), nullptr));
+    return std::unique_ptr<Sink>(std::move(self));
+  }
+
+  ops::Status Emit(OutputStream stream, std::string_view key, std::string_view value,
+                   std::span<const Header> headers) override {
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (!headers.empty()) {
+      hdrs = rd_kafka_headers_new(headers.size());
+      for (const Header& h : headers) {
+        rd_kafka_header_add(hdrs, h.key.data(), static_cast<ssize_t>(h.key.size()), h.value.data(),
+                            static_cast<ssize_t>(h.value.size()));
+      }
+    }
+    for (;;) {
+      const rd_kafka_resp_err_t err = rd_kafka_producev(
+          producer_.get(), RD_KAFKA_V_RKT(topics_[Index(stream)].get()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;  // hdrs now belong to the message
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(producer_.get(), kQueueFullWaitMs);
+        continue;
+      }
+      if (hdrs != nullptr) rd_kafka_headers_destroy(hdrs);
+      return ops::Status::Kafka(fmt::format("produce: {}", ErrorText(err)));
+    }
+    rd_kafka_poll(producer_.get(), 0);  // serve delivery reports
+    return DeliveryStatus();
+  }
+
+  ops::Status Flush() override {
+    const rd_kafka_resp_err_t err = rd_kafka_flush(producer_.get(), flush_timeout_ms_);
+    ENGAGED_RETURN_IF_ERROR(DeliveryStatus());
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return ops::Status::Unavailable(
+          fmt::format("{} output records not delivered within {} ms: {}",
+                      rd_kafka_outq_len(producer_.get()), flush_timeout_ms_, ErrorText(err)));
+    }
+    return ops::Status::Ok();
+  }
+
+ private:
+  KafkaSink() = default;
+  static size_t Index(OutputStream s) { return static_cast<size_t>(s); }
+
+  ops::Status DeliveryStatus() {
+    std::lock_guard lock(mu_);
+    return failure_;
+  }
+
+  void Fail(ops::Status s) {
+    std::lock_guard lock(mu_);
+    if (failure_.ok()) failure_ = std::move(s);
+  }
+
+  // A record that cannot be delivered after librdkafka's retries means the outputs of
+  // the current commit are incomplete: the commit must not happen.
+  static void DeliveryCallback(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    static_cast<KafkaSink*>(opaque)->Fail(ops::Status::Kafka(
+        fmt::format("delivery to '{}' failed: {}", rd_kafka_topic_name(m->rkt), ErrorText(m->err))));
+  }
+
+  static void ErrorCallback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+    const auto code = static_cast<rd_kafka_resp_err_t>(err);
+    if (code == RD_KAFKA_RESP_ERR__FATAL) {
+      char buf[512];
+      const rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof(buf));
+      static_cast<KafkaSink*>(opaque)->Fail(
+          ops::Status::Kafka(fmt::format("fatal producer error: {}: {}", ErrorText(orig), buf)));
+      return;
+    }
+    KafkaLog().Warn("producer error", {{"error", ErrorText(code)}, {"detail", reason}});
+  }
+
+  HandlePtr producer_;
+  std::array<TopicPtr, 2> topics_;
+  int flush_timeout_ms_ = 30000;
+  std::mutex mu_;          // guards failure_: callbacks may run on librdkafka's threads
+  ops::Status failure_;
+};
+
+}  // namespace
+
+ops::Result<std::unique_ptr<Sink>> OpenKafkaSink(const KafkaSinkOptions& options) {
+  return KafkaSink::Open(options);
+}
+
+}  // namespace topologies::kafka

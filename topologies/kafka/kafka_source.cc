@@ -1,0 +1,229 @@
+#include <cstring>
+
+#include "fmt/format.h"
+#include "topologies/kafka/internal.h"
+
+namespace topologies::kafka {
+namespace {
+
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const {
+    rd_kafka_topic_partition_list_destroy(l);
+  }
+};
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+class KafkaSource final : public Source {
+ public:
+  ~KafkaSource() override {
+    ReleaseMessage();
+    if (consumer_ != nullptr && !closed_) {
+      // Close() was not called (a failed start): leave the group without callbacks.
+      listener_ = nullptr;
+      rd_kafka_consumer_close(consumer_.get());
+    }
+  }
+
+  static ops::Result<std::unique_ptr<Source>> Open(const KafkaSourceOptions& o) {
+    std::unique_ptr<KafkaSource> self(new KafkaSource());
+    auto conf = BuildConf(o.properties,
+                          {
+                              {"partition.assignment.strategy", "cooperative-sticky"},
+                              {"auto.offset.reset", "earliest"},
+                              {"enable.partition.eof", "false"},
+                          },
+                          {
+                              {"group.id", o.group_id},
+                              {"enable.auto.commit", "false"},
+                              {"enable.auto.offset.store", "false"},
+                          });
+    if (!conf.ok()) return conf.status();
+    rd_kafka_conf_set_opaque(conf->get(), self.get());
+    rd_kafka_conf_set_rebalance_cb(conf->get(), &KafkaSource::RebalanceCallback);
+    rd_kafka_conf_set_error_cb(conf->get(), &KafkaSource::ErrorCallback);
+    char errstr[512];
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr, sizeof(errstr));
+    if (rk == nullptr) return ops::Status::InvalidArgument(fmt::format("kafka consumer: {}", errstr));
+    (void)conf->release();  // rd_kafka_new took ownership
+    self->consumer_.reset(rk);
+    rd_kafka_poll_set_consumer(rk);
+    ENGAGED_RETURN_IF_ERROR(CheckTopicsExist(rk, o.topics, o.startup_timeout_ms));
+    PartitionListPtr topics(rd_kafka_topic_partition_list_new(static_cast<int>(o.topics.size())));
+    for (const auto& t : o.topics) {
+      rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, topics.get());
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return ops::Status::Kafka(fmt::format("subscribe: {}", ErrorText(err)));
+    }
+    return std::unique_ptr<Source>(std::move(self));
+  }
+
+  void SetListener(PartitionListener* listener) override { listener_ = listener; }
+
+  ops::Result<PollStatus> Poll(int timeout_ms) override {
+    ReleaseMessage();
+    if (!pending_.ok()) return pending_;
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_.get(), timeout_ms);
+    if (!pending_.ok()) {  // set by a callback during this poll
+      if (m != nullptr) rd_kafka_message_destroy(m);
+      return pending_;
+    }
+    if (m == nullptr) return PollStatus::kIdle;
+    message_ = m;
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) return OnMessageError(m);
+    rd_kafka_timestamp_type_t ts_type;
+    const int64_t ts = rd_kafka_message_timestamp(m, &ts_type);
+    record_ = InputRecord{
+        .topic = rd_kafka_topic_name(m->rkt),
+        .partition = state::Partition(m->partition),
+        .offset = state::Offset(m->offset),
+        .key = std::string_view(static_cast<const char*>(m->key), m->key_len),
+        .value = std::string_view(static_cast<const char*>(m->payload), m->len),
+        .timestamp = state::TimeMs(ts),
+    };
+    return PollStatus::kRecord;
+  }
+
+  const InputRecord& record() const override { return record_; }
+
+  void OnCommitted(
+      std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) override {
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+    for (const auto& [tp, offset] : offsets) {
+      rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value())
+          ->offset = offset.value();
+    }
+    // Asynchronous and advisory: the state store holds the offsets engaged resumes
+    // from; the group's copy feeds lag monitoring. A failure is logged by librdkafka.
+    const rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), list.get(), /*async=*/1);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      KafkaLog().Warn("group offset commit failed", {{"error", ErrorText(err)}});
+    }
+  }
+
+  ops::Status Close() override {
+    if (closed_) return ops::Status::Ok();
+    closed_ = true;
+    ReleaseMessage();
+    const rd_kafka_resp_err_t err = rd_kafka_consumer_close(consumer_.get());
+    if (!pending_.ok()) return pending_;
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return ops::Status::Kafka(fmt::format("closing the consumer: {}", ErrorText(err)));
+    }
+    return ops::Status::Ok();
+  }
+
+ private:
+  KafkaSource() = default;
+
+  void ReleaseMessage() {
+    if (message_ != nullptr) rd_kafka_message_destroy(message_);
+    message_ = nullptr;
+  }
+
+  // Errors delivered as messages: EOF is informational, transport errors are retried
+  // by librdkafka, and the rest stop the process.
+  ops::Result<PollStatus> OnMessageError(const rd_kafka_message_t* m) {
+    switch (m->err) {
+      case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+        return PollStatus::kIdle;
+      case RD_KAFKA_RESP_ERR__TRANSPORT:
+      case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+      case RD_KAFKA_RESP_ERR__TIMED_OUT:
+        KafkaLog().Warn("consumer error; librdkafka retries",
+                        {{"error", ErrorText(m->err)}, {"detail", rd_kafka_message_errstr(m)}});
+        return PollStatus::kIdle;
+      default:
+        return ops::Status::Kafka(fmt::format("consumer: {}: {}", ErrorText(m->err),
+                                              rd_kafka_message_errstr(m)));
+    }
+  }
+
+  static void ErrorCallback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+    auto* self = static_cast<KafkaSource*>(opaque);
+    const auto code = static_cast<rd_kafka_resp_err_t>(err);
+    if (code == RD_KAFKA_RESP_ERR__FATAL) {
+      char buf[512];
+      const rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof(buf));
+      self->Fail(ops::Status::Kafka(fmt::format("fatal consumer error: {}: {}", ErrorText(orig), buf)));
+      return;
+    }
+    KafkaLog().Warn("consumer error", {{"error", ErrorText(code)}, {"detail", reason}});
+  }
+
+  static void RebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    auto* self = static_cast<KafkaSource*>(opaque);
+    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    std::vector<state::TopicPartition> tps;
+    for (int i = 0; i < parts->cnt; ++i) {
+      tps.push_back({parts->elems[i].topic, state::Partition(parts->elems[i].partition)});
+    }
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      self->Assign(rk, parts, tps, cooperative);
+    } else {
+      self->Revoke(rk, parts, tps, cooperative);
+    }
+  }
+
+  void Assign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* parts,
+              const std::vector<state::TopicPartition>& tps, bool cooperative) {
+    if (listener_ != nullptr) {
+      auto starts = listener_->OnAssigned(tps);
+      if (!starts.ok()) {
+        Fail(starts.status());
+        return;
+      }
+      for (int i = 0; i < parts->cnt; ++i) {
+        const auto& start = (*starts)[static_cast<size_t>(i)];
+        parts->elems[i].offset = start ? start->value() : RD_KAFKA_OFFSET_INVALID;
+      }
+    }
+    if (cooperative) {
+      if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts)) {
+        Fail(ops::Status::Kafka(fmt::format("incremental assign: {}", rd_kafka_error_string(e))));
+        rd_kafka_error_destroy(e);
+      }
+    } else if (const auto e = rd_kafka_assign(rk, parts); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      Fail(ops::Status::Kafka(fmt::format("assign: {}", ErrorText(e))));
+    }
+  }
+
+  void Revoke(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* parts,
+              const std::vector<state::TopicPartition>& tps, bool cooperative) {
+    if (listener_ != nullptr) {
+      if (rd_kafka_assignment_lost(rk)) {
+        KafkaLog().Warn("partitions lost (session timed out); committing local work anyway");
+      }
+      if (auto s = listener_->OnRevoked(tps); !s.ok()) Fail(s);
+    }
+    if (cooperative) {
+      if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts)) {
+        Fail(ops::Status::Kafka(fmt::format("incremental unassign: {}", rd_kafka_error_string(e))));
+        rd_kafka_error_destroy(e);
+      }
+    } else if (const auto e = rd_kafka_assign(rk, nullptr); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      Fail(ops::Status::Kafka(fmt::format("unassign: {}", ErrorText(e))));
+    }
+  }
+
+  void Fail(ops::Status s) {
+    if (pending_.ok()) pending_ = std::move(s);
+  }
+
+  HandlePtr consumer_;
+  PartitionListener* listener_ = nullptr;
+  rd_kafka_message_t* message_ = nullptr;
+  InputRecord record_;
+  ops::Status pending_;  // the first error raised inside a callback
+  bool closed_ = false;
+};
+
+}  // namespace
+
+ops::Result<std::unique_ptr<Source>> OpenKafkaSource(const KafkaSourceOptions& options) {
+  return KafkaSource::Open(options);
+}
+
+}  // namespace topologies::kafka

@@ -1,0 +1,46 @@
+// The `engaged` binary: parses the command line and hands over to a subcommand.
+
+#include <CLI/CLI.hpp>
+
+#include "topologies/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace topologies;
+  CLI::App app{"engaged: a real-time customer-engagement engine for Kafka"};
+  app.require_subcommand(1);
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "The daemon: Kafka in, Kafka out");
+  run_cmd->add_option("--config", run.config_path, "YAML config file")->required();
+
+  ReplayArgs replay;
+  auto* replay_cmd = app.add_subcommand("replay", "The same topology over files");
+  replay_cmd->add_option("--config", replay.config_path, "YAML config file")->required();
+  replay_cmd->add_option("--input", replay.input, "NDJSON input file, or - for stdin")->required();
+  replay_cmd->add_option("--out", replay.out_dir, "Output directory")->required();
+  replay_cmd->add_option("--state-dir", replay.state_dir,
+                         "Keep state here and continue from it (default: a temporary directory)");
+  std::string format = "ndjson";
+  replay_cmd->add_option("--format", format, "Input format")->check(CLI::IsMember({"ndjson"}));
+
+  ValidateArgs validate;
+  auto* validate_cmd = app.add_subcommand("validate", "Check a config file; exit 0 or 78");
+  validate_cmd->add_option("--config", validate.config_path, "YAML config file")->required();
+
+  InspectArgs inspect;
+  auto* inspect_cmd = app.add_subcommand("inspect", "Print one customer's state as JSON");
+  inspect_cmd->add_option("--state-dir", inspect.state_dir, "State directory")->required();
+  inspect_cmd->add_option("--customer", inspect.customer_id, "Customer id")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  if (*run_cmd) return RunCommand(run);
+  if (*replay_cmd) return ReplayCommand(replay);
+  if (*validate_cmd) return ValidateCommand(validate);
+  if (*inspect_cmd) return InspectCommand(inspect);
+  return kExitUsage;
+}

@@ -1,0 +1,60 @@
+#include "topologies/runner.h"
+
+#include "ops/log.h"
+
+namespace topologies {
+namespace {
+
+constexpr int kPollTimeoutMs = 100;
+
+const ops::Logger& Log() {
+  static const ops::Logger logger("runner");
+  return logger;
+}
+
+}  // namespace
+
+Runner::Runner(const ProcessingConfig* config, Source* source, Topology* topology, Clock clock)
+    : config_(config), source_(source), topology_(topology), clock_(std::move(clock)) {
+  source_->SetListener(topology_);
+}
+
+ops::Status Runner::CommitNow() {
+  auto offsets = topology_->Commit();
+  if (!offsets.ok()) return offsets.status();
+  if (!offsets->empty()) source_->OnCommitted(*offsets);
+  return ops::Status::Ok();
+}
+
+ops::Status Runner::Run(const std::atomic<bool>& stop) {
+  state::TimeMs next_commit(clock_().value() + config_->commit_interval_ms);
+  ops::Status status;
+  while (!stop.load(std::memory_order_relaxed)) {
+    auto polled = source_->Poll(kPollTimeoutMs);
+    if (!polled.ok()) {
+      status = polled.status();
+      break;
+    }
+    if (*polled == PollStatus::kEnd) break;
+    if (*polled == PollStatus::kRecord) {
+      status = topology_->Process(source_->record());
+      if (!status.ok()) break;
+    }
+    if (clock_() >= next_commit) {
+      status = CommitNow();
+      if (!status.ok()) break;
+      next_commit = state::TimeMs(clock_().value() + config_->commit_interval_ms);
+    }
+  }
+  if (!status.ok()) {
+    // Nothing is committed past a failure: the next start resumes from the last commit.
+    Log().Error("processing stopped on an error; not committing", {{"error", status.ToString()}});
+    topology_->Abandon();
+    source_->Close().IgnoreError();  // already failing; the first error is the one to report
+    return status;
+  }
+  ENGAGED_RETURN_IF_ERROR(CommitNow());
+  return source_->Close();
+}
+
+}  // namespace topologies

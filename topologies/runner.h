@@ -1,0 +1,35 @@
+#pragma once
+
+// The poll loop: Source -> Topology -> commit, until the input ends or a stop is
+// requested. Runs on the thread that calls Run (the processing thread).
+
+#include <atomic>
+
+#include "ops/status.h"
+#include "topologies/clock.h"
+#include "topologies/config.h"
+#include "topologies/io.h"
+#include "topologies/topology.h"
+
+namespace topologies {
+
+class Runner {
+ public:
+  // All pointers must outlive the Runner.
+  Runner(const ProcessingConfig* config, Source* source, Topology* topology, Clock clock);
+
+  // Processes until the source ends or `stop` becomes true, committing every
+  // commit_interval_ms and once more at the end, then closes the source (which
+  // revokes, and so commits, its partitions).
+  ops::Status Run(const std::atomic<bool>& stop);
+
+ private:
+  ops::Status CommitNow();
+
+  const ProcessingConfig* config_;
+  Source* source_;
+  Topology* topology_;
+  Clock clock_;
+};
+
+}  // namespace topologies

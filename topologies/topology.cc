@@ -1,0 +1,108 @@
+#include "topologies/topology.h"
+
+#include <chrono>
+
+#include "ops/log.h"
+
+namespace topologies {
+namespace {
+
+const ops::Logger& Log() {
+  static const ops::Logger logger("topology");
+  return logger;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+Topology::Topology(const Config* config, state::Store* store, Sink* sink, TopologyProbe* probe,
+                   Clock clock)
+    : config_(config),
+      store_(store),
+      probe_(probe),
+      ladder_(config->segments),
+      ctx_{config, store, sink, probe, &ladder_, std::move(clock), &counters_} {}
+
+ops::Result<PartitionTask*> Topology::TaskFor(state::Partition p) {
+  auto it = tasks_.find(p);
+  if (it != tasks_.end()) return it->second.get();
+  auto task = PartitionTask::Create(p, ctx_);
+  if (!task.ok()) return task.status();
+  return tasks_.emplace(p, std::move(task).value()).first->second.get();
+}
+
+ops::Status Topology::Process(const InputRecord& r) {
+  const auto start = std::chrono::steady_clock::now();
+  auto task = TaskFor(r.partition);
+  if (!task.ok()) return task.status();
+  ENGAGED_RETURN_IF_ERROR((*task)->Process(r));
+  probe_->OnProcessed(SecondsSince(start));
+  return ops::Status::Ok();
+}
+
+ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::Commit() {
+  const auto start = std::chrono::steady_clock::now();
+  ENGAGED_RETURN_IF_ERROR(ctx_.sink->Flush());
+  state::StoreBatch batch = store_->NewBatch();
+  std::vector<std::pair<state::TopicPartition, state::Offset>> offsets;
+  for (auto& [p, task] : tasks_) task->CollectCommit(batch, offsets);
+  if (!batch.empty()) ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
+  for (auto& [p, task] : tasks_) task->AfterCommit();
+  probe_->OnCommit(SecondsSince(start));
+  return offsets;
+}
+
+ops::Result<std::vector<std::optional<state::Offset>>> Topology::OnAssigned(
+    std::span<const state::TopicPartition> partitions) {
+  probe_->OnRebalance();
+  std::vector<std::optional<state::Offset>> starts;
+  for (const auto& tp : partitions) {
+    auto stored = store_->GetOffset(tp);
+    if (!stored.ok()) return stored.status();
+    starts.push_back(*stored);
+    auto task = TaskFor(tp.partition);
+    if (!task.ok()) return task.status();
+    assigned_.insert(tp);
+    Log().Info("partition assigned",
+               {{"topic", tp.topic},
+                {"partition", tp.partition.value()},
+                {"resume_offset", stored->has_value() ? (*stored)->value() : int64_t{-1}}});
+  }
+  assigned_count_.store(static_cast<int>(assigned_.size()));
+  probe_->SetAssignedPartitions(static_cast<int>(assigned_.size()));
+  ready_.store(true);
+  return starts;
+}
+
+void Topology::Abandon() {
+  abandoned_ = true;
+  tasks_.clear();
+}
+
+ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partitions) {
+  probe_->OnRebalance();
+  if (!abandoned_) {
+    auto committed = Commit();
+    if (!committed.ok()) return committed.status();
+  }
+  for (const auto& tp : partitions) {
+    assigned_.erase(tp);
+    Log().Info("partition revoked", {{"topic", tp.topic}, {"partition", tp.partition.value()}});
+  }
+  // A task serves one partition number across the input topics; it goes when none of
+  // its topic-partitions is assigned any more.
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    const bool still_assigned = std::any_of(assigned_.begin(), assigned_.end(), [&](const auto& tp) {
+      return tp.partition == it->first;
+    });
+    it = still_assigned ? std::next(it) : tasks_.erase(it);
+  }
+  assigned_count_.store(static_cast<int>(assigned_.size()));
+  probe_->SetAssignedPartitions(static_cast<int>(assigned_.size()));
+  return ops::Status::Ok();
+}
+
+}  // namespace topologies

@@ -1,0 +1,76 @@
+#pragma once
+
+// The processing topology: routes each input record to the task of its partition,
+// and commits. The same code serves `engaged run` (Kafka source and sink) and
+// `engaged replay` (file source and sink).
+//
+// Commit protocol (at-least-once; docs/architecture.md):
+//   1. flush the sink: every output of the records processed so far is durable;
+//   2. write every dirty customer, the next offsets and the stream times in one
+//      RocksDB WriteBatch (with the WAL).
+// A crash before 2 replays the records since the previous commit from the previous
+// state, so outputs repeat with the same event ids and state counts each record once.
+//
+// Owned by the composition root; used from the processing thread only, except
+// ready() and assigned_partitions(), which are thread-safe.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "ops/status.h"
+#include "processors/segments.h"
+#include "state/store.h"
+#include "topologies/clock.h"
+#include "topologies/config.h"
+#include "topologies/io.h"
+#include "topologies/partition_task.h"
+#include "topologies/topology_probe.h"
+
+namespace topologies {
+
+class Topology : public PartitionListener {
+ public:
+  // All pointers must outlive the Topology.
+  Topology(const Config* config, state::Store* store, Sink* sink, TopologyProbe* probe,
+           Clock clock);
+
+  // Processes one record. Bad input is dead-lettered, never an error; an error is a
+  // failure of the sink or the store and is fatal.
+  ops::Status Process(const InputRecord& r);
+
+  // Runs the commit protocol above. Returns the offsets made durable.
+  ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Commit();
+
+  ops::Result<std::vector<std::optional<state::Offset>>> OnAssigned(
+      std::span<const state::TopicPartition> partitions) override;
+  ops::Status OnRevoked(std::span<const state::TopicPartition> partitions) override;
+
+  // After a fatal error: drop all uncommitted work. Later revocations commit nothing,
+  // so the next start resumes from the last good commit.
+  void Abandon();
+
+  const TopologyCounters& counters() const { return counters_; }
+  // True once the first assignment is done.
+  bool ready() const { return ready_.load(); }
+  int assigned_partitions() const { return assigned_count_.load(); }
+
+ private:
+  ops::Result<PartitionTask*> TaskFor(state::Partition p);
+
+  const Config* config_;
+  state::Store* store_;
+  TopologyProbe* probe_;
+  processors::SegmentLadder ladder_;
+  TopologyCounters counters_;
+  TaskContext ctx_;
+  std::map<state::Partition, std::unique_ptr<PartitionTask>> tasks_;
+  std::set<state::TopicPartition> assigned_;
+  bool abandoned_ = false;
+  std::atomic<bool> ready_{false};
+  std::atomic<int> assigned_count_{0};
+};
+
+}  // namespace topologies

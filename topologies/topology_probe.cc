@@ -1,0 +1,54 @@
+#include "topologies/topology_probe.h"
+
+namespace topologies {
+
+TopologyProbe::TopologyProbe(ops::MetricsRegistry* registry) : registry_(registry) {
+  for (int i = 0; i < processors::kInvalidReasonCount; ++i) {
+    const auto reason = static_cast<processors::InvalidReason>(i);
+    invalid_[static_cast<size_t>(i)] = registry->GetCounter(
+        "engaged_records_invalid_total", "Input records rejected by validation, by reason.",
+        {{"reason", std::string(processors::InvalidReasonName(reason))}});
+  }
+  dead_letters_ = registry->GetCounter("engaged_dead_letters_total",
+                                       "Records written to the dead-letter topic.");
+  commit_seconds_ = registry->GetHistogram(
+      "engaged_commit_duration_seconds",
+      "Time to flush outputs and write state and offsets at one commit.",
+      ops::LatencyBucketsSeconds());
+  processing_seconds_ = registry->GetHistogram(
+      "engaged_processing_duration_seconds",
+      "Time to process one input record: decode, update state, evaluate segments.",
+      ops::LatencyBucketsSeconds());
+  assigned_ = registry->GetGauge("engaged_assigned_partitions",
+                                 "Input partitions assigned to this instance.");
+  rebalances_ = registry->GetCounter("engaged_rebalances_total",
+                                     "Consumer-group rebalances seen by this instance.");
+}
+
+ops::Counter TopologyProbe::ConsumedCounter(std::string_view topic, state::Partition p) const {
+  if (registry_ == nullptr) return {};
+  return registry_->GetCounter("engaged_records_consumed_total",
+                               "Input records consumed, by topic and partition.",
+                               {{"topic", std::string(topic)}, {"partition", std::to_string(p.value())}});
+}
+
+void TopologyProbe::OnInvalid(processors::InvalidReason reason) {
+  invalid_[static_cast<size_t>(reason)].Inc();
+}
+
+void TopologyProbe::OnSegmentChange(std::string_view from, std::string_view to) {
+  if (registry_ == nullptr) return;
+  auto key = std::make_pair(std::string(from.empty() ? "none" : from),
+                            std::string(to.empty() ? "none" : to));
+  auto it = transitions_.find(key);
+  if (it == transitions_.end()) {
+    it = transitions_
+             .emplace(key, registry_->GetCounter("engaged_segment_transitions_total",
+                                                 "Segment changes emitted, by from and to segment.",
+                                                 {{"from", key.first}, {"to", key.second}}))
+             .first;
+  }
+  it->second.Inc();
+}
+
+}  // namespace topologies
