@@ -1,0 +1,121 @@
+#include "tests/integration/harness.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "tests/testutil/files.h"
+
+namespace integration {
+
+Topics CreateTopics(testutil::KafkaClient& kafka, const std::string& prefix, int partitions) {
+  Topics t{testutil::KafkaClient::UniqueTopic(prefix + "-in"),
+           testutil::KafkaClient::UniqueTopic(prefix + "-segments"),
+           testutil::KafkaClient::UniqueTopic(prefix + "-dlq")};
+  kafka.CreateTopic(t.input, partitions);
+  kafka.CreateTopic(t.segment_changes, partitions);
+  kafka.CreateTopic(t.dead_letters, 1);
+  return t;
+}
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+int HttpGet(int port, const std::string& path, std::string* body) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return 0;
+  }
+  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  if (write(fd, req.data(), req.size()) < 0) {
+    close(fd);
+    return 0;
+  }
+  std::string resp;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) resp.append(buf, static_cast<size_t>(n));
+  close(fd);
+  const size_t sp = resp.find(' ');
+  const size_t hdr_end = resp.find("\r\n\r\n");
+  if (sp == std::string::npos || hdr_end == std::string::npos) return 0;
+  if (body != nullptr) *body = resp.substr(hdr_end + 4);
+  return std::stoi(resp.substr(sp + 1, 3));
+}
+
+std::string MakeConfig(const std::string& bootstrap, const Topics& topics,
+                       const std::string& state_dir, int http_port, const std::string& extra_yaml) {
+  std::ostringstream c;
+  c << "application_id: " << topics.input << "-app\n"
+    << "kafka:\n  bootstrap.servers: \"" << bootstrap << "\"\n"
+    << "input:\n  topics: [" << topics.input << "]\n"
+    << "output:\n  segment_changes_topic: " << topics.segment_changes << "\n"
+    << "  dead_letters_topic: " << topics.dead_letters << "\n"
+    << "state:\n  dir: " << state_dir << "\n"
+    << "processing:\n  commit_interval_ms: 200\n  shutdown_grace_ms: 20000\n"
+    << "http:\n  host: 127.0.0.1\n  port: " << http_port << "\n"
+    << "segments:\n  - name: active\n    min_events: 3\n  - name: engaged\n    min_events: 6\n"
+    << extra_yaml;
+  return c.str();
+}
+
+Engaged::Engaged(const testutil::TempDir& dir, const std::string& config_yaml,
+                 const std::string& name)
+    : log_path_(dir.File(name + ".log")) {
+  const std::string config = dir.File(name + ".yaml");
+  testutil::WriteFile(config, config_yaml);
+  process_ = std::make_unique<testutil::Process>(
+      std::vector<std::string>{ENGAGED_BINARY, "run", "--config", config}, log_path_);
+}
+
+int Engaged::Terminate(int timeout_ms) {
+  process_->Signal(SIGTERM);
+  return process_->Wait(timeout_ms);
+}
+
+std::string Engaged::log() const {
+  std::ifstream in(log_path_);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+int64_t InspectEventsTotal(const std::string& state_dir, const std::string& customer) {
+  std::string out;
+  const int rc = testutil::RunToCompletion(
+      {ENGAGED_BINARY, "inspect", "--state-dir", state_dir, "--customer", customer}, &out);
+  if (rc != 0) return -1;
+  return JsonInt(out, "events_total");
+}
+
+std::string JsonString(const std::string& json, const std::string& field) {
+  const std::regex re("\"" + field + "\":\"([^\"]*)\"");
+  std::smatch m;
+  return std::regex_search(json, m, re) ? m[1].str() : "";
+}
+
+int64_t JsonInt(const std::string& json, const std::string& field) {
+  const std::regex re("\"" + field + "\":(-?[0-9]+)");
+  std::smatch m;
+  return std::regex_search(json, m, re) ? std::stoll(m[1].str()) : -1;
+}
+
+}  // namespace integration

@@ -1,0 +1,49 @@
+#include "processors/segment_change.h"
+
+#include <gtest/gtest.h>
+
+#include "processors/event_id.h"
+
+namespace processors {
+namespace {
+
+SegmentChange Change() {
+  return {.customer_id = "c\"1",
+          .previous_segment = "",
+          .segment = "active",
+          .rule = "events_total >= 3",
+          .changed_at = state::TimeMs(1709632800000),
+          .detected_at = state::TimeMs(1709632801500),
+          .events_total = 3};
+}
+
+TEST(SegmentChangeTest, WritesTheV1Schema) {
+  std::string out;
+  WriteSegmentChangeJson(Change(), &out);
+  EXPECT_EQ(out, R"({"schema":{"name":"engaged.segment_change","version":1},"event_id":")" +
+                     SegmentChangeEventId(Change()) +
+                     R"(","customer_id":"c\"1","previous_segment":null,"segment":"active",)"
+                     R"("changed_at":"2024-03-05T10:00:00.000Z","detected_at":"2024-03-05T10:00:01.500Z",)"
+                     R"("rule":"events_total >= 3","features":{"events_total":3}})");
+}
+
+TEST(SegmentChangeTest, EventIdIgnoresProcessingTimeButNotTheTransition) {
+  SegmentChange a = Change();
+  SegmentChange b = Change();
+  b.detected_at = state::TimeMs(0);
+  EXPECT_EQ(SegmentChangeEventId(a), SegmentChangeEventId(b));
+  b.segment = "engaged";
+  EXPECT_NE(SegmentChangeEventId(a), SegmentChangeEventId(b));
+  b = Change();
+  b.changed_at = state::TimeMs(a.changed_at.value() + 1);
+  EXPECT_NE(SegmentChangeEventId(a), SegmentChangeEventId(b));
+  EXPECT_EQ(SegmentChangeEventId(a).size(), 32u);
+}
+
+TEST(EventIdTest, PartsAreLengthDelimited) {
+  EXPECT_NE(DeterministicId({"ab", "c"}), DeterministicId({"a", "bc"}));
+  EXPECT_EQ(DeterministicId({"x", "y"}), DeterministicId({"x", "y"}));
+}
+
+}  // namespace
+}  // namespace processors

@@ -1,0 +1,112 @@
+#include "topologies/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace topologies {
+namespace {
+
+TEST(ConfigTest, ParsesEveryKey) {
+  ::setenv("ENGAGED_TEST_BROKER", "kafka-1:9092", 1);
+  const ConfigLoad load = LoadConfigText(R"(
+application_id: shop
+kafka:
+  bootstrap.servers: ${ENGAGED_TEST_BROKER}
+  security.protocol: ${ENGAGED_TEST_UNSET:-PLAINTEXT}
+input:
+  topics: [a, b]
+  max_message_bytes: 2048
+output:
+  segment_changes_topic: seg
+  dead_letters_topic: dlq
+state:
+  dir: /tmp/x
+  max_cached_customers: 10
+  sync_commits: true
+processing:
+  commit_interval_ms: 50
+  allowed_lateness_ms: 1000
+  max_future_ms: 2000
+  shutdown_grace_ms: 3000
+http:
+  enabled: false
+  host: 127.0.0.1
+  port: 0
+log:
+  level: debug
+segments:
+  - name: active
+    min_events: 3
+)");
+  ASSERT_TRUE(load.ok()) << load.errors[0].message;
+  const Config& c = load.config;
+  EXPECT_EQ(c.application_id, "shop");
+  EXPECT_EQ(c.kafka.at("bootstrap.servers"), "kafka-1:9092");
+  EXPECT_EQ(c.kafka.at("security.protocol"), "PLAINTEXT");
+  EXPECT_EQ(c.input.topics, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(c.input.max_message_bytes, 2048);
+  EXPECT_EQ(c.output.segment_changes_topic, "seg");
+  EXPECT_EQ(c.state.max_cached_customers, 10);
+  EXPECT_TRUE(c.state.sync_commits);
+  EXPECT_EQ(c.processing.commit_interval_ms, 50);
+  EXPECT_EQ(c.processing.shutdown_grace_ms, 3000);
+  EXPECT_FALSE(c.http.enabled);
+  EXPECT_EQ(c.http.port, 0);
+  EXPECT_EQ(c.log_level, ops::LogLevel::kDebug);
+  ASSERT_EQ(c.segments.size(), 1u);
+  EXPECT_EQ(c.segments[0].min_events, 3);
+}
+
+TEST(ConfigTest, DefaultsAreSane) {
+  const ConfigLoad load = LoadConfigText("application_id: x\n");
+  ASSERT_TRUE(load.ok());
+  EXPECT_EQ(load.config.processing.commit_interval_ms, 1000);
+  EXPECT_EQ(load.config.http.port, 9464);
+  EXPECT_EQ(load.config.output.dead_letters_topic, "engaged.dead-letters");
+}
+
+TEST(ConfigTest, AMisspeltKeyIsAnErrorWithLineAndColumn) {
+  const ConfigLoad load = LoadConfigText("application_id: x\nstate:\n  dirr: /tmp\n");
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_EQ(load.errors[0].line, 3);
+  EXPECT_EQ(load.errors[0].column, 3);
+  EXPECT_NE(load.errors[0].message.find("unknown key 'state.dirr'"), std::string::npos);
+  EXPECT_EQ(FormatConfigError("c.yaml", load.errors[0]).rfind("c.yaml:3:3: ", 0), 0u);
+}
+
+TEST(ConfigTest, AWrongTypeIsAnError) {
+  const ConfigLoad load = LoadConfigText("processing:\n  commit_interval_ms: soon\n");
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_EQ(load.errors[0].line, 2);
+  EXPECT_NE(load.errors[0].message.find("expected an integer"), std::string::npos);
+}
+
+TEST(ConfigTest, ReportsEveryErrorAtOnce) {
+  const ConfigLoad load = LoadConfigText(
+      "bogus: 1\nhttp:\n  port: 99999\nsegments:\n  - name: a\n    min_events: 0\n  - name: a\n");
+  EXPECT_EQ(load.errors.size(), 4u);
+}
+
+TEST(ConfigTest, AnUnsetVariableWithoutDefaultIsAnError) {
+  ::unsetenv("ENGAGED_TEST_NOT_SET");
+  const ConfigLoad load = LoadConfigText("kafka:\n  sasl.password: ${ENGAGED_TEST_NOT_SET}\n");
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_NE(load.errors[0].message.find("ENGAGED_TEST_NOT_SET"), std::string::npos);
+  EXPECT_EQ(load.errors[0].line, 2);
+}
+
+TEST(ConfigTest, MalformedYamlIsAnErrorWithPosition) {
+  const ConfigLoad load = LoadConfigText("input:\n  topics: [a, b\n");
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_GT(load.errors[0].line, 0);
+}
+
+TEST(ConfigTest, AMissingFileIsAnError) {
+  const ConfigLoad load = LoadConfigFile("/nonexistent/engaged.yaml");
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_NE(load.errors[0].message.find("cannot read"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace topologies

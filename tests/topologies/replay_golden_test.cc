@@ -1,0 +1,105 @@
+// Golden replay: a checked-in NDJSON input gives exactly the checked-in outputs and
+// summary. Processing-time fields (detected_at, duration_s) are masked. To accept a
+// deliberate change, rerun with ENGAGED_UPDATE_GOLDEN=1 and review the diff.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+
+#include "tests/testutil/files.h"
+#include "tests/testutil/process.h"
+#include "tests/testutil/temp_dir.h"
+
+namespace topologies {
+namespace {
+
+std::string Mask(const std::string& text) {
+  static const std::regex kDetected(R"("detected_at":"[^"]*")");
+  static const std::regex kDuration(R"("duration_s":[0-9.e+-]+)");
+  return std::regex_replace(std::regex_replace(text, kDetected, R"("detected_at":"*")"), kDuration,
+                            R"("duration_s":*)");
+}
+
+class ReplayGoldenTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(ReplayGoldenTest, MatchesTheCheckedInOutputs) {
+  const std::filesystem::path golden =
+      std::filesystem::path(ENGAGED_SOURCE_DIR) / "tests/topologies/golden" / GetParam();
+  testutil::TempDir out;
+  std::string log;
+  const int rc = testutil::RunToCompletion(
+      {ENGAGED_BINARY, "replay", "--config", (golden / "config.yaml").string(), "--input",
+       (golden / "input.ndjson").string(), "--out", out.path().string()},
+      &log);
+  ASSERT_EQ(rc, 0) << log;
+  const bool update = std::getenv("ENGAGED_UPDATE_GOLDEN") != nullptr;
+  for (const char* name : {"segment-changes.ndjson", "dead-letters.ndjson", "summary.json"}) {
+    const std::string got = Mask(testutil::ReadFile(out.File(name)));
+    const std::string expected_path = (golden / "expected" / name).string();
+    if (update) {
+      std::filesystem::create_directories(golden / "expected");
+      testutil::WriteFile(expected_path, got);
+      continue;
+    }
+    EXPECT_EQ(got, testutil::ReadFile(expected_path)) << name;
+  }
+}
+
+TEST_P(ReplayGoldenTest, ReplayingInTwoHalvesGivesTheSameOutputsAsOnce) {
+  const std::filesystem::path golden =
+      std::filesystem::path(ENGAGED_SOURCE_DIR) / "tests/topologies/golden" / GetParam();
+  const auto lines = testutil::ReadLines((golden / "input.ndjson").string());
+  testutil::TempDir dir;
+  std::string first, second;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    (i < lines.size() / 2 ? first : second) += lines[i] + "\n";
+  }
+  testutil::WriteFile(dir.File("first.ndjson"), first);
+  testutil::WriteFile(dir.File("second.ndjson"), second);
+  std::string combined;
+  for (const char* half : {"first", "second"}) {
+    std::string log;
+    ASSERT_EQ(testutil::RunToCompletion(
+                  {ENGAGED_BINARY, "replay", "--config", (golden / "config.yaml").string(),
+                   "--input", dir.File(std::string(half) + ".ndjson"), "--out",
+                   dir.File(std::string("out-") + half), "--state-dir", dir.File("state")},
+                  &log),
+              0)
+        << log;
+    combined += Mask(testutil::ReadFile(dir.File(std::string("out-") + half + "/segment-changes.ndjson")));
+  }
+  EXPECT_EQ(combined, testutil::ReadFile((golden / "expected/segment-changes.ndjson").string()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Golden, ReplayGoldenTest, testing::Values("basic"));
+
+TEST(ReplayTest, AMissingInputIsAClearError) {
+  testutil::TempDir dir;
+  std::string log;
+  testutil::WriteFile(dir.File("c.yaml"), "application_id: x\n");
+  EXPECT_EQ(testutil::RunToCompletion({ENGAGED_BINARY, "replay", "--config", dir.File("c.yaml"),
+                                       "--input", dir.File("nope.ndjson"), "--out",
+                                       dir.File("out")},
+                                      &log),
+            1);
+  EXPECT_NE(log.find("cannot read"), std::string::npos) << log;
+}
+
+TEST(ValidateTest, ExitsSeventyEightWithLineAndColumn) {
+  testutil::TempDir dir;
+  testutil::WriteFile(dir.File("c.yaml"), "application_id: x\nsegmants: []\n");
+  std::string log;
+  EXPECT_EQ(testutil::RunToCompletion({ENGAGED_BINARY, "validate", "--config", dir.File("c.yaml")},
+                                      &log),
+            78);
+  EXPECT_NE(log.find("c.yaml:2:1: unknown key 'segmants'"), std::string::npos) << log;
+  testutil::WriteFile(dir.File("ok.yaml"), "application_id: x\n");
+  EXPECT_EQ(testutil::RunToCompletion({ENGAGED_BINARY, "validate", "--config", dir.File("ok.yaml")},
+                                      &log),
+            0);
+}
+
+}  // namespace
+}  // namespace topologies
