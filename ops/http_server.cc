@@ -61,14 +61,16 @@ Status HttpServer::Start(const std::string& host, int port) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
-    return Status::InvalidArgument(fmt::format("http listen address '{}' is not an IPv4 address", host));
+    return Status::InvalidArgument(
+        fmt::format("http listen address '{}' is not an IPv4 address", host));
   }
   if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       ::listen(listen_fd_, 64) != 0) {
     const int err = errno;
     ::close(listen_fd_);
     listen_fd_ = -1;
-    return Status::Unavailable(fmt::format("cannot listen on {}:{}: {}", host, port, std::strerror(err)));
+    return Status::Unavailable(
+        fmt::format("cannot listen on {}:{}: {}", host, port, std::strerror(err)));
   }
   socklen_t len = sizeof(addr);
   ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);

@@ -24,11 +24,11 @@ class JsonFormatter final : public spdlog::formatter {
     const std::time_t secs = std::chrono::system_clock::to_time_t(msg.time);
     std::tm tm{};
     gmtime_r(&secs, &tm);
-    fmt::format_to(std::back_inserter(dest),
-                   R"({{"ts":"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z","level":"{}","logger":"{}",)",
-                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                   tm.tm_sec, ms, LevelName(msg.level),
-                   std::string_view(msg.logger_name.data(), msg.logger_name.size()));
+    fmt::format_to(
+        std::back_inserter(dest),
+        R"({{"ts":"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z","level":"{}","logger":"{}",)",
+        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms,
+        LevelName(msg.level), std::string_view(msg.logger_name.data(), msg.logger_name.size()));
     dest.append(msg.payload.begin(), msg.payload.end());
     dest.append(std::string_view("}\n"));
   }
@@ -99,10 +99,14 @@ size_t Utf8SequenceLength(std::string_view s) {
   const auto b0 = static_cast<unsigned char>(s[0]);
   size_t len = 0;
   if (b0 < 0x80) return 1;
-  if (b0 >= 0xC2 && b0 <= 0xDF) len = 2;
-  else if (b0 >= 0xE0 && b0 <= 0xEF) len = 3;
-  else if (b0 >= 0xF0 && b0 <= 0xF4) len = 4;
-  else return 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF)
+    len = 2;
+  else if (b0 >= 0xE0 && b0 <= 0xEF)
+    len = 3;
+  else if (b0 >= 0xF0 && b0 <= 0xF4)
+    len = 4;
+  else
+    return 0;
   if (s.size() < len) return 0;
   for (size_t i = 1; i < len; ++i) {
     if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) return 0;
@@ -113,12 +117,18 @@ size_t Utf8SequenceLength(std::string_view s) {
 }  // namespace
 
 bool ParseLogLevel(std::string_view text, LogLevel* level) {
-  if (text == "debug") *level = LogLevel::kDebug;
-  else if (text == "info") *level = LogLevel::kInfo;
-  else if (text == "warn" || text == "warning") *level = LogLevel::kWarn;
-  else if (text == "error") *level = LogLevel::kError;
-  else if (text == "off") *level = LogLevel::kOff;
-  else return false;
+  if (text == "debug")
+    *level = LogLevel::kDebug;
+  else if (text == "info")
+    *level = LogLevel::kInfo;
+  else if (text == "warn" || text == "warning")
+    *level = LogLevel::kWarn;
+  else if (text == "error")
+    *level = LogLevel::kError;
+  else if (text == "off")
+    *level = LogLevel::kOff;
+  else
+    return false;
   return true;
 }
 
@@ -174,18 +184,28 @@ LogField::LogField(std::string_view key, std::string_view value) : key_(key) {
   AppendJsonEscaped(value, &json_);
   json_.push_back('"');
 }
-LogField::LogField(std::string_view key, int64_t value) : key_(key), json_(fmt::format("{}", value)) {}
+LogField::LogField(std::string_view key, int64_t value)
+    : key_(key), json_(fmt::format("{}", value)) {}
 LogField::LogField(std::string_view key, uint64_t value)
     : key_(key), json_(fmt::format("{}", value)) {}
-LogField::LogField(std::string_view key, double value) : key_(key), json_(fmt::format("{}", value)) {}
+LogField::LogField(std::string_view key, double value)
+    : key_(key), json_(fmt::format("{}", value)) {}
 LogField::LogField(std::string_view key, bool value) : key_(key), json_(value ? "true" : "false") {}
 
 Logger::Logger(std::string_view module) : logger_(GetOrCreate(module)) {}
 
-void Logger::Debug(std::string_view msg, LogFields fields) const { Write(LogLevel::kDebug, msg, fields); }
-void Logger::Info(std::string_view msg, LogFields fields) const { Write(LogLevel::kInfo, msg, fields); }
-void Logger::Warn(std::string_view msg, LogFields fields) const { Write(LogLevel::kWarn, msg, fields); }
-void Logger::Error(std::string_view msg, LogFields fields) const { Write(LogLevel::kError, msg, fields); }
+void Logger::Debug(std::string_view msg, LogFields fields) const {
+  Write(LogLevel::kDebug, msg, fields);
+}
+void Logger::Info(std::string_view msg, LogFields fields) const {
+  Write(LogLevel::kInfo, msg, fields);
+}
+void Logger::Warn(std::string_view msg, LogFields fields) const {
+  Write(LogLevel::kWarn, msg, fields);
+}
+void Logger::Error(std::string_view msg, LogFields fields) const {
+  Write(LogLevel::kError, msg, fields);
+}
 bool Logger::DebugEnabled() const { return logger_->should_log(spdlog::level::debug); }
 
 void Logger::Write(LogLevel level, std::string_view msg, LogFields fields) const {

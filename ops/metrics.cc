@@ -41,7 +41,8 @@ std::vector<double> LatencyBucketsSeconds() {
 }
 
 MetricsRegistry::MetricsRegistry()
-    : registry_(std::make_unique<prometheus::Registry>()), families_(std::make_unique<Families>()) {}
+    : registry_(std::make_unique<prometheus::Registry>()),
+      families_(std::make_unique<Families>()) {}
 MetricsRegistry::~MetricsRegistry() = default;
 
 Counter MetricsRegistry::GetCounter(std::string_view name, std::string_view help,
@@ -49,8 +50,10 @@ Counter MetricsRegistry::GetCounter(std::string_view name, std::string_view help
   std::lock_guard lock(mu_);
   auto it = families_->counters.find(name);
   if (it == families_->counters.end()) {
-    auto& family =
-        prometheus::BuildCounter().Name(std::string(name)).Help(std::string(help)).Register(*registry_);
+    auto& family = prometheus::BuildCounter()
+                       .Name(std::string(name))
+                       .Help(std::string(help))
+                       .Register(*registry_);
     it = families_->counters.emplace(std::string(name), &family).first;
   }
   return Counter(&it->second->Add(labels));
@@ -61,8 +64,10 @@ Gauge MetricsRegistry::GetGauge(std::string_view name, std::string_view help,
   std::lock_guard lock(mu_);
   auto it = families_->gauges.find(name);
   if (it == families_->gauges.end()) {
-    auto& family =
-        prometheus::BuildGauge().Name(std::string(name)).Help(std::string(help)).Register(*registry_);
+    auto& family = prometheus::BuildGauge()
+                       .Name(std::string(name))
+                       .Help(std::string(help))
+                       .Register(*registry_);
     it = families_->gauges.emplace(std::string(name), &family).first;
   }
   return Gauge(&it->second->Add(labels));

@@ -16,14 +16,14 @@ namespace ops {
 // What kind of failure a Status reports. The caller decides its response from this.
 enum class StatusCode : uint8_t {
   kOk = 0,
-  kInvalidArgument,  // the caller's input is wrong (bad config, bad flag)
-  kNotFound,         // the thing asked for does not exist
-  kIoError,          // a file, the disk or RocksDB failed
-  kKafkaError,       // librdkafka reported an error that is not retriable here
-  kCorruption,       // stored data cannot be decoded
+  kInvalidArgument,     // the caller's input is wrong (bad config, bad flag)
+  kNotFound,            // the thing asked for does not exist
+  kIoError,             // a file, the disk or RocksDB failed
+  kKafkaError,          // librdkafka reported an error that is not retriable here
+  kCorruption,          // stored data cannot be decoded
   kFailedPrecondition,  // the system is not in a state where this can run
-  kUnavailable,      // a dependency (broker, port) is not reachable
-  kInternal,         // a bug
+  kUnavailable,         // a dependency (broker, port) is not reachable
+  kInternal,            // a bug
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -34,7 +34,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status Kafka(std::string m) { return {StatusCode::kKafkaError, std::move(m)}; }
@@ -62,7 +64,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "a Result holds a value or a failed Status");
   }

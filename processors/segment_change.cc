@@ -9,8 +9,8 @@ namespace processors {
 std::string SegmentChangeEventId(const SegmentChange& c) {
   const std::string at = std::to_string(c.changed_at.value());
   const std::string count = std::to_string(c.events_total);
-  return DeterministicId({kSegmentChangeSchema, c.customer_id, c.previous_segment, c.segment, at,
-                          count});
+  return DeterministicId(
+      {kSegmentChangeSchema, c.customer_id, c.previous_segment, c.segment, at, count});
 }
 
 void WriteSegmentChangeJson(const SegmentChange& c, std::string* out) {

@@ -47,5 +47,7 @@ struct TopicPartition {
 
 template <typename T, typename Tag>
 struct std::hash<state::Strong<T, Tag>> {
-  size_t operator()(const state::Strong<T, Tag>& s) const noexcept { return std::hash<T>{}(s.value()); }
+  size_t operator()(const state::Strong<T, Tag>& s) const noexcept {
+    return std::hash<T>{}(s.value());
+  }
 };

@@ -14,13 +14,13 @@ int InspectCommand(const InspectArgs& args) {
     return kExitFailure;
   }
   int found = 0;
-  auto status = (*store)->FindCustomer(args.customer_id, [&](state::Partition p,
-                                                             const state::CustomerState& s) {
-    std::string out;
-    processors::WriteCustomerStateJson(args.customer_id, p, s, &out);
-    fmt::print("{}\n", out);
-    ++found;
-  });
+  auto status = (*store)->FindCustomer(
+      args.customer_id, [&](state::Partition p, const state::CustomerState& s) {
+        std::string out;
+        processors::WriteCustomerStateJson(args.customer_id, p, s, &out);
+        fmt::print("{}\n", out);
+        ++found;
+      });
   if (!status.ok()) {
     fmt::print(stderr, "engaged inspect: {}\n", status.ToString());
     return kExitFailure;

@@ -44,7 +44,8 @@ std::string SummaryJson(const TopologyCounters& c, double seconds) {
   w.Key("events_invalid").BeginObject();
   for (int i = 0; i < processors::kInvalidReasonCount; ++i) {
     const int64_t n = c.invalid[static_cast<size_t>(i)];
-    if (n > 0) w.Key(processors::InvalidReasonName(static_cast<processors::InvalidReason>(i))).Value(n);
+    if (n > 0)
+      w.Key(processors::InvalidReasonName(static_cast<processors::InvalidReason>(i))).Value(n);
   }
   w.EndObject();
   w.Key("segment_changes").Value(c.segment_changes);

@@ -1,5 +1,5 @@
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <mutex>
 #include <thread>
@@ -82,12 +82,14 @@ void ServeHttp(ops::HttpServer& http, ops::MetricsRegistry& metrics, const Topol
   http.Handle("/metrics", [&metrics](std::string_view) {
     return ops::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Serialize()};
   });
-  http.Handle("/livez", [](std::string_view) { return ops::HttpResponse{200, "text/plain", "ok\n"}; });
+  http.Handle("/livez", [](std::string_view) {
+    return ops::HttpResponse{200, "text/plain", "ok\n"};
+  });
   http.Handle("/readyz", [&topology, &signals](std::string_view) {
     if (signals.stop().load()) return ops::HttpResponse{503, "text/plain", "shutting down\n"};
     if (!topology.ready()) return ops::HttpResponse{503, "text/plain", "waiting for assignment\n"};
-    return ops::HttpResponse{
-        200, "text/plain", fmt::format("ready: {} partitions\n", topology.assigned_partitions())};
+    return ops::HttpResponse{200, "text/plain",
+                             fmt::format("ready: {} partitions\n", topology.assigned_partitions())};
   });
   http.Handle("/customers/", [&store](std::string_view path) {
     const std::string id(path.substr(std::string_view("/customers/").size()));
@@ -97,7 +99,8 @@ void ServeHttp(ops::HttpServer& http, ops::MetricsRegistry& metrics, const Topol
       body.push_back('\n');
     });
     if (!s.ok()) return ops::HttpResponse{500, "text/plain", s.ToString() + "\n"};
-    if (body.empty()) return ops::HttpResponse{404, "application/json", "{\"error\":\"unknown customer\"}\n"};
+    if (body.empty())
+      return ops::HttpResponse{404, "application/json", "{\"error\":\"unknown customer\"}\n"};
     return ops::HttpResponse{200, "application/json", body};
   });
 }
@@ -115,14 +118,16 @@ int RunCommand(const RunArgs& args) {
   }
   SignalWatcher signals(config->processing.shutdown_grace_ms);
 
-  auto store = state::Store::Open({.dir = config->state.dir, .sync_commits = config->state.sync_commits});
+  auto store =
+      state::Store::Open({.dir = config->state.dir, .sync_commits = config->state.sync_commits});
   if (!store.ok()) {
     Log().Error("cannot open the state store", {{"error", store.status().ToString()}});
     return kExitFailure;
   }
   ops::MetricsRegistry metrics;
-  metrics.GetGauge("engaged_build_info", "Build information; the value is always 1.",
-                   {{"version", ENGAGED_VERSION}})
+  metrics
+      .GetGauge("engaged_build_info", "Build information; the value is always 1.",
+                {{"version", ENGAGED_VERSION}})
       .Set(1);
   TopologyProbe probe(&metrics);
 
@@ -133,8 +138,9 @@ int RunCommand(const RunArgs& args) {
     Log().Error("cannot start the producer", {{"error", sink.status().ToString()}});
     return kExitFailure;
   }
-  auto source = kafka::OpenKafkaSource(
-      {.properties = config->kafka, .group_id = config->application_id, .topics = config->input.topics});
+  auto source = kafka::OpenKafkaSource({.properties = config->kafka,
+                                        .group_id = config->application_id,
+                                        .topics = config->input.topics});
   if (!source.ok()) {
     Log().Error("cannot start the consumer", {{"error", source.status().ToString()}});
     return kExitFailure;

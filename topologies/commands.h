@@ -2,6 +2,7 @@
 
 // The subcommands of the `engaged` binary. Each returns the process exit code.
 
+#include <cstdint>
 #include <string>
 
 namespace topologies {
@@ -19,7 +20,7 @@ int RunCommand(const RunArgs& args);
 
 struct ReplayArgs {
   std::string config_path;
-  std::string input;      // a file, or "-" for stdin
+  std::string input;  // a file, or "-" for stdin
   std::string out_dir;
   std::string state_dir;  // empty: a temporary directory, removed afterwards
 };
@@ -35,5 +36,16 @@ struct InspectArgs {
   std::string customer_id;
 };
 int InspectCommand(const InspectArgs& args);
+
+struct GenArgs {
+  std::string out = "-";  // a file, or "-" for stdout
+  int64_t events = 100000;
+  int64_t customers = 10000;
+  uint64_t seed = 1;
+  std::string start;      // event time of the first event; empty: 2023-11-14T22:13:20Z
+  int64_t interval_ms = 1000;
+  bool keyed = false;     // prefix each line with "CUSTOMER_ID<TAB>"
+};
+int GenCommand(const GenArgs& args);
 
 }  // namespace topologies

@@ -42,7 +42,8 @@ class Sink {
   virtual ~Sink() = default;
   // Queues one record; the bytes are copied before it returns.
   [[nodiscard]] virtual ops::Status Emit(OutputStream stream, std::string_view key,
-                                         std::string_view value, std::span<const Header> headers) = 0;
+                                         std::string_view value,
+                                         std::span<const Header> headers) = 0;
   // Blocks until every record queued so far is durable at its destination. An error
   // means some record may be lost: the caller must not commit past it.
   [[nodiscard]] virtual ops::Status Flush() = 0;
@@ -58,7 +59,8 @@ class PartitionListener {
   [[nodiscard]] virtual ops::Result<std::vector<std::optional<state::Offset>>> OnAssigned(
       std::span<const state::TopicPartition> partitions) = 0;
   // The partitions are leaving: commit their work now.
-  [[nodiscard]] virtual ops::Status OnRevoked(std::span<const state::TopicPartition> partitions) = 0;
+  [[nodiscard]] virtual ops::Status OnRevoked(
+      std::span<const state::TopicPartition> partitions) = 0;
 };
 
 enum class PollStatus : uint8_t {
@@ -78,7 +80,8 @@ class Source {
   virtual const InputRecord& record() const = 0;
   // Tells the source which offsets are now durable in the state store, for
   // monitoring (the store, not the source, is the source of truth).
-  virtual void OnCommitted(std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) = 0;
+  virtual void OnCommitted(
+      std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) = 0;
   // Leaves the consumer group (revoking every partition) and closes.
   [[nodiscard]] virtual ops::Status Close() = 0;
 };

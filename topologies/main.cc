@@ -32,6 +32,18 @@ int main(int argc, char** argv) {
   inspect_cmd->add_option("--state-dir", inspect.state_dir, "State directory")->required();
   inspect_cmd->add_option("--customer", inspect.customer_id, "Customer id")->required();
 
+  GenArgs gen;
+  auto* gen_cmd = app.add_subcommand("gen", "Write a synthetic clickstream as NDJSON");
+  gen_cmd->add_option("--out", gen.out, "Output file, or - for stdout")->capture_default_str();
+  gen_cmd->add_option("--events", gen.events, "Number of events")->capture_default_str();
+  gen_cmd->add_option("--customers", gen.customers, "Number of customers (Zipf-distributed)")
+      ->capture_default_str();
+  gen_cmd->add_option("--seed", gen.seed, "Random seed")->capture_default_str();
+  gen_cmd->add_option("--start", gen.start, "Event time of the first event (ISO-8601 or epoch)");
+  gen_cmd->add_option("--interval-ms", gen.interval_ms, "Event-time step between events")
+      ->capture_default_str();
+  gen_cmd->add_flag("--keyed", gen.keyed, "Prefix each line with the customer id and a tab");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -42,5 +54,6 @@ int main(int argc, char** argv) {
   if (*replay_cmd) return ReplayCommand(replay);
   if (*validate_cmd) return ValidateCommand(validate);
   if (*inspect_cmd) return InspectCommand(inspect);
+  if (*gen_cmd) return GenCommand(gen);
   return kExitUsage;
 }

@@ -95,9 +95,9 @@ ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partition
   // A task serves one partition number across the input topics; it goes when none of
   // its topic-partitions is assigned any more.
   for (auto it = tasks_.begin(); it != tasks_.end();) {
-    const bool still_assigned = std::any_of(assigned_.begin(), assigned_.end(), [&](const auto& tp) {
-      return tp.partition == it->first;
-    });
+    const bool still_assigned =
+        std::any_of(assigned_.begin(), assigned_.end(),
+                    [&](const auto& tp) { return tp.partition == it->first; });
     it = still_assigned ? std::next(it) : tasks_.erase(it);
   }
   assigned_count_.store(static_cast<int>(assigned_.size()));

@@ -11,10 +11,10 @@ TopologyProbe::TopologyProbe(ops::MetricsRegistry* registry) : registry_(registr
   }
   dead_letters_ = registry->GetCounter("engaged_dead_letters_total",
                                        "Records written to the dead-letter topic.");
-  commit_seconds_ = registry->GetHistogram(
-      "engaged_commit_duration_seconds",
-      "Time to flush outputs and write state and offsets at one commit.",
-      ops::LatencyBucketsSeconds());
+  commit_seconds_ =
+      registry->GetHistogram("engaged_commit_duration_seconds",
+                             "Time to flush outputs and write state and offsets at one commit.",
+                             ops::LatencyBucketsSeconds());
   processing_seconds_ = registry->GetHistogram(
       "engaged_processing_duration_seconds",
       "Time to process one input record: decode, update state, evaluate segments.",
@@ -27,9 +27,9 @@ TopologyProbe::TopologyProbe(ops::MetricsRegistry* registry) : registry_(registr
 
 ops::Counter TopologyProbe::ConsumedCounter(std::string_view topic, state::Partition p) const {
   if (registry_ == nullptr) return {};
-  return registry_->GetCounter("engaged_records_consumed_total",
-                               "Input records consumed, by topic and partition.",
-                               {{"topic", std::string(topic)}, {"partition", std::to_string(p.value())}});
+  return registry_->GetCounter(
+      "engaged_records_consumed_total", "Input records consumed, by topic and partition.",
+      {{"topic", std::string(topic)}, {"partition", std::to_string(p.value())}});
 }
 
 void TopologyProbe::OnInvalid(processors::InvalidReason reason) {

@@ -8,6 +8,8 @@
 #   kafka.sh start --dir DIR [--port PORT]   # prints the bootstrap address last on stdout
 #   kafka.sh stop --dir DIR
 #   kafka.sh create-topics --bootstrap HOST:PORT NAME:PARTITIONS[:compact] ...
+#   kafka.sh produce --bootstrap HOST:PORT --topic NAME        # KEY<TAB>VALUE lines on stdin
+#   kafka.sh consume --bootstrap HOST:PORT --topic NAME [--max N] [--timeout-ms MS]
 #
 # Needs java (17+), python3, and for the first fetch mvn. Everything a broker writes
 # (config, data, logs, pid, bootstrap) stays inside DIR.
@@ -43,6 +45,11 @@ Commands:
   create-topics --bootstrap HOST:PORT NAME:PARTITIONS[:compact] ...
       Create topics with replication factor 1; existing topics are left as they are.
       ':compact' sets cleanup.policy=compact.
+  produce --bootstrap HOST:PORT --topic NAME
+      Produce the lines of stdin, each "KEY<TAB>VALUE", as keyed records.
+  consume --bootstrap HOST:PORT --topic NAME [--max N] [--timeout-ms MS]
+      Print up to N records (default 10) from the beginning as "KEY<TAB>VALUE",
+      giving up after MS (default 30000) without a new record.
 
 Environment:
   ENGAGED_CACHE   cache root (default: \$HOME/.cache/engaged); jars go to
@@ -116,7 +123,7 @@ cmd_fetch() {
     info "resolving Kafka $VERSION jars with Maven into $LIBS"
     local staging="$KAFKA_HOME/libs.partial" log="$KAFKA_HOME/fetch.log" started=$SECONDS
     rm -rf "$staging"
-    local -a mvn_args=(-B -f "$POM" dependency:copy-dependencies
+    local -a mvn_args=(-B -Dstyle.color=never -f "$POM" dependency:copy-dependencies
       "-DoutputDirectory=$staging" -DincludeScope=runtime)
     # Offline first: a warm ~/.m2 needs no network at all; fall back to the registry.
     if ! mvn -q -o "${mvn_args[@]}" >"$log" 2>&1; then
@@ -219,19 +226,26 @@ valid_port() {
   [[ $1 =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= 65535))
 }
 
+FRESH_FORMAT=0
+
 wait_ready() {
   local dir=$1 bootstrap=$2 pid=$3 deadline=$((SECONDS + START_TIMEOUT_S))
   while ! probe_broker "$bootstrap"; do
     if ! kill -0 "$pid" 2>/dev/null || [[ -z $(live_pid "$dir" || true) ]]; then
       echo "---- last lines of $dir/broker.log ----" >&2
       tail -n 60 "$dir/broker.log" >&2 || true
+      if ((FRESH_FORMAT)); then
+        # Storage formatted by this very start: drop it, so that a retry picks new ports.
+        rm -rf "$dir/data" "$dir/server.properties"
+      fi
       die "the broker (pid $pid) exited during startup; see $dir/broker.log"
     fi
     if ((SECONDS >= deadline)); then
       echo "---- last lines of $dir/broker.log ----" >&2
       tail -n 60 "$dir/broker.log" >&2 || true
-      die "the broker (pid $pid) did not serve requests on $bootstrap within ${START_TIMEOUT_S}s" \
-        "(still running; stop it with: $PROG stop --dir $dir)"
+      info "the broker (pid $pid) did not serve requests on $bootstrap within ${START_TIMEOUT_S}s; stopping it"
+      cmd_stop --dir "$dir" || true
+      die "the broker in $dir did not become ready within ${START_TIMEOUT_S}s; see $dir/broker.log"
     fi
     sleep 0.3
   done
@@ -372,6 +386,7 @@ cmd_start() {
       [[ $cport != "$port" ]] || cport=${ports[1]}
     fi
     write_server_properties "$dir" "$port" "$cport"
+    FRESH_FORMAT=1
     local out
     if ! out="$(run_tool kafka.tools.StorageTool format --config "$dir/server.properties" \
       --cluster-id "$(new_cluster_id)" 2>&1)"; then
@@ -506,6 +521,52 @@ cmd_create_topics() {
   done
 }
 
+# ---------------------------------------------------------------------------- produce / consume
+
+# Shared option parsing of produce and consume: sets bootstrap, topic, max, timeout_ms.
+parse_io_opts() {
+  while (($#)); do
+    case $1 in
+      --bootstrap | --topic | --max | --timeout-ms)
+        (($# >= 2)) || die "$1 needs a value"
+        case $1 in
+          --bootstrap) bootstrap=$2 ;;
+          --topic) topic=$2 ;;
+          --max) max=$2 ;;
+          --timeout-ms) timeout_ms=$2 ;;
+        esac
+        shift 2
+        ;;
+      *) die "unknown option '$1' (see $PROG --help)" ;;
+    esac
+  done
+  [[ -n $bootstrap && -n $topic ]] || die "needs --bootstrap HOST:PORT and --topic NAME"
+}
+
+# Lines on stdin, "KEY<TAB>VALUE" each, become keyed records of the topic.
+cmd_produce() {
+  local bootstrap="" topic="" max="" timeout_ms=""
+  parse_io_opts "$@"
+  cmd_fetch
+  need_java
+  # The Java producer partitions keyed records with murmur2, as every Kafka client can.
+  run_tool org.apache.kafka.tools.ConsoleProducer --bootstrap-server "$bootstrap" \
+    --topic "$topic" --property parse.key=true --property key.separator=$'\t' \
+    --producer-property linger.ms=20
+}
+
+# Prints up to --max records of the topic from the beginning, "KEY<TAB>VALUE" each,
+# waiting at most --timeout-ms for the next one.
+cmd_consume() {
+  local bootstrap="" topic="" max="10" timeout_ms="30000"
+  parse_io_opts "$@"
+  cmd_fetch
+  need_java
+  run_tool org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$bootstrap" \
+    --topic "$topic" --from-beginning --max-messages "$max" --timeout-ms "$timeout_ms" \
+    --property print.key=true --property key.separator=$'\t' 2>/dev/null || true
+}
+
 # ---------------------------------------------------------------------------- main
 
 main() {
@@ -520,6 +581,8 @@ main() {
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
     create-topics) cmd_create_topics "$@" ;;
+    produce) cmd_produce "$@" ;;
+    consume) cmd_consume "$@" ;;
     -h | --help | help) usage ;;
     *)
       echo "$PROG: error: unknown command '$cmd'" >&2

@@ -9,7 +9,7 @@
 // produce, transactions, read_committed consumption in a consumer group, and
 // send_offsets_to_transaction.
 //
-// Needs a running broker: ENGAGED_TEST_BOOTSTRAP=HOST:PORT (skips when unset), e.g.
+// Needs a running broker: the ctest fixture's, or ENGAGED_TEST_BOOTSTRAP=HOST:PORT, e.g.
 //   B=$(ops/local/kafka.sh start --dir /tmp/engaged-kafka)
 //   ENGAGED_TEST_BOOTSTRAP=$B ./broker_features_test
 // The topic is created per run through the admin API, or taken from ENGAGED_TEST_TOPIC
@@ -36,6 +36,8 @@
 #include <tuple>
 #include <utility>
 #include <vector>
+
+#include "tests/testutil/kafka_client.h"
 
 namespace {
 
@@ -187,7 +189,7 @@ std::string Join(const std::vector<std::string>& lines) {
 class BrokerFeaturesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    bootstrap_ = EnvOr("ENGAGED_TEST_BOOTSTRAP", "");
+    bootstrap_ = EnvOr("ENGAGED_TEST_BOOTSTRAP", testutil::KafkaClient::FixtureBootstrap());
     if (bootstrap_.empty()) return;
     topic_ = EnvOr("ENGAGED_TEST_TOPIC", "");
     if (topic_.empty()) {
@@ -198,9 +200,9 @@ class BrokerFeaturesTest : public ::testing::Test {
 
   void SetUp() override {
     if (bootstrap_.empty()) {
-      GTEST_SKIP() << "ENGAGED_TEST_BOOTSTRAP is not set; start a broker with "
-                      "`ops/local/kafka.sh start --dir /tmp/engaged-kafka` and export its "
-                      "address as ENGAGED_TEST_BOOTSTRAP";
+      FAIL() << "no broker: run through ctest (the kafka fixture), or start one with "
+                "`ops/local/kafka.sh start --dir /tmp/engaged-kafka` and export its "
+                "address as ENGAGED_TEST_BOOTSTRAP";
     }
     ASSERT_EQ(topic_error_, "") << "could not create topic " << topic_;
   }

@@ -94,9 +94,7 @@ TEST(PipelineTest, FailsClearlyWhenTheBrokerIsDown) {
   testutil::TempDir dir;
   const Topics topics{"in", "out", "dlq"};
   const std::string dead_broker = "127.0.0.1:" + std::to_string(FreePort());
-  Engaged engaged(dir,
-                  MakeConfig(dead_broker, topics, dir.File("state"), FreePort()) +
-                      "",
+  Engaged engaged(dir, MakeConfig(dead_broker, topics, dir.File("state"), FreePort()) + "",
                   "engaged");
   EXPECT_EQ(engaged.process().Wait(60000), 1);
   EXPECT_NE(engaged.log().find("cannot reach the Kafka cluster"), std::string::npos)

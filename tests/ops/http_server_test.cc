@@ -40,10 +40,12 @@ TEST(HttpServerTest, RoutesExactAndPrefixPaths) {
   const std::string m = Request(server.port(), "GET /metrics HTTP/1.1\r\n\r\n");
   EXPECT_NE(m.find("HTTP/1.1 200 OK"), std::string::npos);
   EXPECT_NE(m.find(R"(engaged_test_total{k="v"} 2)"), std::string::npos) << m;
-  EXPECT_NE(Request(server.port(), "GET /customers/a%20b?x=1 HTTP/1.1\r\n\r\n").find("/customers/a%20b"),
-            std::string::npos);
+  EXPECT_NE(
+      Request(server.port(), "GET /customers/a%20b?x=1 HTTP/1.1\r\n\r\n").find("/customers/a%20b"),
+      std::string::npos);
   EXPECT_NE(Request(server.port(), "GET /nope HTTP/1.1\r\n\r\n").find("404"), std::string::npos);
-  EXPECT_NE(Request(server.port(), "POST /metrics HTTP/1.1\r\n\r\n").find("405"), std::string::npos);
+  EXPECT_NE(Request(server.port(), "POST /metrics HTTP/1.1\r\n\r\n").find("405"),
+            std::string::npos);
   EXPECT_NE(Request(server.port(), "garbage\r\n\r\n").find("400"), std::string::npos);
   server.Stop();
 }

@@ -31,8 +31,10 @@ TEST(LogTest, WritesOneJsonObjectPerLine) {
   const std::string line = testing::internal::GetCapturedStderr();
   EXPECT_EQ(line.back(), '\n');
   EXPECT_EQ(line.find('\n'), line.size() - 1);
-  EXPECT_NE(line.find(R"("level":"info","logger":"test","msg":"hello \"world\"","partition":3,"topic":"t"})"),
-            std::string::npos)
+  EXPECT_NE(
+      line.find(
+          R"("level":"info","logger":"test","msg":"hello \"world\"","partition":3,"topic":"t"})"),
+      std::string::npos)
       << line;
 }
 

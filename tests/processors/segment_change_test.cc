@@ -20,11 +20,13 @@ SegmentChange Change() {
 TEST(SegmentChangeTest, WritesTheV1Schema) {
   std::string out;
   WriteSegmentChangeJson(Change(), &out);
-  EXPECT_EQ(out, R"({"schema":{"name":"engaged.segment_change","version":1},"event_id":")" +
-                     SegmentChangeEventId(Change()) +
-                     R"(","customer_id":"c\"1","previous_segment":null,"segment":"active",)"
-                     R"("changed_at":"2024-03-05T10:00:00.000Z","detected_at":"2024-03-05T10:00:01.500Z",)"
-                     R"("rule":"events_total >= 3","features":{"events_total":3}})");
+  EXPECT_EQ(
+      out,
+      R"({"schema":{"name":"engaged.segment_change","version":1},"event_id":")" +
+          SegmentChangeEventId(Change()) +
+          R"(","customer_id":"c\"1","previous_segment":null,"segment":"active",)"
+          R"("changed_at":"2024-03-05T10:00:00.000Z","detected_at":"2024-03-05T10:00:01.500Z",)"
+          R"("rule":"events_total >= 3","features":{"events_total":3}})");
 }
 
 TEST(SegmentChangeTest, EventIdIgnoresProcessingTimeButNotTheTransition) {

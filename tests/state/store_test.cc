@@ -57,10 +57,11 @@ TEST(StoreTest, FindCustomerLooksInEveryPartition) {
   ASSERT_TRUE((*store)->Write(batch).ok());
   std::vector<int> seen;
   ASSERT_TRUE((*store)
-                  ->FindCustomer("bob", [&](Partition p, const CustomerState& cs) {
-                    EXPECT_EQ(cs.events_total, p.value());
-                    seen.push_back(p.value());
-                  })
+                  ->FindCustomer("bob",
+                                 [&](Partition p, const CustomerState& cs) {
+                                   EXPECT_EQ(cs.events_total, p.value());
+                                   seen.push_back(p.value());
+                                 })
                   .ok());
   EXPECT_EQ(seen, (std::vector<int>{0, 5, 9}));
 }

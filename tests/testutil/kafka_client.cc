@@ -46,7 +46,8 @@ std::string KafkaClient::UniqueTopic(const std::string& prefix) {
   return prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
 }
 
-KafkaClient::KafkaClient(std::string bootstrap) : bootstrap_(std::move(bootstrap)), impl_(new Impl) {
+KafkaClient::KafkaClient(std::string bootstrap)
+    : bootstrap_(std::move(bootstrap)), impl_(new Impl) {
   rd_kafka_conf_t* conf = BaseConf(bootstrap_);
   Set(conf, "partitioner", "murmur2_random");
   Set(conf, "enable.idempotence", "true");
@@ -157,8 +158,8 @@ std::vector<KafkaMessage> KafkaClient::ConsumeAll(const std::string& topic, size
         const char* name = nullptr;
         const void* val = nullptr;
         size_t size = 0;
-        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) ==
-                           RD_KAFKA_RESP_ERR_NO_ERROR;
+        for (size_t i = 0;
+             rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
              ++i) {
           msg.headers[name] = std::string(static_cast<const char*>(val), size);
         }

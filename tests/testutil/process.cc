@@ -89,7 +89,8 @@ int RunToCompletion(const std::vector<std::string>& argv, std::string* output) {
   close(pipefd[1]);
   output->clear();
   char buf[4096];
-  for (ssize_t n; (n = read(pipefd[0], buf, sizeof(buf))) > 0;) output->append(buf, static_cast<size_t>(n));
+  for (ssize_t n; (n = read(pipefd[0], buf, sizeof(buf))) > 0;)
+    output->append(buf, static_cast<size_t>(n));
   close(pipefd[0]);
   int status = 0;
   waitpid(pid, &status, 0);

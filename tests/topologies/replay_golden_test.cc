@@ -68,7 +68,8 @@ TEST_P(ReplayGoldenTest, ReplayingInTwoHalvesGivesTheSameOutputsAsOnce) {
                   &log),
               0)
         << log;
-    combined += Mask(testutil::ReadFile(dir.File(std::string("out-") + half + "/segment-changes.ndjson")));
+    combined +=
+        Mask(testutil::ReadFile(dir.File(std::string("out-") + half + "/segment-changes.ndjson")));
   }
   EXPECT_EQ(combined, testutil::ReadFile((golden / "expected/segment-changes.ndjson").string()));
 }
@@ -79,11 +80,11 @@ TEST(ReplayTest, AMissingInputIsAClearError) {
   testutil::TempDir dir;
   std::string log;
   testutil::WriteFile(dir.File("c.yaml"), "application_id: x\n");
-  EXPECT_EQ(testutil::RunToCompletion({ENGAGED_BINARY, "replay", "--config", dir.File("c.yaml"),
-                                       "--input", dir.File("nope.ndjson"), "--out",
-                                       dir.File("out")},
-                                      &log),
-            1);
+  EXPECT_EQ(
+      testutil::RunToCompletion({ENGAGED_BINARY, "replay", "--config", dir.File("c.yaml"),
+                                 "--input", dir.File("nope.ndjson"), "--out", dir.File("out")},
+                                &log),
+      1);
   EXPECT_NE(log.find("cannot read"), std::string::npos) << log;
 }
 
@@ -91,9 +92,9 @@ TEST(ValidateTest, ExitsSeventyEightWithLineAndColumn) {
   testutil::TempDir dir;
   testutil::WriteFile(dir.File("c.yaml"), "application_id: x\nsegmants: []\n");
   std::string log;
-  EXPECT_EQ(testutil::RunToCompletion({ENGAGED_BINARY, "validate", "--config", dir.File("c.yaml")},
-                                      &log),
-            78);
+  EXPECT_EQ(
+      testutil::RunToCompletion({ENGAGED_BINARY, "validate", "--config", dir.File("c.yaml")}, &log),
+      78);
   EXPECT_NE(log.find("c.yaml:2:1: unknown key 'segmants'"), std::string::npos) << log;
   testutil::WriteFile(dir.File("ok.yaml"), "application_id: x\n");
   EXPECT_EQ(testutil::RunToCompletion({ENGAGED_BINARY, "validate", "--config", dir.File("ok.yaml")},

@@ -94,7 +94,9 @@ TEST_F(TopologyTest, AFailedFlushCommitsNothing) {
 TEST_F(TopologyTest, BadInputIsDeadLetteredAndStillAdvancesTheOffset) {
   ASSERT_TRUE(Feed(0, "{oops").ok());
   ASSERT_EQ(sink_.dead.size(), 1u);
-  EXPECT_EQ(topology_->counters().invalid[static_cast<size_t>(processors::InvalidReason::kInvalidJson)], 1);
+  EXPECT_EQ(
+      topology_->counters().invalid[static_cast<size_t>(processors::InvalidReason::kInvalidJson)],
+      1);
   ASSERT_TRUE(topology_->Commit().ok());
   EXPECT_EQ(StoredOffset(), state::Offset(1));
 }

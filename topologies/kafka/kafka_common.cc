@@ -1,9 +1,8 @@
-#include "topologies/kafka/internal.h"
-
 #include <chrono>
 #include <thread>
 
 #include "fmt/format.h"
+#include "topologies/kafka/internal.h"
 
 namespace topologies::kafka {
 namespace {
@@ -83,18 +82,21 @@ ops::Status CheckTopicsExist(rd_kafka_t* rk, const std::vector<std::string>& top
     } while (std::chrono::steady_clock::now() < deadline);
     rd_kafka_topic_destroy(rkt);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return ops::Status::Unavailable(fmt::format(
-          "cannot reach the Kafka cluster within {} ms: {}", timeout_ms, ErrorText(err)));
+      return ops::Status::Unavailable(fmt::format("cannot reach the Kafka cluster within {} ms: {}",
+                                                  timeout_ms, ErrorText(err)));
     }
     const rd_kafka_resp_err_t topic_err =
         md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
     const int partitions = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
     rd_kafka_metadata_destroy(md);
     if (topic_err != RD_KAFKA_RESP_ERR_NO_ERROR || partitions == 0) {
-      return ops::Status::FailedPrecondition(fmt::format(
-          "topic '{}' does not exist or is not readable: {} (create it, e.g. with "
-          "ops/local/kafka.sh create-topics)",
-          name, ErrorText(topic_err == RD_KAFKA_RESP_ERR_NO_ERROR ? RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART : topic_err)));
+      return ops::Status::FailedPrecondition(
+          fmt::format("topic '{}' does not exist or is not readable: {} (create it, e.g. with "
+                      "ops/local/kafka.sh create-topics)",
+                      name,
+                      ErrorText(topic_err == RD_KAFKA_RESP_ERR_NO_ERROR
+                                    ? RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART
+                                    : topic_err)));
     }
   }
   return ops::Status::Ok();

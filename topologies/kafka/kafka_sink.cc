@@ -43,11 +43,12 @@ class KafkaSink final : public Sink {
     rd_kafka_conf_set_error_cb(conf->get(), &KafkaSink::ErrorCallback);
     char errstr[512];
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf->get(), errstr, sizeof(errstr));
-    if (rk == nullptr) return ops::Status::InvalidArgument(fmt::format("kafka producer: {}", errstr));
+    if (rk == nullptr)
+      return ops::Status::InvalidArgument(fmt::format("kafka producer: {}", errstr));
     (void)conf->release();  // rd_kafka_new took ownership
     self->producer_.reset(rk);
-    ENGAGED_RETURN_IF_ERROR(CheckTopicsExist(
-        rk, {o.segment_changes_topic, o.dead_letters_topic}, o.startup_timeout_ms));
+    ENGAGED_RETURN_IF_ERROR(CheckTopicsExist(rk, {o.segment_changes_topic, o.dead_letters_topic},
+                                             o.startup_timeout_ms));
     self->topics_[Index(OutputStream::kSegmentChanges)].reset(
         rd_kafka_topic_new(rk, o.segment_changes_topic.c_str(), nullptr));
     self->topics_[Index(OutputStream::kDeadLetters)].reset(
@@ -66,12 +67,12 @@ class KafkaSink final : public Sink {
       }
     }
     for (;;) {
-      const rd_kafka_resp_err_t err = rd_kafka_producev(
-          producer_.get(), RD_KAFKA_V_RKT(topics_[Index(stream)].get()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
-          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-          RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+      const rd_kafka_resp_err_t err =
+          rd_kafka_producev(producer_.get(), RD_KAFKA_V_RKT(topics_[Index(stream)].get()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+                            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;  // hdrs now belong to the message
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(producer_.get(), kQueueFullWaitMs);
@@ -113,8 +114,8 @@ class KafkaSink final : public Sink {
   // the current commit are incomplete: the commit must not happen.
   static void DeliveryCallback(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
-    static_cast<KafkaSink*>(opaque)->Fail(ops::Status::Kafka(
-        fmt::format("delivery to '{}' failed: {}", rd_kafka_topic_name(m->rkt), ErrorText(m->err))));
+    static_cast<KafkaSink*>(opaque)->Fail(ops::Status::Kafka(fmt::format(
+        "delivery to '{}' failed: {}", rd_kafka_topic_name(m->rkt), ErrorText(m->err))));
   }
 
   static void ErrorCallback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
@@ -132,7 +133,7 @@ class KafkaSink final : public Sink {
   HandlePtr producer_;
   std::array<TopicPtr, 2> topics_;
   int flush_timeout_ms_ = 30000;
-  std::mutex mu_;          // guards failure_: callbacks may run on librdkafka's threads
+  std::mutex mu_;  // guards failure_: callbacks may run on librdkafka's threads
   ops::Status failure_;
 };
 

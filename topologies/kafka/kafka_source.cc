@@ -43,7 +43,8 @@ class KafkaSource final : public Source {
     rd_kafka_conf_set_error_cb(conf->get(), &KafkaSource::ErrorCallback);
     char errstr[512];
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr, sizeof(errstr));
-    if (rk == nullptr) return ops::Status::InvalidArgument(fmt::format("kafka consumer: {}", errstr));
+    if (rk == nullptr)
+      return ops::Status::InvalidArgument(fmt::format("kafka consumer: {}", errstr));
     (void)conf->release();  // rd_kafka_new took ownership
     self->consumer_.reset(rk);
     rd_kafka_poll_set_consumer(rk);
@@ -135,8 +136,8 @@ class KafkaSource final : public Source {
                         {{"error", ErrorText(m->err)}, {"detail", rd_kafka_message_errstr(m)}});
         return PollStatus::kIdle;
       default:
-        return ops::Status::Kafka(fmt::format("consumer: {}: {}", ErrorText(m->err),
-                                              rd_kafka_message_errstr(m)));
+        return ops::Status::Kafka(
+            fmt::format("consumer: {}: {}", ErrorText(m->err), rd_kafka_message_errstr(m)));
     }
   }
 
@@ -146,7 +147,8 @@ class KafkaSource final : public Source {
     if (code == RD_KAFKA_RESP_ERR__FATAL) {
       char buf[512];
       const rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof(buf));
-      self->Fail(ops::Status::Kafka(fmt::format("fatal consumer error: {}: {}", ErrorText(orig), buf)));
+      self->Fail(
+          ops::Status::Kafka(fmt::format("fatal consumer error: {}: {}", ErrorText(orig), buf)));
       return;
     }
     KafkaLog().Warn("consumer error", {{"error", ErrorText(code)}, {"detail", reason}});
