@@ -14,7 +14,7 @@
 namespace ops {
 namespace {
 
-constexpr size_t kMaxRequestBytes = 16 * 1024;
+constexpr size_t kMaxRequestBytes = size_t{16} * 1024;
 constexpr int kPollIntervalMs = 200;
 constexpr int kClientTimeoutMs = 2000;
 

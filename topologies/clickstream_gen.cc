@@ -59,6 +59,7 @@ int64_t ClickstreamGenerator::PickCustomer() {
 const std::string& ClickstreamGenerator::Next(std::string* customer_id) {
   static const std::discrete_distribution<size_t> kTypeDist = [] {
     std::vector<double> w;
+    w.reserve(kMix.size());
     for (const auto& t : kMix) w.push_back(t.weight);
     return std::discrete_distribution<size_t>(w.begin(), w.end());
   }();

@@ -47,6 +47,7 @@ class SignalWatcher {
     }
     cv_.notify_all();
     // Wake sigwait with a signal to ourselves if nobody sent one.
+    // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread): SIGTERM is blocked; it wakes sigwait.
     if (!stop_.load()) pthread_kill(thread_.native_handle(), SIGTERM);
     thread_.join();
   }

@@ -20,11 +20,16 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 
 Topology::Topology(const Config* config, state::Store* store, Sink* sink, TopologyProbe* probe,
                    Clock clock)
-    : config_(config),
-      store_(store),
+    : store_(store),
       probe_(probe),
       ladder_(config->segments),
-      ctx_{config, store, sink, probe, &ladder_, std::move(clock), &counters_} {}
+      ctx_{.config = config,
+           .store = store,
+           .sink = sink,
+           .probe = probe,
+           .ladder = &ladder_,
+           .clock = std::move(clock),
+           .counters = &counters_} {}
 
 ops::Result<PartitionTask*> Topology::TaskFor(state::Partition p) {
   auto it = tasks_.find(p);

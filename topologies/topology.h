@@ -60,7 +60,6 @@ class Topology : public PartitionListener {
  private:
   ops::Result<PartitionTask*> TaskFor(state::Partition p);
 
-  const Config* config_;
   state::Store* store_;
   TopologyProbe* probe_;
   processors::SegmentLadder ladder_;

@@ -159,6 +159,7 @@ class KafkaSource final : public Source {
     auto* self = static_cast<KafkaSource*>(opaque);
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     std::vector<state::TopicPartition> tps;
+    tps.reserve(static_cast<size_t>(parts->cnt));
     for (int i = 0; i < parts->cnt; ++i) {
       tps.push_back({parts->elems[i].topic, state::Partition(parts->elems[i].partition)});
     }
