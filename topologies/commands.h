@@ -42,10 +42,19 @@ struct GenArgs {
   int64_t events = 100000;
   int64_t customers = 10000;
   uint64_t seed = 1;
-  std::string start;      // event time of the first event; empty: 2023-11-14T22:13:20Z
+  std::string start;  // event time of the first event; empty: 2023-11-14T22:13:20Z
   int64_t interval_ms = 1000;
-  bool keyed = false;     // prefix each line with "CUSTOMER_ID<TAB>"
+  bool keyed = false;  // prefix each line with "CUSTOMER_ID<TAB>"
 };
 int GenCommand(const GenArgs& args);
+
+struct FitArgs {
+  std::string input;              // a transaction log, or "-" for stdin
+  std::string format = "ndjson";  // "ndjson" or "cdnow"
+  std::string calibration_end;    // YYYY-MM-DD, the last day of calibration (inclusive)
+  std::string time_unit;          // "days" or "weeks"
+  std::string summary_out;        // empty: no per-customer summary CSV
+};
+int FitCommand(const FitArgs& args);
 
 }  // namespace topologies

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of engaged, from a fresh clone, with nothing installed by hand:
 #   1. installs the Debian packages (ops/local/install-deps.sh) and the Kafka jars;
-#   2. checks formatting (clang-format) and shell scripts;
+#   2. checks formatting (clang-format);
 #   3. builds (RelWithDebInfo) and runs unit and integration tests with ctest; the
 #      integration tests start a real single-node Kafka through a ctest fixture;
+#      then runs clang-tidy;
 #   4. builds again with AddressSanitizer + UndefinedBehaviorSanitizer and runs the
 #      whole suite once more.
 # Set ENGAGED_SKIP_SANITIZERS=1 to skip step 4 on a quick local run.
@@ -37,6 +38,17 @@ run_suite() {
 }
 
 run_suite build/test
+
+step "clang-tidy (the checks in .clang-tidy; WarningsAsErrors fail the run)"
+tidy_log=build/test/clang-tidy.log
+if ! git ls-files 'ops/*.cc' 'state/*.cc' 'processors/*.cc' 'topologies/*.cc' |
+  xargs -P "$JOBS" -n 4 clang-tidy -p build/test --quiet >"$tidy_log" 2>&1; then
+  grep -E -A3 'error:' "$tidy_log" >&2 || cat "$tidy_log" >&2
+  echo "clang-tidy reported errors (full log: $tidy_log)" >&2
+  exit 1
+fi
+grep -E '(warning|error):' "$tidy_log" || echo "clang-tidy: no findings"
+
 if [[ "${ENGAGED_SKIP_SANITIZERS:-0}" != "1" ]]; then
   # Leak checks stay on; librdkafka's and RocksDB's background threads exit cleanly.
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
