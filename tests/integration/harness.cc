@@ -5,8 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "tests/testutil/files.h"
@@ -107,15 +107,21 @@ int64_t InspectEventsTotal(const std::string& state_dir, const std::string& cust
 }
 
 std::string JsonString(const std::string& json, const std::string& field) {
-  const std::regex re("\"" + field + "\":\"([^\"]*)\"");
-  std::smatch m;
-  return std::regex_search(json, m, re) ? m[1].str() : "";
+  const std::string needle = "\"" + field + "\":\"";
+  const size_t at = json.find(needle);
+  if (at == std::string::npos) return "";
+  const size_t begin = at + needle.size();
+  return json.substr(begin, json.find('"', begin) - begin);
 }
 
 int64_t JsonInt(const std::string& json, const std::string& field) {
-  const std::regex re("\"" + field + "\":(-?[0-9]+)");
-  std::smatch m;
-  return std::regex_search(json, m, re) ? std::stoll(m[1].str()) : -1;
+  const std::string needle = "\"" + field + "\":";
+  const size_t at = json.find(needle);
+  if (at == std::string::npos) return -1;
+  const char* begin = json.c_str() + at + needle.size();
+  char* end = nullptr;
+  const long long v = std::strtoll(begin, &end, 10);
+  return end == begin ? -1 : v;
 }
 
 }  // namespace integration
