@@ -44,6 +44,20 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   gen_cmd->add_flag("--keyed", gen.keyed, "Prefix each line with the customer id and a tab");
 
+  FitArgs fit;
+  auto* fit_cmd = app.add_subcommand("fit", "Fit the BG/NBD churn model; prints it as JSON");
+  fit_cmd->add_option("--input", fit.input, "Transaction log, or - for stdin")->required();
+  fit_cmd->add_option("--format", fit.format, "Input format")
+      ->check(CLI::IsMember({"ndjson", "cdnow"}))
+      ->capture_default_str();
+  fit_cmd->add_option("--calibration-end", fit.calibration_end, "Last calibration day, YYYY-MM-DD")
+      ->required();
+  fit_cmd->add_option("--time-unit", fit.time_unit, "Time unit of the model")
+      ->check(CLI::IsMember({"days", "weeks"}))
+      ->required();
+  fit_cmd->add_option("--summary-out", fit.summary_out,
+                      "Also write the per-customer summary (x, t_x, T) as CSV here");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,5 +69,6 @@ int main(int argc, char** argv) {
   if (*validate_cmd) return ValidateCommand(validate);
   if (*inspect_cmd) return InspectCommand(inspect);
   if (*gen_cmd) return GenCommand(gen);
+  if (*fit_cmd) return FitCommand(fit);
   return kExitUsage;
 }

@@ -1,0 +1,110 @@
+// `engaged fit`: reads a transaction log, summarises it per customer, fits the BG/NBD
+// churn model by maximum likelihood and prints it as one JSON object on stdout.
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "fmt/format.h"
+#include "processors/churn/fit.h"
+#include "processors/churn/transactions.h"
+#include "processors/json_writer.h"
+#include "processors/timestamp.h"
+#include "topologies/clock.h"
+#include "topologies/commands.h"
+
+namespace topologies {
+namespace {
+
+namespace churn = processors::churn;
+
+constexpr std::string_view kStdin = "-";
+
+void PrintError(std::string_view message) { fmt::print(stderr, "engaged fit: {}\n", message); }
+
+int Fail(int exit_code, std::string_view message) {
+  PrintError(message);
+  return exit_code;
+}
+
+// The parsed flags; nullopt (after printing why) when one is unusable.
+std::optional<churn::SummaryOptions> ParseOptions(const FitArgs& args) {
+  auto format = churn::ParseTransactionFormat(args.format);
+  auto unit = churn::ParseTimeUnit(args.time_unit);
+  auto end = churn::ParseCalendarDate(args.calibration_end);
+  if (!format) PrintError(fmt::format("unknown --format '{}'", args.format));
+  if (!unit) PrintError(fmt::format("unknown --time-unit '{}'", args.time_unit));
+  if (!end) {
+    PrintError(
+        fmt::format("--calibration-end '{}' is not a YYYY-MM-DD date", args.calibration_end));
+  }
+  if (!format || !unit || !end) return std::nullopt;
+  return churn::SummaryOptions{.format = *format, .calibration_end_day = *end, .unit = *unit};
+}
+
+ops::Result<std::vector<churn::CustomerRecord>> ReadInput(const std::string& path,
+                                                          const churn::SummaryOptions& options) {
+  if (path == kStdin) return churn::ReadSummaries(std::cin, options);
+  std::ifstream in(path);
+  if (!in) return ops::Status::IoError(fmt::format("cannot open: {}", std::strerror(errno)));
+  return churn::ReadSummaries(in, options);
+}
+
+ops::Status WriteSummary(const std::string& path, std::span<const churn::CustomerRecord> records) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << churn::SummaryCsv(records);
+  out.close();
+  if (!out) return ops::Status::IoError(fmt::format("cannot write {}", path));
+  return ops::Status::Ok();
+}
+
+std::string ModelJson(const churn::FitResult& fit, const churn::SummaryOptions& options) {
+  std::string out;
+  processors::JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("model").Value("bgnbd");
+  w.Key("r").Value(fit.params.r);
+  w.Key("alpha").Value(fit.params.alpha);
+  w.Key("a").Value(fit.params.a);
+  w.Key("b").Value(fit.params.b);
+  w.Key("log_likelihood").Value(fit.log_likelihood);
+  w.Key("n_customers").Value(fit.n_customers);
+  w.Key("time_unit").Value(churn::TimeUnitName(options.unit));
+  w.Key("calibration_end").Value(churn::FormatCalendarDate(options.calibration_end_day));
+  w.Key("iterations").Value(static_cast<int64_t>(fit.iterations));
+  w.Key("fitted_at").Value(processors::FormatIso8601(SystemNow()));
+  w.EndObject();
+  return out;
+}
+
+}  // namespace
+
+int FitCommand(const FitArgs& args) {
+  auto options = ParseOptions(args);
+  if (!options) return kExitUsage;
+  auto records = ReadInput(args.input, *options);
+  if (!records.ok()) {
+    return Fail(kExitFailure, fmt::format("{}: {}", args.input, records.status().message()));
+  }
+  if (records->empty()) {
+    return Fail(kExitFailure, fmt::format("{}: no customer has a purchase on or before {}",
+                                          args.input, args.calibration_end));
+  }
+  if (!args.summary_out.empty()) {
+    auto status = WriteSummary(args.summary_out, *records);
+    if (!status.ok()) return Fail(kExitFailure, status.message());
+  }
+  std::vector<churn::CustomerSummary> summaries;
+  summaries.reserve(records->size());
+  for (const auto& r : *records) summaries.push_back(r.summary);
+  auto fit = churn::FitBgNbd(summaries);
+  if (!fit.ok())
+    return Fail(kExitFailure, fmt::format("{}: {}", args.input, fit.status().message()));
+  fmt::print("{}\n", ModelJson(*fit, *options));
+  return kExitOk;
+}
+
+}  // namespace topologies
