@@ -39,6 +39,34 @@ inline std::string OffsetKey(const TopicPartition& tp) {
   return k;
 }
 
+// timers CF: partition (u32, big-endian), due time (i64 with the sign bit flipped,
+// big-endian, so that byte order is time order), customer id bytes -> empty.
+inline std::string Timer(Partition p, TimeMs due, std::string_view customer_id) {
+  std::string k;
+  k.reserve(12 + customer_id.size());
+  PutBigEndian32(static_cast<uint32_t>(p.value()), &k);
+  const uint64_t ordered = static_cast<uint64_t>(due.value()) ^ (uint64_t{1} << 63);
+  PutBigEndian32(static_cast<uint32_t>(ordered >> 32), &k);
+  PutBigEndian32(static_cast<uint32_t>(ordered), &k);
+  k.append(customer_id);
+  return k;
+}
+inline constexpr size_t kTimerPrefixBytes = 12;  // partition + due time
+
+inline TimeMs TimerDue(std::string_view key) {
+  const uint64_t ordered =
+      (uint64_t{GetBigEndian32(key.substr(4))} << 32) | GetBigEndian32(key.substr(8));
+  return TimeMs(static_cast<int64_t>(ordered ^ (uint64_t{1} << 63)));
+}
+
+// The first key of partition `p` in the customers and timers CFs; the key of `p + 1`
+// bounds the range.
+inline std::string PartitionPrefix(Partition p) {
+  std::string k;
+  PutBigEndian32(static_cast<uint32_t>(p.value()), &k);
+  return k;
+}
+
 // meta CF: 's', partition (u32, big-endian) -> stream time in ms (8 bytes LE).
 inline constexpr char kStreamTimePrefix = 's';
 inline std::string StreamTimeKey(Partition p) {

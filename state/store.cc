@@ -1,10 +1,14 @@
 #include "state/store.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <cstring>
 #include <vector>
@@ -17,8 +21,14 @@ namespace state {
 namespace {
 
 constexpr char kCustomersCf[] = "customers";
+constexpr char kTimersCf[] = "timers";
 constexpr char kMetaCf[] = "meta";
 constexpr int kBloomBitsPerKey = 10;
+// Memtables may use this share of the memory budget (charged to the block cache).
+constexpr double kMemtableShare = 0.25;
+// One memtable is at most this share of the memtable budget, and at most 64 MiB.
+constexpr int kMemtablesPerBudget = 4;
+constexpr size_t kMaxWriteBufferBytes = size_t{64} << 20;
 
 ops::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return ops::Status::Ok();
@@ -26,11 +36,19 @@ ops::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return ops::Status::IoError(fmt::format("{}: {}", what, s.ToString()));
 }
 
-rocksdb::ColumnFamilyOptions CustomerCfOptions() {
+rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                       size_t memory_bytes) {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;  // so that they count against the budget
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.write_buffer_size =
+      std::min(kMaxWriteBufferBytes,
+               static_cast<size_t>(static_cast<double>(memory_bytes) * kMemtableShare) /
+                   kMemtablesPerBudget);
   cf.compression = rocksdb::kLZ4Compression;
   cf.bottommost_compression = rocksdb::kZSTD;
   return cf;
@@ -44,8 +62,18 @@ void EncodeFixed64(uint64_t v, std::string* out) {
 
 }  // namespace
 
-StoreBatch::StoreBatch(rocksdb::ColumnFamilyHandle* customers, rocksdb::ColumnFamilyHandle* meta)
-    : batch_(std::make_unique<rocksdb::WriteBatch>()), customers_(customers), meta_(meta) {}
+struct Store::Resources {
+  std::shared_ptr<rocksdb::Cache> cache;
+  std::shared_ptr<rocksdb::WriteBufferManager> write_buffers;
+  std::shared_ptr<rocksdb::Statistics> statistics;
+};
+
+StoreBatch::StoreBatch(rocksdb::ColumnFamilyHandle* customers, rocksdb::ColumnFamilyHandle* timers,
+                       rocksdb::ColumnFamilyHandle* meta)
+    : batch_(std::make_unique<rocksdb::WriteBatch>()),
+      customers_(customers),
+      timers_(timers),
+      meta_(meta) {}
 StoreBatch::~StoreBatch() = default;
 StoreBatch::StoreBatch(StoreBatch&&) noexcept = default;
 StoreBatch& StoreBatch::operator=(StoreBatch&&) noexcept = default;
@@ -70,34 +98,62 @@ void StoreBatch::PutStreamTime(Partition p, TimeMs t) {
   batch_->Put(meta_, keys::StreamTimeKey(p), scratch_).PermitUncheckedError();
 }
 
+void StoreBatch::DeleteCustomer(Partition p, std::string_view customer_id) {
+  batch_->Delete(customers_, keys::Customer(p, customer_id)).PermitUncheckedError();
+}
+
+void StoreBatch::PutTimer(Partition p, TimeMs due, std::string_view customer_id) {
+  batch_->Put(timers_, keys::Timer(p, due, customer_id), rocksdb::Slice()).PermitUncheckedError();
+}
+
+void StoreBatch::DeleteTimer(Partition p, TimeMs due, std::string_view customer_id) {
+  batch_->Delete(timers_, keys::Timer(p, due, customer_id)).PermitUncheckedError();
+}
+
 ops::Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  auto resources = std::make_unique<Resources>();
+  resources->cache = rocksdb::NewLRUCache(options.memory_bytes);
+  resources->write_buffers = std::make_shared<rocksdb::WriteBufferManager>(
+      static_cast<size_t>(static_cast<double>(options.memory_bytes) * kMemtableShare),
+      resources->cache);
+  resources->statistics = rocksdb::CreateDBStatistics();
+  resources->statistics->set_stats_level(rocksdb::StatsLevel::kExceptDetailedTimers);
+
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
+  db_options.write_buffer_manager = resources->write_buffers;
+  db_options.statistics = resources->statistics;
+  const auto cf = CfOptions(resources->cache, options.memory_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {kCustomersCf, CustomerCfOptions()},
-      {kMetaCf, rocksdb::ColumnFamilyOptions()},
+      {rocksdb::kDefaultColumnFamilyName, cf},
+      {kCustomersCf, cf},
+      {kTimersCf, cf},
+      {kMetaCf, cf},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  auto s = rocksdb::DB::Open(db_options, options.dir, cfs, &handles, &raw);
+  auto s = options.read_only
+               ? rocksdb::DB::OpenForReadOnly(db_options, options.dir, cfs, &handles, &raw)
+               : rocksdb::DB::Open(db_options, options.dir, cfs, &handles, &raw);
   if (!s.ok()) {
     return FromRocks(s, fmt::format("cannot open the state store in '{}'", options.dir));
   }
   std::unique_ptr<Store> store(new Store());
+  store->resources_ = std::move(resources);
   store->db_.reset(raw);
   store->default_ = handles[0];
   store->customers_ = handles[1];
-  store->meta_ = handles[2];
+  store->timers_ = handles[2];
+  store->meta_ = handles[3];
   store->sync_ = options.sync_commits;
   return store;
 }
 
 Store::~Store() {
   if (db_ == nullptr) return;
-  for (auto* h : {default_, customers_, meta_}) {
+  for (auto* h : {default_, customers_, timers_, meta_}) {
     db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   }
   db_->Close().PermitUncheckedError();  // nothing left to do with a close error at exit
@@ -176,9 +232,68 @@ ops::Status Store::FindCustomer(std::string_view customer_id,
   return FromRocks(it->status(), "scanning customer state");
 }
 
+ops::Status Store::ForEachDueTimer(Partition p, TimeMs upto,
+                                   const std::function<bool(TimeMs, std::string_view)>& fn) {
+  const std::string end = keys::Timer(p, TimeMs(upto.value() + 1), "");
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, timers_));
+  for (it->Seek(keys::PartitionPrefix(p)); it->Valid(); it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    if (!fn(keys::TimerDue(key), key.substr(keys::kTimerPrefixBytes))) break;
+  }
+  return FromRocks(it->status(), "scanning timers");
+}
+
+ops::Status Store::DropPartition(Partition p) {
+  const std::string begin = keys::PartitionPrefix(p);
+  const std::string end = keys::PartitionPrefix(Partition(p.value() + 1));
+  rocksdb::WriteBatch batch;
+  for (auto* cf : {customers_, timers_}) batch.DeleteRange(cf, begin, end).PermitUncheckedError();
+  const std::string offsets_begin = std::string(1, keys::kOffsetPrefix) + begin;
+  const std::string offsets_end = std::string(1, keys::kOffsetPrefix) + end;
+  batch.DeleteRange(meta_, offsets_begin, offsets_end).PermitUncheckedError();
+  batch.Delete(meta_, keys::StreamTimeKey(p)).PermitUncheckedError();
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  return FromRocks(db_->Write(wo, &batch), fmt::format("dropping partition {}", p.value()));
+}
+
+ops::Status Store::Checkpoint(const std::string& out_dir) {
+  rocksdb::Checkpoint* raw = nullptr;
+  ENGAGED_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocks(checkpoint->CreateCheckpoint(out_dir),
+                   fmt::format("writing a checkpoint to '{}'", out_dir));
+}
+
+StoreStats Store::Stats() const {
+  StoreStats st;
+  const auto prop = [&](rocksdb::ColumnFamilyHandle* cf, const std::string& name) {
+    uint64_t v = 0;
+    return db_->GetIntProperty(cf, name, &v) ? v : 0;
+  };
+  st.estimated_customers = prop(customers_, rocksdb::DB::Properties::kEstimateNumKeys);
+  for (auto* cf : {customers_, timers_, meta_}) {
+    st.live_sst_bytes += prop(cf, rocksdb::DB::Properties::kLiveSstFilesSize);
+    st.pending_compaction_bytes +=
+        prop(cf, rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+    st.memtable_bytes += prop(cf, rocksdb::DB::Properties::kCurSizeAllMemTables);
+  }
+  st.background_errors = prop(customers_, rocksdb::DB::Properties::kBackgroundErrors);
+  st.block_cache_usage_bytes = resources_->cache->GetUsage();
+  st.block_cache_capacity_bytes = resources_->cache->GetCapacity();
+  const auto& stats = *resources_->statistics;
+  st.block_cache_hits = stats.getTickerCount(rocksdb::BLOCK_CACHE_HIT);
+  st.block_cache_misses = stats.getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+  st.stall_micros = stats.getTickerCount(rocksdb::STALL_MICROS);
+  return st;
+}
+
 ops::Status Store::Flush() {
   rocksdb::FlushOptions fo;
-  auto s = db_->Flush(fo, {customers_, meta_});
+  auto s = db_->Flush(fo, {customers_, timers_, meta_});
   return FromRocks(s, "flushing the state store");
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 
-// The durable state of one engaged instance: one RocksDB database with a column family
-// for customer state and one for metadata (consumed offsets). Key layout in
-// state/FORMAT.md.
+// The durable state of one engaged instance: one RocksDB database with column
+// families for customer state, timers and metadata (consumed offsets, stream times).
+// Key layout in state/FORMAT.md. Memory: one LRU block cache, with the memtables
+// charged to it through a WriteBufferManager, so RocksDB stays within
+// StoreOptions::memory_bytes.
 //
 // Owned by the composition root (one per process); shared by the partition tasks of
 // the processing thread. Reads and writes are thread-safe (RocksDB's guarantees); a
@@ -33,6 +35,25 @@ struct StoreOptions {
   // Fsync the WAL on every commit. Off by default: a commit then survives the process
   // being killed (the WAL is in the OS page cache) but not the machine losing power.
   bool sync_commits = false;
+  // Open without taking the lock, for reading beside a running instance (inspect).
+  bool read_only = false;
+  // RocksDB's memory: block cache, index and filter blocks, and memtables (charged to
+  // the cache). Default 256 MiB. Unit: bytes.
+  size_t memory_bytes = size_t{256} << 20;
+};
+
+// Health figures of the store, for the state probe. Thread-safe to collect.
+struct StoreStats {
+  uint64_t estimated_customers = 0;      // rocksdb.estimate-num-keys of the customers CF
+  uint64_t live_sst_bytes = 0;           // all column families
+  uint64_t block_cache_usage_bytes = 0;  // including charged memtables
+  uint64_t block_cache_capacity_bytes = 0;
+  uint64_t block_cache_hits = 0;    // cumulative
+  uint64_t block_cache_misses = 0;  // cumulative
+  uint64_t pending_compaction_bytes = 0;
+  uint64_t stall_micros = 0;  // cumulative time writes were stalled
+  uint64_t background_errors = 0;
+  uint64_t memtable_bytes = 0;
 };
 
 // A set of changes written atomically by Store::Write. Made by Store::NewBatch and
@@ -48,14 +69,21 @@ class StoreBatch {
   void PutOffset(const TopicPartition& tp, Offset next);
   // Records the stream time (the largest event time seen) of partition `p`.
   void PutStreamTime(Partition p, TimeMs t);
+  void DeleteCustomer(Partition p, std::string_view customer_id);
+  // A timer of `customer_id` due at `due`. A customer keeps its own due times (in its
+  // state), so cancelling names the same triple.
+  void PutTimer(Partition p, TimeMs due, std::string_view customer_id);
+  void DeleteTimer(Partition p, TimeMs due, std::string_view customer_id);
   size_t count() const;
   bool empty() const { return count() == 0; }
 
  private:
   friend class Store;
-  StoreBatch(rocksdb::ColumnFamilyHandle* customers, rocksdb::ColumnFamilyHandle* meta);
+  StoreBatch(rocksdb::ColumnFamilyHandle* customers, rocksdb::ColumnFamilyHandle* timers,
+             rocksdb::ColumnFamilyHandle* meta);
   std::unique_ptr<rocksdb::WriteBatch> batch_;
   rocksdb::ColumnFamilyHandle* customers_;
+  rocksdb::ColumnFamilyHandle* timers_;
   rocksdb::ColumnFamilyHandle* meta_;
   std::string scratch_;  // reused encoding buffer
 };
@@ -67,7 +95,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  StoreBatch NewBatch() const { return StoreBatch(customers_, meta_); }
+  StoreBatch NewBatch() const { return StoreBatch(customers_, timers_, meta_); }
 
   // The stored state of `customer_id` in partition `p`, or nullopt when there is none.
   ops::Result<std::optional<CustomerState>> GetCustomer(Partition p, std::string_view customer_id);
@@ -83,14 +111,33 @@ class Store {
   ops::Status FindCustomer(std::string_view customer_id,
                            const std::function<void(Partition, const CustomerState&)>& fn);
 
+  // Calls `fn(due, customer_id)` for every timer of `p` due at or before `upto`, in
+  // due-time order; stops early when `fn` returns false. Work is proportional to the
+  // number of due timers.
+  ops::Status ForEachDueTimer(
+      Partition p, TimeMs upto,
+      const std::function<bool(TimeMs due, std::string_view customer_id)>& fn);
+
+  // Deletes every customer, timer, offset and stream time of `p` (DeleteRange).
+  ops::Status DropPartition(Partition p);
+
+  // Writes a consistent copy of the database to `out_dir` (which must not exist),
+  // hard-linking SST files where the filesystem allows.
+  ops::Status Checkpoint(const std::string& out_dir);
+
+  StoreStats Stats() const;
+
   // Flushes memtables so that a later open replays no WAL. Used on clean shutdown.
   ops::Status Flush();
 
  private:
   Store() = default;
   ops::Result<std::optional<int64_t>> GetMetaInt64(const std::string& key);
+  struct Resources;  // block cache, write buffer manager, statistics
+  std::unique_ptr<Resources> resources_;
   std::unique_ptr<rocksdb::DB> db_;
-  rocksdb::ColumnFamilyHandle* customers_ = nullptr;  // owned by db_'s handle list below
+  rocksdb::ColumnFamilyHandle* customers_ = nullptr;  // destroyed in ~Store before db_
+  rocksdb::ColumnFamilyHandle* timers_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
   bool sync_ = false;

@@ -74,3 +74,138 @@ TEST(StoreTest, OpenFailsWithAClearErrorOnAnUnusableDirectory) {
 
 }  // namespace
 }  // namespace state
+
+namespace state {
+namespace {
+
+std::vector<std::pair<int64_t, std::string>> Due(Store& store, Partition p, int64_t upto) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  EXPECT_TRUE(store
+                  .ForEachDueTimer(p, TimeMs(upto),
+                                   [&](TimeMs due, std::string_view id) {
+                                     out.emplace_back(due.value(), std::string(id));
+                                     return true;
+                                   })
+                  .ok());
+  return out;
+}
+
+TEST(TimerTest, FireInDueOrderPerPartitionAndOnlyWhenDue) {
+  testutil::TempDir dir;
+  auto store = Store::Open({.dir = dir.path().string()});
+  ASSERT_TRUE(store.ok());
+  StoreBatch batch = (*store)->NewBatch();
+  batch.PutTimer(Partition(1), TimeMs(300), "c");
+  batch.PutTimer(Partition(1), TimeMs(100), "b");
+  batch.PutTimer(Partition(1), TimeMs(100), "a");
+  batch.PutTimer(Partition(1), TimeMs(-5), "neg");
+  batch.PutTimer(Partition(2), TimeMs(50), "other-partition");
+  ASSERT_TRUE((*store)->Write(batch).ok());
+  using V = std::vector<std::pair<int64_t, std::string>>;
+  EXPECT_EQ(Due(**store, Partition(1), 99), (V{{-5, "neg"}}));
+  EXPECT_EQ(Due(**store, Partition(1), 100), (V{{-5, "neg"}, {100, "a"}, {100, "b"}}));
+  EXPECT_EQ(Due(**store, Partition(1), 1000), (V{{-5, "neg"}, {100, "a"}, {100, "b"}, {300, "c"}}));
+  EXPECT_EQ(Due(**store, Partition(2), 1000), (V{{50, "other-partition"}}));
+  EXPECT_TRUE(Due(**store, Partition(0), 1000).empty());
+}
+
+TEST(TimerTest, CancelledTimersDoNotFireAndTimersSurviveARestart) {
+  testutil::TempDir dir;
+  {
+    auto store = Store::Open({.dir = dir.path().string()});
+    ASSERT_TRUE(store.ok());
+    StoreBatch batch = (*store)->NewBatch();
+    batch.PutTimer(Partition(0), TimeMs(10), "keep");
+    batch.PutTimer(Partition(0), TimeMs(20), "cancel");
+    ASSERT_TRUE((*store)->Write(batch).ok());
+    batch.DeleteTimer(Partition(0), TimeMs(20), "cancel");
+    ASSERT_TRUE((*store)->Write(batch).ok());
+  }
+  auto store = Store::Open({.dir = dir.path().string()});
+  ASSERT_TRUE(store.ok());
+  using V = std::vector<std::pair<int64_t, std::string>>;
+  EXPECT_EQ(Due(**store, Partition(0), 100), (V{{10, "keep"}}));
+}
+
+TEST(TimerTest, ScanningStopsWhenTheCallbackSaysSo) {
+  testutil::TempDir dir;
+  auto store = Store::Open({.dir = dir.path().string()});
+  ASSERT_TRUE(store.ok());
+  StoreBatch batch = (*store)->NewBatch();
+  for (int i = 0; i < 10; ++i) batch.PutTimer(Partition(0), TimeMs(i), "c" + std::to_string(i));
+  ASSERT_TRUE((*store)->Write(batch).ok());
+  int seen = 0;
+  ASSERT_TRUE((*store)
+                  ->ForEachDueTimer(Partition(0), TimeMs(100),
+                                    [&](TimeMs, std::string_view) { return ++seen < 3; })
+                  .ok());
+  EXPECT_EQ(seen, 3);
+}
+
+TEST(StoreTest, DropPartitionRemovesOnlyThatPartition) {
+  testutil::TempDir dir;
+  auto store = Store::Open({.dir = dir.path().string()});
+  ASSERT_TRUE(store.ok());
+  StoreBatch batch = (*store)->NewBatch();
+  CustomerState s;
+  s.events_total = 1;
+  for (int p : {1, 2}) {
+    batch.PutCustomer(Partition(p), "x", s);
+    batch.PutTimer(Partition(p), TimeMs(5), "x");
+    batch.PutOffset({"t", Partition(p)}, Offset(9));
+    batch.PutStreamTime(Partition(p), TimeMs(9));
+  }
+  ASSERT_TRUE((*store)->Write(batch).ok());
+  ASSERT_TRUE((*store)->DropPartition(Partition(1)).ok());
+  EXPECT_FALSE((*store)->GetCustomer(Partition(1), "x")->has_value());
+  EXPECT_FALSE((*store)->GetOffset({"t", Partition(1)})->has_value());
+  EXPECT_FALSE((*store)->GetStreamTime(Partition(1))->has_value());
+  EXPECT_TRUE(Due(**store, Partition(1), 100).empty());
+  EXPECT_TRUE((*store)->GetCustomer(Partition(2), "x")->has_value());
+  EXPECT_TRUE((*store)->GetOffset({"t", Partition(2)})->has_value());
+  EXPECT_EQ(Due(**store, Partition(2), 100).size(), 1u);
+}
+
+TEST(StoreTest, CheckpointIsAConsistentReadableCopy) {
+  testutil::TempDir dir;
+  auto store = Store::Open({.dir = dir.File("db")});
+  ASSERT_TRUE(store.ok());
+  StoreBatch batch = (*store)->NewBatch();
+  CustomerState s;
+  s.events_total = 3;
+  batch.PutCustomer(Partition(0), "a", s);
+  batch.PutOffset({"t", Partition(0)}, Offset(3));
+  ASSERT_TRUE((*store)->Write(batch).ok());
+  ASSERT_TRUE((*store)->Checkpoint(dir.File("backup")).ok());
+  EXPECT_FALSE((*store)->Checkpoint(dir.File("backup")).ok()) << "the target must not exist";
+  s.events_total = 4;
+  batch.PutCustomer(Partition(0), "a", s);
+  ASSERT_TRUE((*store)->Write(batch).ok());
+  auto copy = Store::Open({.dir = dir.File("backup"), .read_only = true});
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  EXPECT_EQ((*(*copy)->GetCustomer(Partition(0), "a"))->events_total, 3);
+  EXPECT_EQ(**(*copy)->GetOffset({"t", Partition(0)}), Offset(3));
+}
+
+TEST(StoreTest, ReadOnlyOpenWorksBesideAWriterAndStatsAreFilled) {
+  testutil::TempDir dir;
+  auto writer = Store::Open({.dir = dir.path().string(), .memory_bytes = size_t{32} << 20});
+  ASSERT_TRUE(writer.ok());
+  StoreBatch batch = (*writer)->NewBatch();
+  CustomerState s;
+  for (int i = 0; i < 1000; ++i) batch.PutCustomer(Partition(0), "c" + std::to_string(i), s);
+  ASSERT_TRUE((*writer)->Write(batch).ok());
+  ASSERT_TRUE((*writer)->Flush().ok());
+  EXPECT_FALSE(Store::Open({.dir = dir.path().string()}).ok()) << "a second writer is refused";
+  auto reader = Store::Open({.dir = dir.path().string(), .read_only = true});
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_TRUE((*reader)->GetCustomer(Partition(0), "c7")->has_value());
+  const StoreStats st = (*writer)->Stats();
+  EXPECT_GT(st.live_sst_bytes, 0u);
+  EXPECT_GT(st.estimated_customers, 500u);
+  EXPECT_EQ(st.block_cache_capacity_bytes, size_t{32} << 20);
+  EXPECT_EQ(st.background_errors, 0u);
+}
+
+}  // namespace
+}  // namespace state
