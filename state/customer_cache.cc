@@ -1,0 +1,84 @@
+#include "state/customer_cache.h"
+
+namespace state {
+namespace {
+
+// A list node, a hash-map node and their pointers, as libstdc++ lays them out.
+constexpr size_t kNodeOverheadBytes = 96;
+
+// Heap bytes of a string: none while it fits the small-string buffer.
+size_t HeapBytes(const std::string& s) {
+  static const size_t kInline = std::string().capacity();
+  return s.capacity() > kInline ? s.capacity() + 1 : 0;
+}
+
+}  // namespace
+
+size_t CustomerCache::EstimateBytes(std::string_view id, const CustomerState& s) {
+  return kNodeOverheadBytes + sizeof(Node) + id.size() + HeapBytes(s.segment);
+}
+
+CustomerState* CustomerCache::Find(std::string_view id) {
+  auto it = index_.find(id);
+  if (it == index_.end()) {
+    ++misses_;
+    return nullptr;
+  }
+  ++hits_;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return &it->second->state;
+}
+
+CustomerState* CustomerCache::Insert(std::string_view id, CustomerState s) {
+  lru_.push_front(Node{std::string(id), std::move(s), 0, false});
+  Node& node = lru_.front();
+  node.bytes = EstimateBytes(node.id, node.state);
+  bytes_ += node.bytes;
+  index_.emplace(node.id, lru_.begin());
+  return &node.state;
+}
+
+void CustomerCache::MarkDirty(std::string_view id) {
+  Node& node = *index_.at(id);
+  const size_t now = EstimateBytes(node.id, node.state);
+  bytes_ = bytes_ - node.bytes + now;
+  if (node.dirty) {
+    dirty_bytes_ = dirty_bytes_ - node.bytes + now;
+  } else {
+    dirty_bytes_ += now;
+    node.dirty = true;
+  }
+  node.bytes = now;
+}
+
+void CustomerCache::ForEachDirty(
+    const std::function<void(std::string_view, const CustomerState&)>& fn) const {
+  for (const Node& node : lru_) {
+    if (node.dirty) fn(node.id, node.state);
+  }
+}
+
+void CustomerCache::MarkAllClean() {
+  for (Node& node : lru_) node.dirty = false;
+  dirty_bytes_ = 0;
+}
+
+void CustomerCache::EvictToBudget() {
+  auto it = lru_.end();
+  while (bytes_ > max_bytes_ && it != lru_.begin()) {
+    --it;
+    if (it->dirty) continue;
+    bytes_ -= it->bytes;
+    index_.erase(it->id);
+    it = lru_.erase(it);
+  }
+}
+
+void CustomerCache::Clear() {
+  index_.clear();
+  lru_.clear();
+  bytes_ = 0;
+  dirty_bytes_ = 0;
+}
+
+}  // namespace state

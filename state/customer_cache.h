@@ -1,0 +1,80 @@
+#pragma once
+
+// The write-back cache of one partition's hot customers, bounded in bytes. Entries
+// are changed in place and marked dirty; a commit writes the dirty ones to RocksDB
+// and marks them clean; only clean entries are evicted, least recently used first.
+// Between commits the dirty bytes can exceed the bound, so the owner commits early
+// when NeedsCommit() says so.
+//
+// Owned by a PartitionTask; used from the processing thread only; not thread-safe.
+// Pointers returned stay valid until the next EvictToBudget() or Clear().
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "state/customer_state.h"
+
+namespace state {
+
+class CustomerCache {
+ public:
+  // `max_bytes`: the bound on the estimated bytes of all entries. Unit: bytes.
+  explicit CustomerCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // The cached state of `id`, now the most recently used, or nullptr (a miss).
+  CustomerState* Find(std::string_view id);
+  // Caches `s` as the state of `id` (which must not be cached) and returns it.
+  CustomerState* Insert(std::string_view id, CustomerState s);
+  // Marks `id`'s entry dirty and re-estimates its size. REQUIRES: `id` is cached.
+  void MarkDirty(std::string_view id);
+
+  // Calls `fn(id, state)` for every dirty entry.
+  void ForEachDirty(const std::function<void(std::string_view, const CustomerState&)>& fn) const;
+  // After a commit: every entry is clean.
+  void MarkAllClean();
+  // Evicts clean entries, least recently used first, until within the bound.
+  void EvictToBudget();
+  void Clear();
+
+  // True when the dirty entries alone use half the bound: commit now to stay bounded.
+  bool NeedsCommit() const { return dirty_bytes_ * 2 > max_bytes_; }
+  void set_max_bytes(size_t max_bytes) { max_bytes_ = max_bytes; }
+
+  size_t bytes() const { return bytes_; }
+  size_t dirty_bytes() const { return dirty_bytes_; }
+  size_t size() const { return index_.size(); }
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
+
+  // The estimated memory of one entry: the node, the id and the state's heap parts.
+  static size_t EstimateBytes(std::string_view id, const CustomerState& s);
+
+ private:
+  struct Node {
+    std::string id;
+    CustomerState state;
+    size_t bytes = 0;
+    bool dirty = false;
+  };
+  using List = std::list<Node>;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
+  size_t max_bytes_;
+  size_t bytes_ = 0;
+  size_t dirty_bytes_ = 0;
+  uint64_t hits_ = 0;
+  uint64_t misses_ = 0;
+  List lru_;  // front: most recently used
+  std::unordered_map<std::string_view, List::iterator, Hash, std::equal_to<>>
+      index_;  // keys view Node::id
+};
+
+}  // namespace state

@@ -1,0 +1,70 @@
+#include "state/customer_cache.h"
+
+#include <gtest/gtest.h>
+
+namespace state {
+namespace {
+
+CustomerState WithEvents(int64_t n) {
+  CustomerState s;
+  s.events_total = n;
+  return s;
+}
+
+TEST(CustomerCacheTest, FindsInsertedEntriesAndCountsHitsAndMisses) {
+  CustomerCache cache(1 << 20);
+  EXPECT_EQ(cache.Find("a"), nullptr);
+  cache.Insert("a", WithEvents(1))->events_total = 2;
+  ASSERT_NE(cache.Find("a"), nullptr);
+  EXPECT_EQ(cache.Find("a")->events_total, 2);
+  EXPECT_EQ(cache.hits(), 2u);
+  EXPECT_EQ(cache.misses(), 1u);
+}
+
+TEST(CustomerCacheTest, EvictsLeastRecentlyUsedCleanEntriesToTheBound) {
+  const size_t one = CustomerCache::EstimateBytes("c0", CustomerState());
+  CustomerCache cache(3 * one);
+  for (int i = 0; i < 3; ++i) cache.Insert("c" + std::to_string(i), WithEvents(i));
+  ASSERT_NE(cache.Find("c0"), nullptr);  // c1 is now the least recently used
+  cache.Insert("c3", WithEvents(3));
+  cache.EvictToBudget();
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_LE(cache.bytes(), 3 * one);
+  EXPECT_EQ(cache.Find("c1"), nullptr);
+  EXPECT_NE(cache.Find("c0"), nullptr);
+  EXPECT_NE(cache.Find("c3"), nullptr);
+}
+
+TEST(CustomerCacheTest, NeverEvictsDirtyEntriesAndAsksForACommit) {
+  const size_t one = CustomerCache::EstimateBytes("c0", CustomerState());
+  CustomerCache cache(2 * one);
+  for (int i = 0; i < 4; ++i) {
+    const std::string id = "c" + std::to_string(i);
+    cache.Insert(id, WithEvents(i));
+    cache.MarkDirty(id);
+  }
+  EXPECT_TRUE(cache.NeedsCommit());
+  cache.EvictToBudget();
+  EXPECT_EQ(cache.size(), 4u) << "dirty entries stay until committed";
+  int dirty = 0;
+  cache.ForEachDirty([&](std::string_view, const CustomerState&) { ++dirty; });
+  EXPECT_EQ(dirty, 4);
+  cache.MarkAllClean();
+  EXPECT_FALSE(cache.NeedsCommit());
+  cache.EvictToBudget();
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.dirty_bytes(), 0u);
+}
+
+TEST(CustomerCacheTest, TracksGrowthOfAnEntry) {
+  CustomerCache cache(1 << 20);
+  CustomerState* s = cache.Insert("a", CustomerState());
+  const size_t before = cache.bytes();
+  s->segment = std::string(1000, 'x');
+  cache.MarkDirty("a");
+  EXPECT_GE(cache.bytes(), before + 1000);
+  EXPECT_EQ(cache.dirty_bytes(), cache.bytes());
+}
+
+}  // namespace
+}  // namespace state
