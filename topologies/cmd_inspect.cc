@@ -8,7 +8,8 @@
 namespace topologies {
 
 int InspectCommand(const InspectArgs& args) {
-  auto store = state::Store::Open({.dir = args.state_dir});
+  // Read-only: works beside a running instance, which holds the lock.
+  auto store = state::Store::Open({.dir = args.state_dir, .read_only = true});
   if (!store.ok()) {
     fmt::print(stderr, "engaged inspect: {}\n", store.status().ToString());
     return kExitFailure;
@@ -30,6 +31,21 @@ int InspectCommand(const InspectArgs& args) {
                args.state_dir);
     return kExitFailure;
   }
+  return kExitOk;
+}
+
+int CheckpointCommand(const CheckpointArgs& args) {
+  auto store = state::Store::Open({.dir = args.state_dir});
+  if (!store.ok()) {
+    fmt::print(stderr, "engaged checkpoint: {} (stop the instance that uses it first)\n",
+               store.status().ToString());
+    return kExitFailure;
+  }
+  if (auto s = (*store)->Checkpoint(args.out_dir); !s.ok()) {
+    fmt::print(stderr, "engaged checkpoint: {}\n", s.ToString());
+    return kExitFailure;
+  }
+  fmt::print("checkpoint of {} written to {}\n", args.state_dir, args.out_dir);
   return kExitOk;
 }
 

@@ -37,6 +37,13 @@ struct InspectArgs {
 };
 int InspectCommand(const InspectArgs& args);
 
+struct CheckpointArgs {
+  std::string state_dir;
+  std::string out_dir;  // must not exist
+};
+// A consistent copy of a state directory (rocksdb::Checkpoint), for backups.
+int CheckpointCommand(const CheckpointArgs& args);
+
 struct GenArgs {
   std::string out = "-";  // a file, or "-" for stdout
   int64_t events = 100000;

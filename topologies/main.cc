@@ -32,6 +32,12 @@ int main(int argc, char** argv) {
   inspect_cmd->add_option("--state-dir", inspect.state_dir, "State directory")->required();
   inspect_cmd->add_option("--customer", inspect.customer_id, "Customer id")->required();
 
+  CheckpointArgs checkpoint;
+  auto* checkpoint_cmd =
+      app.add_subcommand("checkpoint", "Write a consistent copy of a state directory");
+  checkpoint_cmd->add_option("--state-dir", checkpoint.state_dir, "State directory")->required();
+  checkpoint_cmd->add_option("--out", checkpoint.out_dir, "New directory for the copy")->required();
+
   GenArgs gen;
   auto* gen_cmd = app.add_subcommand("gen", "Write a synthetic clickstream as NDJSON");
   gen_cmd->add_option("--out", gen.out, "Output file, or - for stdout")->capture_default_str();
@@ -69,6 +75,7 @@ int main(int argc, char** argv) {
   if (*validate_cmd) return ValidateCommand(validate);
   if (*inspect_cmd) return InspectCommand(inspect);
   if (*gen_cmd) return GenCommand(gen);
+  if (*checkpoint_cmd) return CheckpointCommand(checkpoint);
   if (*fit_cmd) return FitCommand(fit);
   return kExitUsage;
 }

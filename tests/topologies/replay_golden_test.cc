@@ -110,3 +110,50 @@ TEST(ValidateTest, ExitsSeventyEightWithLineAndColumn) {
 
 }  // namespace
 }  // namespace topologies
+
+namespace topologies {
+namespace {
+
+TEST(InspectTest, PrintsOneCustomerAndFailsForAnUnknownOne) {
+  const std::string golden = std::string(ENGAGED_SOURCE_DIR) + "/tests/topologies/golden/basic";
+  testutil::TempDir dir;
+  std::string log;
+  ASSERT_EQ(testutil::RunToCompletion({ENGAGED_BINARY, "replay", "--config",
+                                       golden + "/config.yaml", "--input", golden + "/input.ndjson",
+                                       "--out", dir.File("out"), "--state-dir", dir.File("state")},
+                                      &log),
+            0)
+      << log;
+  ASSERT_EQ(testutil::RunToCompletion({ENGAGED_BINARY, "inspect", "--state-dir", dir.File("state"),
+                                       "--customer", "alice"},
+                                      &log),
+            0)
+      << log;
+  EXPECT_NE(log.find(R"("customer_id":"alice")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("events_total":5)"), std::string::npos) << log;
+  EXPECT_EQ(
+      testutil::RunToCompletion(
+          {ENGAGED_BINARY, "inspect", "--state-dir", dir.File("state"), "--customer", "zed"}, &log),
+      1);
+  EXPECT_NE(log.find("not found"), std::string::npos);
+
+  ASSERT_EQ(testutil::RunToCompletion({ENGAGED_BINARY, "checkpoint", "--state-dir",
+                                       dir.File("state"), "--out", dir.File("backup")},
+                                      &log),
+            0)
+      << log;
+  ASSERT_EQ(testutil::RunToCompletion({ENGAGED_BINARY, "inspect", "--state-dir", dir.File("backup"),
+                                       "--customer", "alice"},
+                                      &log),
+            0)
+      << log;
+  EXPECT_NE(log.find(R"("events_total":5)"), std::string::npos) << log;
+  EXPECT_EQ(testutil::RunToCompletion({ENGAGED_BINARY, "checkpoint", "--state-dir",
+                                       dir.File("state"), "--out", dir.File("backup")},
+                                      &log),
+            1)
+      << "an existing target is refused";
+}
+
+}  // namespace
+}  // namespace topologies
