@@ -1,30 +1,55 @@
 #include "state/codec.h"
 
 #include "fmt/format.h"
+#include "state/codec_io.h"
 #include "state/varint.h"
 
 namespace state {
 namespace {
 
-// Version 1: version byte, then first_seen, last_seen (zig-zag varint ms, the latter as
-// a delta from first_seen), events_total (varint), segment (length-prefixed bytes),
-// segment_entered_at (zig-zag varint ms).
+// The fields both versions share, in this order: first_seen (zig-zag varint ms),
+// last_seen − first_seen (zig-zag), events_total (varint), segment (length-prefixed
+// bytes), segment_entered_at (zig-zag ms).
+void PutHeader(const CustomerState& s, std::string* out) {
+  PutSigned(s.first_seen.value(), out);
+  PutSigned(s.last_seen.value() - s.first_seen.value(), out);
+  PutVarint64(static_cast<uint64_t>(s.events_total), out);
+  PutBytes(s.segment, out);
+  PutSigned(s.segment_entered_at.value(), out);
+}
+
+void GetHeader(CodecIn& in, CustomerState& s) {
+  s.first_seen = TimeMs(in.Signed());
+  s.last_seen = TimeMs(s.first_seen.value() + in.Signed());
+  s.events_total = static_cast<int64_t>(in.Unsigned());
+  s.segment = std::string(in.Bytes());
+  s.segment_entered_at = TimeMs(in.Signed());
+}
+
+// Version 1: the header only. Every later field takes its default.
 ops::Result<CustomerState> DecodeV1(ByteReader& r) {
+  CodecIn in(r);
   CustomerState s;
-  auto first = r.Signed();
-  auto last_delta = r.Signed();
-  auto events = r.Varint64();
-  auto segment = r.Bytes();
-  auto entered = r.Signed();
-  if (!first || !last_delta || !events || !segment || !entered) {
-    return ops::Status::Corruption("customer state v1 is truncated");
-  }
+  GetHeader(in, s);
+  if (!in.ok()) return ops::Status::Corruption("customer state v1 is truncated");
   if (!r.empty()) return ops::Status::Corruption("customer state v1 has trailing bytes");
-  s.first_seen = TimeMs(*first);
-  s.last_seen = TimeMs(*first + *last_delta);
-  s.events_total = static_cast<int64_t>(*events);
-  s.segment = std::string(*segment);
-  s.segment_entered_at = TimeMs(*entered);
+  return s;
+}
+
+// Version 2: the header, then a section mask (varint, bit per Section), then the
+// sections present in Section order (state/FORMAT.md spells out each).
+ops::Result<CustomerState> DecodeV2(ByteReader& r) {
+  CodecIn in(r);
+  CustomerState s;
+  GetHeader(in, s);
+  const uint64_t sections = in.Unsigned();
+  if (!in.ok()) return ops::Status::Corruption("customer state v2 is truncated");
+  if (sections >> kSectionCount != 0) {
+    return ops::Status::Corruption("customer state v2 names an unknown section");
+  }
+  GetSections(in, sections, s);
+  if (!in.ok()) return ops::Status::Corruption("customer state v2 is truncated or malformed");
+  if (!r.empty()) return ops::Status::Corruption("customer state v2 has trailing bytes");
   return s;
 }
 
@@ -32,11 +57,8 @@ ops::Result<CustomerState> DecodeV1(ByteReader& r) {
 
 void EncodeCustomer(const CustomerState& s, std::string* out) {
   out->push_back(static_cast<char>(kCustomerCodecVersion));
-  PutSigned(s.first_seen.value(), out);
-  PutSigned(s.last_seen.value() - s.first_seen.value(), out);
-  PutVarint64(static_cast<uint64_t>(s.events_total), out);
-  PutBytes(s.segment, out);
-  PutSigned(s.segment_entered_at.value(), out);
+  PutHeader(s, out);
+  PutSections(s, out);
 }
 
 ops::Result<CustomerState> DecodeCustomer(std::string_view bytes) {
@@ -46,6 +68,8 @@ ops::Result<CustomerState> DecodeCustomer(std::string_view bytes) {
   switch (*version) {
     case 1:
       return DecodeV1(r);
+    case 2:
+      return DecodeV2(r);
     default:
       return ops::Status::Corruption(
           fmt::format("customer state has codec version {}, newer than this binary knows ({})",

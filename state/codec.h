@@ -1,6 +1,8 @@
 #pragma once
 
-// The versioned binary encoding of CustomerState (layout in state/FORMAT.md).
+// The versioned binary encoding of CustomerState (layout in state/codec_io.h; version 2
+// adds the engagement features of SPEC §4, written sparsely: only non-empty sections,
+// only non-zero entries).
 // A newer binary decodes every older version; the first byte is the version.
 // Pure functions; thread-safe.
 
@@ -13,7 +15,7 @@
 namespace state {
 
 // The version EncodeCustomer writes.
-inline constexpr uint8_t kCustomerCodecVersion = 1;
+inline constexpr uint8_t kCustomerCodecVersion = 2;
 
 // Appends the encoding of `s` to `out`.
 void EncodeCustomer(const CustomerState& s, std::string* out);

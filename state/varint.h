@@ -1,7 +1,9 @@
 #pragma once
 
-// LEB128 varints and zig-zag encoding for the state codec. Header-only; pure.
+// LEB128 varints, zig-zag encoding and little-endian fixed-width values for the state
+// codec. Header-only; pure.
 
+#include <bit>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,6 +28,15 @@ inline int64_t UnZigZag(uint64_t v) {
 }
 
 inline void PutSigned(int64_t v, std::string* out) { PutVarint64(ZigZag(v), out); }
+
+// Little-endian fixed 64 and 32 bits (the bit patterns of doubles and floats).
+inline void PutFixed64(uint64_t v, std::string* out) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+inline void PutFixed32(uint32_t v, std::string* out) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+inline void PutDouble(double v, std::string* out) { PutFixed64(std::bit_cast<uint64_t>(v), out); }
 
 inline void PutBytes(std::string_view b, std::string* out) {
   PutVarint64(b.size(), out);
@@ -60,6 +71,13 @@ class ByteReader {
     in_.remove_prefix(*n);
     return out;
   }
+  std::optional<uint64_t> Fixed64() { return Fixed<uint64_t, 8>(); }
+  std::optional<uint32_t> Fixed32() { return Fixed<uint32_t, 4>(); }
+  std::optional<double> Double() {
+    auto v = Fixed64();
+    if (!v) return std::nullopt;
+    return std::bit_cast<double>(*v);
+  }
   std::optional<uint8_t> Byte() {
     if (in_.empty()) return std::nullopt;
     const auto b = static_cast<uint8_t>(in_.front());
@@ -69,6 +87,15 @@ class ByteReader {
   bool empty() const { return in_.empty(); }
 
  private:
+  template <typename T, size_t N>
+  std::optional<T> Fixed() {
+    if (in_.size() < N) return std::nullopt;
+    T v = 0;
+    for (size_t i = 0; i < N; ++i) v |= static_cast<T>(static_cast<uint8_t>(in_[i])) << (8 * i);
+    in_.remove_prefix(N);
+    return v;
+  }
+
   std::string_view in_;
 };
 

@@ -2,9 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -12,6 +16,10 @@
 
 namespace topologies {
 namespace {
+
+// The keys of features.score.weights and features.score.saturation, in SubScore order.
+constexpr std::array<const char*, processors::kSubScoreCount> kSubScoreNames = {
+    "emotional", "contextual", "convenience", "social"};
 
 // Parses the YAML tree into a Config, collecting every error.
 class Loader {
@@ -39,6 +47,7 @@ class Loader {
             {"http", [&](const YAML::Node& n) { Http(n); }},
             {"log", [&](const YAML::Node& n) { Log(n); }},
             {"segments", [&](const YAML::Node& n) { Segments(n); }},
+            {"features", [&](const YAML::Node& n) { Features(n); }},
         });
     CheckCrossFields(root);
   }
@@ -177,7 +186,103 @@ class Loader {
                }
              }},
             {"max_message_bytes", [&](const YAML::Node& v) { Int(v, in.max_message_bytes, 1); }},
+            {"format", [&](const YAML::Node& v) { ReadFormat(v, in); }},
+            {"identity", [&](const YAML::Node& v) { InputIdentity(v, in); }},
+            {"fields", [&](const YAML::Node& v) { InputFields(v, in); }},
+            {"taxonomy", [&](const YAML::Node& v) { InputTaxonomy(v, in); }},
+            {"dedup_horizon_ms", [&](const YAML::Node& v) { Int(v, in.dedup_horizon_ms, 0); }},
         });
+    if (n.IsMap()) {
+      if (auto error = processors::CheckDecoderOptions(ToDecoderOptions(in))) {
+        Error(n, "input: " + *error);
+      }
+    }
+  }
+
+  void ReadFormat(const YAML::Node& v, InputConfig& in) {
+    std::string text;
+    if (!Scalar(v, &text)) return;
+    const auto format = processors::InputFormatFromName(text);
+    if (!format) {
+      Error(v, fmt::format("input.format must be auto, segment, snowplow or flat, got '{}'", text));
+      return;
+    }
+    in.format = *format;
+  }
+
+  void InputIdentity(const YAML::Node& v, InputConfig& in) {
+    if (!v.IsSequence() || v.size() == 0) {
+      Error(
+          v,
+          "'input.identity' must be a non-empty list of dotted paths, e.g. [userId, anonymousId]");
+      return;
+    }
+    for (const auto& item : v) {
+      std::string path;
+      if (!Scalar(item, &path)) continue;
+      if (!processors::IsValidFieldPath(path)) {
+        Error(item, fmt::format("'{}' is not a dotted path of 1 to {} keys", path,
+                                processors::kMaxPathDepth));
+        continue;
+      }
+      in.identity.push_back(path);
+    }
+  }
+
+  void InputFields(const YAML::Node& v, InputConfig& in) {
+    if (!v.IsMap()) {
+      Error(v,
+            "'input.fields' must be a map of field to dotted path, e.g. customer_id: "
+            "properties.account_id");
+      return;
+    }
+    for (const auto& kv : v) {
+      std::string field, path;
+      if (!Scalar(kv.first, &field) || !Scalar(kv.second, &path)) continue;
+      if (!processors::MappableFieldFromName(field)) {
+        std::string known;
+        for (int i = 0; i < processors::kMappableFieldCount; ++i) {
+          known +=
+              (i == 0 ? "" : ", ") +
+              std::string(processors::MappableFieldName(static_cast<processors::MappableField>(i)));
+        }
+        Error(kv.first, fmt::format("unknown field 'input.fields.{}' (known: {})", field, known));
+        continue;
+      }
+      if (!processors::IsValidFieldPath(path)) {
+        Error(kv.second, fmt::format("'{}' is not a dotted path of 1 to {} keys", path,
+                                     processors::kMaxPathDepth));
+        continue;
+      }
+      in.fields.emplace_back(field, path);
+    }
+  }
+
+  void InputTaxonomy(const YAML::Node& v, InputConfig& in) {
+    if (!v.IsMap()) {
+      Error(v,
+            "'input.taxonomy' must be a map of event name to canonical type, e.g. \"Trial "
+            "Started\": signup");
+      return;
+    }
+    for (const auto& kv : v) {
+      std::string name, target;
+      if (!Scalar(kv.first, &name) || !Scalar(kv.second, &target)) continue;
+      char buf[processors::kMaxEventNameLength];
+      if (!processors::NormalizeEventName(name, buf)) {
+        Error(kv.first,
+              fmt::format("'{}' is not a usable event name (empty, or longer than {} characters)",
+                          name, processors::kMaxEventNameLength));
+        continue;
+      }
+      if (!processors::Taxonomy::IsValidTarget(target)) {
+        Error(kv.second,
+              fmt::format("'{}' is not a canonical event type (page_view, ..., custom) or ignore",
+                          target));
+        continue;
+      }
+      in.taxonomy.emplace_back(name, target);
+    }
   }
 
   void Output(const YAML::Node& n) {
@@ -262,6 +367,155 @@ class Loader {
     }
   }
 
+  // ---- features: (processors/feature_options.h) ------------------------------------
+
+  void Features(const YAML::Node& n) {
+    processors::FeatureOptions& f = out_->config.features;
+    Map(n, "features",
+        {
+            {"half_lives_days", [&](const YAML::Node& v) { FeatureHalfLives(v, f); }},
+            {"session_gap_ms", [&](const YAML::Node& v) { Int(v, f.session_gap_ms, 1); }},
+            {"conversion_types", [&](const YAML::Node& v) { FeatureTypes(v, f.conversion_types); }},
+            {"score", [&](const YAML::Node& v) { FeatureScore(v, f.score); }},
+            {"rfm", [&](const YAML::Node& v) { FeatureRfm(v, f.rfm); }},
+        });
+    const auto& h = f.half_lives_days;
+    if (n.IsMap() && std::find(h.begin(), h.end(), f.score.half_life_days) == h.end()) {
+      Error(n, fmt::format("features.score.half_life_days ({}) must be one of "
+                           "features.half_lives_days",
+                           f.score.half_life_days));
+    }
+  }
+
+  void FeatureHalfLives(const YAML::Node& v, processors::FeatureOptions& f) {
+    constexpr int64_t kMaxHalfLifeDays = 3650;
+    if (!v.IsSequence() || v.size() == 0 || v.size() > state::kMaxHalfLives) {
+      Error(v, fmt::format("'features.half_lives_days' must be a list of 1 to {} whole numbers "
+                           "of days",
+                           state::kMaxHalfLives));
+      return;
+    }
+    f.half_lives_days.clear();
+    for (const auto& item : v) {
+      int64_t days = 0;
+      Int(item, days, 1);
+      if (days > kMaxHalfLifeDays) Error(item, "a half-life must be at most 3650 days");
+      if (std::find(f.half_lives_days.begin(), f.half_lives_days.end(), days) !=
+          f.half_lives_days.end()) {
+        Error(item, fmt::format("half-life {} is listed twice", days));
+      }
+      if (days >= 1 && days <= kMaxHalfLifeDays) f.half_lives_days.push_back(days);
+    }
+  }
+
+  void FeatureTypes(const YAML::Node& v, std::vector<processors::EventType>& types) {
+    if (!v.IsSequence()) {
+      Error(v, "'features.conversion_types' must be a list of canonical event types");
+      return;
+    }
+    types.clear();
+    for (const auto& item : v) {
+      std::string name;
+      if (!Scalar(item, &name)) continue;
+      if (auto t = processors::EventTypeFromName(name)) {
+        types.push_back(*t);
+      } else {
+        Error(item, fmt::format("'{}' is not a canonical event type", name));
+      }
+    }
+  }
+
+  // A number >= min (> min when `exclusive`).
+  void FeatureDouble(const YAML::Node& n, double& field, double min, bool exclusive) {
+    std::string v;
+    if (!Scalar(n, &v)) return;
+    char* end = nullptr;
+    const double parsed = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0' || !std::isfinite(parsed)) {
+      Error(n, fmt::format("expected a number, got '{}'", v));
+    } else if (parsed < min || (exclusive && parsed == min)) {
+      Error(n, fmt::format("must be {} {}, got {}", exclusive ? "above" : "at least", min, parsed));
+    } else {
+      field = parsed;
+    }
+  }
+
+  // A map emotional/contextual/convenience/social -> number.
+  void FeatureSubScores(const YAML::Node& n, const std::string& section,
+                        std::array<double, processors::kSubScoreCount>& out, bool exclusive) {
+    std::vector<std::pair<std::string, Handler>> handlers;
+    for (int k = 0; k < processors::kSubScoreCount; ++k) {
+      handlers.emplace_back(kSubScoreNames[k], [&, k](const YAML::Node& v) {
+        FeatureDouble(v, out[k], 0, exclusive);
+      });
+    }
+    Map(n, section, handlers);
+  }
+
+  void FeatureScore(const YAML::Node& n, processors::ScoreOptions& s) {
+    Map(n, "features.score",
+        {
+            {"half_life_days", [&](const YAML::Node& v) { Int(v, s.half_life_days, 1); }},
+            {"weights",
+             [&](const YAML::Node& v) {
+               FeatureSubScores(v, "features.score.weights", s.weights, false);
+             }},
+            {"saturation",
+             [&](const YAML::Node& v) {
+               FeatureSubScores(v, "features.score.saturation", s.saturation, true);
+             }},
+            {"type_weights", [&](const YAML::Node& v) { FeatureTypeWeights(v, s.type_weights); }},
+        });
+    double sum = 0;
+    for (const double w : s.weights) sum += w;
+    if (n.IsMap() && sum <= 0) Error(n, "features.score.weights must not all be 0");
+  }
+
+  void FeatureTypeWeights(const YAML::Node& v,
+                          std::array<double, processors::kEventTypeCount>& weights) {
+    if (!v.IsMap()) {
+      Error(v, "'features.score.type_weights' must be a map of event type to weight");
+      return;
+    }
+    for (const auto& kv : v) {
+      std::string name;
+      if (!Scalar(kv.first, &name)) continue;
+      const auto t = processors::EventTypeFromName(name);
+      if (!t) {
+        Error(kv.first, fmt::format("'{}' is not a canonical event type", name));
+        continue;
+      }
+      FeatureDouble(kv.second, weights[static_cast<int>(*t)], 0, false);
+    }
+  }
+
+  void FeatureCuts(const YAML::Node& v, const std::string& key, processors::CutPoints& cuts) {
+    if (!v.IsSequence() || v.size() != cuts.size()) {
+      Error(v, fmt::format("'{}' must be a list of {} ascending numbers", key, cuts.size()));
+      return;
+    }
+    processors::CutPoints parsed = cuts;
+    for (size_t i = 0; i < cuts.size(); ++i) {
+      FeatureDouble(v[i], parsed[i], -std::numeric_limits<double>::max(), false);
+      if (i > 0 && parsed[i] <= parsed[i - 1]) Error(v[i], "cut points must be ascending");
+    }
+    cuts = parsed;
+  }
+
+  void FeatureRfm(const YAML::Node& n, processors::RfmOptions& r) {
+    Map(n, "features.rfm",
+        {
+            {"quantiles", [&](const YAML::Node& v) { Bool(v, r.quantiles); }},
+            {"min_samples", [&](const YAML::Node& v) { Int(v, r.min_samples, 1); }},
+            {"recency_days",
+             [&](const YAML::Node& v) { FeatureCuts(v, "features.rfm.recency_days", r.recency_days); }},
+            {"frequency",
+             [&](const YAML::Node& v) { FeatureCuts(v, "features.rfm.frequency", r.frequency); }},
+            {"monetary",
+             [&](const YAML::Node& v) { FeatureCuts(v, "features.rfm.monetary", r.monetary); }},
+        });
+  }
+
   void CheckCrossFields(const YAML::Node& root) {
     const Config& c = out_->config;
     if (c.application_id.empty()) Error(root, "application_id must not be empty");
@@ -310,12 +564,27 @@ std::string FormatConfigError(const std::string& path, const ConfigError& e) {
   return fmt::format("{}:{}:{}: {}", path, e.line, e.column, e.message);
 }
 
+processors::DecoderOptions ToDecoderOptions(const InputConfig& input) {
+  processors::DecoderOptions o;
+  o.max_message_bytes = static_cast<size_t>(input.max_message_bytes);
+  o.format = input.format;
+  o.identity = input.identity;
+  o.fields = input.fields;
+  o.taxonomy = input.taxonomy;
+  return o;
+}
+
 std::vector<std::string> KnownConfigKeys() {
   return {
       "application_id",
       "kafka",
       "input.topics",
       "input.max_message_bytes",
+      "input.format",
+      "input.identity",
+      "input.fields",
+      "input.taxonomy",
+      "input.dedup_horizon_ms",
       "output.segment_changes_topic",
       "output.dead_letters_topic",
       "state.dir",
@@ -331,6 +600,24 @@ std::vector<std::string> KnownConfigKeys() {
       "log.level",
       "segments[].name",
       "segments[].min_events",
+      "features.half_lives_days",
+      "features.session_gap_ms",
+      "features.conversion_types",
+      "features.score.half_life_days",
+      "features.score.weights.emotional",
+      "features.score.weights.contextual",
+      "features.score.weights.convenience",
+      "features.score.weights.social",
+      "features.score.saturation.emotional",
+      "features.score.saturation.contextual",
+      "features.score.saturation.convenience",
+      "features.score.saturation.social",
+      "features.score.type_weights",
+      "features.rfm.quantiles",
+      "features.rfm.min_samples",
+      "features.rfm.recency_days",
+      "features.rfm.frequency",
+      "features.rfm.monetary",
   };
 }
 

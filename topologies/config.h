@@ -8,9 +8,12 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ops/log.h"
+#include "processors/decoder.h"
+#include "processors/feature_options.h"
 #include "processors/segments.h"
 
 namespace topologies {
@@ -20,7 +23,28 @@ struct InputConfig {
   std::vector<std::string> topics;
   // Larger values are dead-lettered as oversize. Default 1048576. Unit: bytes.
   int64_t max_message_bytes = 1 << 20;
+  // The shape of every record: auto (detected per record), segment, snowplow or flat.
+  // Default auto. docs/input-formats.md.
+  processors::InputFormat format = processors::InputFormat::kAuto;
+  // Dotted paths tried in order for the customer id, for every shape. Default empty:
+  // each shape's own (Segment [userId, anonymousId], Snowplow [user_id, domain_userid,
+  // network_userid], flat [customer_id]).
+  std::vector<std::string> identity;
+  // Field -> dotted path, overriding where that field is read in every shape. Fields:
+  // customer_id, event_id, event, time, revenue, currency, rating, score, survey_type.
+  // Example: customer_id: properties.account_id. Default: none.
+  std::vector<std::pair<std::string, std::string>> fields;
+  // Raw event name -> canonical type (page_view, ..., custom) or `ignore`, on top of
+  // the built-in taxonomy; names match case- and separator-insensitively. Default: none.
+  std::vector<std::pair<std::string, std::string>> taxonomy;
+  // Per customer, a repeated event id within this much event time of the one seen is
+  // a duplicate and is dropped; 0 catches only repeats with the same event time (plain
+  // retries). Default 86400000 (1 day). Unit: ms.
+  int64_t dedup_horizon_ms = 24 * 3600 * 1000LL;
 };
+
+// The decoder's options from the input section: the one place they are converted.
+processors::DecoderOptions ToDecoderOptions(const InputConfig& input);
 
 struct OutputConfig {
   // Segment-change events. Default "engaged.segment-changes".
@@ -60,6 +84,12 @@ struct HttpConfig {
   int64_t port = 9464;
 };
 
+// The `features:` section: half-lives of the decayed counters, the session gap,
+// conversion types, engagement-score weights and RFM cut points. Each field, with its
+// default and unit, is documented in processors/feature_options.h (processors/ owns the
+// type because the feature code reads it); docs/features.md explains them.
+using FeaturesConfig = processors::FeatureOptions;
+
 struct Config {
   // Names the consumer group, and prefixes internal topics. Default "engaged".
   std::string application_id = "engaged";
@@ -70,6 +100,7 @@ struct Config {
   StateConfig state;
   ProcessingConfig processing;
   HttpConfig http;
+  FeaturesConfig features;
   // debug, info, warn or error. Default info. ENGAGED_LOG_LEVEL overrides it.
   ops::LogLevel log_level = ops::LogLevel::kInfo;
   // The segment ladder, in any order. Default: none.

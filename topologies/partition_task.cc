@@ -22,8 +22,8 @@ ops::Result<std::unique_ptr<PartitionTask>> PartitionTask::Create(state::Partiti
 PartitionTask::PartitionTask(state::Partition p, const TaskContext& ctx)
     : partition_(p),
       ctx_(ctx),
-      decoder_(processors::DecoderOptions{
-          static_cast<size_t>(ctx.config->input.max_message_bytes)}) {}
+      decoder_(ToDecoderOptions(ctx.config->input)),
+      features_(ctx.config->features, static_cast<uint64_t>(p.value()) + 1) {}
 
 ops::Status PartitionTask::Process(const InputRecord& r) {
   ++ctx_.counters->events_in;
@@ -51,7 +51,7 @@ ops::Status PartitionTask::Process(const InputRecord& r) {
   }
   auto entry = Lookup(e.customer_id);
   if (!entry.ok()) return entry.status();
-  processors::ApplyEvent(e, (*entry)->state);
+  features_.Apply(e, (*entry)->state);
   (*entry)->dirty = true;
   ++ctx_.counters->events_valid;
   return EvaluateSegments(e.customer_id, **entry, e.time);

@@ -17,6 +17,7 @@
 #include "ops/metrics.h"
 #include "ops/status.h"
 #include "processors/decoder.h"
+#include "processors/features.h"
 #include "processors/invalid_reason.h"
 #include "processors/segments.h"
 #include "state/customer_state.h"
@@ -85,6 +86,7 @@ class PartitionTask {
   state::Partition partition_;
   TaskContext ctx_;
   processors::Decoder decoder_;
+  processors::FeatureUpdater features_;  // built once from config.features
   Cache cache_;
   struct Position {
     state::Offset next;
