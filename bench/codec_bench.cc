@@ -8,10 +8,7 @@
 #include <random>
 #include <string>
 
-#if __has_include("processors/dedup.h")
 #include "processors/dedup.h"
-#define ENGAGED_HAS_DEDUP 1
-#endif
 #include "processors/features.h"
 #include "processors/timestamp.h"
 #include "state/codec.h"
@@ -25,8 +22,7 @@ constexpr int64_t kDedupHorizonMs = state::kMsPerDay;
 // `with_ids`: remember each event's id, as the pipeline does when records carry one.
 state::CustomerState TypicalCustomer(bool with_ids) {
   constexpr EventType kSession[] = {EventType::kPageView, EventType::kPageView,
-                                    EventType::kProductView, EventType::kSearch,
-                                    EventType::kClick};
+                                    EventType::kProductView, EventType::kSearch, EventType::kClick};
   processors::FeatureUpdater updater{processors::FeatureOptions{}};
   state::CustomerState s;
   std::mt19937_64 rng(11);
@@ -35,13 +31,9 @@ state::CustomerState TypicalCustomer(bool with_ids) {
   int n = 0;
   const auto apply = [&](processors::Event e) {
     const std::string id = "msg-" + std::to_string(n++);
-#ifdef ENGAGED_HAS_DEDUP
     if (with_ids) {
       processors::Remember(s.recent_ids, processors::HashEventId(id), e.time, kDedupHorizonMs);
     }
-#else
-    (void)with_ids;
-#endif
     updater.Apply(e, s);
   };
   for (int session = 0; session < 12; ++session) {

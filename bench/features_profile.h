@@ -23,11 +23,11 @@ struct ProfiledEvent {
 inline std::vector<ProfiledEvent> MakeStream(size_t n, uint32_t customers, uint64_t seed) {
   using processors::EventType;
   constexpr EventType kMix[] = {
-      EventType::kPageView,  EventType::kPageView,    EventType::kPageView,
-      EventType::kPageView,  EventType::kPageView,    EventType::kProductView,
-      EventType::kProductView, EventType::kSearch,    EventType::kClick,
-      EventType::kImpression, EventType::kAddToCart,  EventType::kEmailOpen,
-      EventType::kEmailDelivered, EventType::kAppOpen, EventType::kLike,
+      EventType::kPageView,       EventType::kPageView,  EventType::kPageView,
+      EventType::kPageView,       EventType::kPageView,  EventType::kProductView,
+      EventType::kProductView,    EventType::kSearch,    EventType::kClick,
+      EventType::kImpression,     EventType::kAddToCart, EventType::kEmailOpen,
+      EventType::kEmailDelivered, EventType::kAppOpen,   EventType::kLike,
       EventType::kPurchase,
   };
   constexpr int kMixSize = sizeof(kMix) / sizeof(kMix[0]);

@@ -27,8 +27,8 @@ void MaybeRenormalise(const HalfLives& h, state::TimeMs t, state::DecayedCounter
   const state::TimeMs landmark(UtcDay(t) * state::kMsPerDay);
   for (int k = 0; k < h.count; ++k) {
     // Rare (once per kRenormHalfLives half-lives of activity), so exact std::exp2.
-    const double scale = std::exp2(-static_cast<double>(landmark.value() - c.landmark.value()) *
-                                   h.inv_ms[k]);
+    const double scale =
+        std::exp2(-static_cast<double>(landmark.value() - c.landmark.value()) * h.inv_ms[k]);
     for (double& s : c.sums[k]) s *= scale;
     c.revenue[k] *= scale;
   }

@@ -92,9 +92,9 @@ inline double FastExp2(double x) {
 
 // The per-half-life constants of one configuration. Immutable; thread-safe.
 struct HalfLives {
-  int count = 0;                                           // half-lives in use
-  std::array<uint16_t, state::kMaxHalfLives> days{};       // as configured, days
-  std::array<double, state::kMaxHalfLives> inv_ms{};       // 1 / half-life, 1/ms
+  int count = 0;                                      // half-lives in use
+  std::array<uint16_t, state::kMaxHalfLives> days{};  // as configured, days
+  std::array<double, state::kMaxHalfLives> inv_ms{};  // 1 / half-life, 1/ms
   double renorm_after_ms = 0;  // kRenormHalfLives × the shortest half-life, ms
 };
 

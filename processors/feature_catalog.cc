@@ -27,20 +27,19 @@ constexpr int kCellR = 100;
 constexpr int kCellF = 10;
 
 constexpr std::array<std::string_view, kEventTypeCount> kPlurals = {
-    "page_views",  "product_views", "searches",  "clicks",          "impressions",
-    "emails_delivered", "email_opens", "email_clicks", "likes",       "shares",
-    "comments",    "referrals",     "add_to_carts", "checkouts",    "purchases",
-    "signups",     "subscribes",    "loyalty_actions", "reviews",   "surveys",
-    "support_contacts", "app_opens", "custom_events",
+    "page_views",       "product_views", "searches",        "clicks",    "impressions",
+    "emails_delivered", "email_opens",   "email_clicks",    "likes",     "shares",
+    "comments",         "referrals",     "add_to_carts",    "checkouts", "purchases",
+    "signups",          "subscribes",    "loyalty_actions", "reviews",   "surveys",
+    "support_contacts", "app_opens",     "custom_events",
 };
 
 constexpr uint32_t Bit(EventType t) { return uint32_t{1} << static_cast<int>(t); }
-constexpr uint32_t kSocial = Bit(EventType::kLike) | Bit(EventType::kShare) |
-                             Bit(EventType::kComment);
+constexpr uint32_t kSocial =
+    Bit(EventType::kLike) | Bit(EventType::kShare) | Bit(EventType::kComment);
 // Everything the customer did: all types but what is done to them.
 constexpr uint32_t kInteractions = ((uint32_t{1} << kEventTypeCount) - 1) &
-                                   ~(Bit(EventType::kImpression) |
-                                     Bit(EventType::kEmailDelivered));
+                                   ~(Bit(EventType::kImpression) | Bit(EventType::kEmailDelivered));
 
 double Days(int64_t ms) { return static_cast<double>(ms) / kMsPerDay; }
 double Ratio(double num, double den) { return den > 0 ? num / den : 0; }
@@ -192,9 +191,11 @@ void FeatureCatalog::Add(std::string name, Getter get, uint32_t series, uint32_t
 // stem_total, stem_{1,7,14,28}d, stem_{h}d_decayed.
 void FeatureCatalog::AddCounts(const std::string& stem, uint32_t series, const FeatureOptions& o) {
   Add(stem + "_total", GetLifetime, series);
-  for (const int n : kWindowLengths) Add(stem + "_" + std::to_string(n) + "d", GetWindow, series, 0, n);
+  for (const int n : kWindowLengths)
+    Add(stem + "_" + std::to_string(n) + "d", GetWindow, series, 0, n);
   for (const int64_t h : o.half_lives_days) {
-    Add(stem + "_" + std::to_string(h) + "d_decayed", GetDecayed, series, 0, static_cast<int32_t>(h));
+    Add(stem + "_" + std::to_string(h) + "d_decayed", GetDecayed, series, 0,
+        static_cast<int32_t>(h));
   }
 }
 
@@ -224,21 +225,24 @@ void FeatureCatalog::AddSessionsAndMoney(const FeatureOptions& o) {
   });
   Add("in_session", [](const Env& env, const Entry&, const CustomerState& s, TimeMs now) {
     return s.sessions.count > 0 && now.value() - s.sessions.last.value() <= env.session_gap_ms
-               ? 1.0 : 0.0;
+               ? 1.0
+               : 0.0;
   });
   Add("converting_sessions", [](const Env&, const Entry&, const CustomerState& s, TimeMs) {
     return static_cast<double>(s.sessions.converting);
   });
   Add("conversion_rate", [](const Env&, const Entry&, const CustomerState& s, TimeMs) {
-    return kPercent * Ratio(static_cast<double>(s.sessions.converting),
-                            static_cast<double>(s.sessions.count));
+    return kPercent *
+           Ratio(static_cast<double>(s.sessions.converting), static_cast<double>(s.sessions.count));
   });
   Add("revenue_total", [](const Env&, const Entry&, const CustomerState& s, TimeMs) {
     return s.purchases.revenue_total;
   });
-  for (const int n : kWindowLengths) Add("revenue_" + std::to_string(n) + "d", RevenueWindow, 0, 0, n);
+  for (const int n : kWindowLengths)
+    Add("revenue_" + std::to_string(n) + "d", RevenueWindow, 0, 0, n);
   for (const int64_t h : o.half_lives_days) {
-    Add("revenue_" + std::to_string(h) + "d_decayed", RevenueDecayed, 0, 0, static_cast<int32_t>(h));
+    Add("revenue_" + std::to_string(h) + "d_decayed", RevenueDecayed, 0, 0,
+        static_cast<int32_t>(h));
   }
   Add("aov", [](const Env&, const Entry&, const CustomerState& s, TimeMs) {
     return Ratio(s.purchases.revenue_total, static_cast<double>(s.purchases.with_revenue));
@@ -246,9 +250,10 @@ void FeatureCatalog::AddSessionsAndMoney(const FeatureOptions& o) {
   Add("purchase_days", [](const Env&, const Entry&, const CustomerState& s, TimeMs) {
     return static_cast<double>(s.purchases.distinct_days);
   });
-  Add("days_since_first_purchase", [](const Env&, const Entry&, const CustomerState& s, TimeMs now) {
-    return HasPurchase(s) ? Days(now.value() - s.purchases.first.value()) : kNaN;
-  });
+  Add("days_since_first_purchase",
+      [](const Env&, const Entry&, const CustomerState& s, TimeMs now) {
+        return HasPurchase(s) ? Days(now.value() - s.purchases.first.value()) : kNaN;
+      });
   Add("days_since_last_purchase", [](const Env&, const Entry&, const CustomerState& s, TimeMs now) {
     return DaysSinceLastPurchase(s, now);
   });

@@ -17,17 +17,17 @@ namespace processors {
 enum class SubScore : uint8_t { kEmotional, kContextual, kConvenience, kSocial };
 inline constexpr int kSubScoreCount = 4;
 
-// Which sub-score each event type feeds, by default (SPEC §2); nullopt-like kNone for
+// Which sub-score each event type feeds (SPEC §2); kNoSubScore for
 // types that are not the customer's own engagement (impressions, deliveries, custom).
 inline constexpr int kNoSubScore = -1;
 inline constexpr std::array<int, kEventTypeCount> kTypeSubScore = {
-    1, 1, 1, 1, -1,  // page_view, product_view, search, click (contextual); impression
-    -1, 1, 1,        // email_delivered; email_open, email_click (content consumption)
-    3, 3, 3, 3,      // like, share, comment, referral (social)
-    2, 2, 2, 2, 2,   // add_to_cart, checkout, purchase, signup, subscribe (convenience)
-    0, 0, 0,         // loyalty, review, survey (emotional)
-    2, 2,            // support (self-service), app_open (convenience)
-    -1,              // custom
+    1,  1, 1, 1, -1,  // page_view, product_view, search, click (contextual); impression
+    -1, 1, 1,         // email_delivered; email_open, email_click (content consumption)
+    3,  3, 3, 3,      // like, share, comment, referral (social)
+    2,  2, 2, 2, 2,   // add_to_cart, checkout, purchase, signup, subscribe (convenience)
+    0,  0, 0,         // loyalty, review, survey (emotional)
+    2,  2,            // support (self-service), app_open (convenience)
+    -1,               // custom
 };
 
 struct ScoreOptions {

@@ -151,10 +151,17 @@ void FeatureUpdater::UpdateFeedback(const Event& e, state::Feedback& f) {
   if (!e.score || !std::isfinite(*e.score)) return;
   state::LatestScore* latest = nullptr;
   switch (e.survey_type) {
-    case SurveyType::kNps: latest = &f.nps; break;
-    case SurveyType::kCsat: latest = &f.csat; break;
-    case SurveyType::kCes: latest = &f.ces; break;
-    case SurveyType::kNone: return;
+    case SurveyType::kNps:
+      latest = &f.nps;
+      break;
+    case SurveyType::kCsat:
+      latest = &f.csat;
+      break;
+    case SurveyType::kCes:
+      latest = &f.ces;
+      break;
+    case SurveyType::kNone:
+      return;
   }
   if (latest->present && e.time < latest->time) return;  // a late, older answer
   *latest = {*e.score, e.time, true};

@@ -16,7 +16,7 @@
 namespace processors {
 
 struct EngagementScores {
-  double overall = 0;                      // 0–100
+  double overall = 0;                        // 0–100
   std::array<double, kSubScoreCount> sub{};  // 0–100 each, indexed by SubScore
 };
 

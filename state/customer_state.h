@@ -40,7 +40,7 @@ struct DecayedCounters {
   // The half-lives the sums were kept with, in days; 0 = slot unused.
   std::array<uint16_t, kMaxHalfLives> half_life_days{};
   std::array<std::array<double, kSeriesCount>, kMaxHalfLives> sums{};  // unitless weights
-  std::array<double, kMaxHalfLives> revenue{};  // currency units × weight
+  std::array<double, kMaxHalfLives> revenue{};                         // currency units × weight
 
   bool operator==(const DecayedCounters&) const = default;
 };
@@ -60,11 +60,11 @@ struct DayWindows {
 
 // Sessions: runs of events separated by less than the configured inactivity gap.
 struct Sessions {
-  TimeMs start{0};         // first event of the current (latest) session, ms since epoch
-  TimeMs last{0};          // latest event of the current session, ms since epoch
-  int64_t count = 0;       // sessions started, ever
-  int64_t active_ms = 0;   // Σ over sessions of (last event − first event), ms
-  int64_t converting = 0;  // sessions holding at least one conversion event
+  TimeMs start{0};                 // first event of the current (latest) session, ms since epoch
+  TimeMs last{0};                  // latest event of the current session, ms since epoch
+  int64_t count = 0;               // sessions started, ever
+  int64_t active_ms = 0;           // Σ over sessions of (last event − first event), ms
+  int64_t converting = 0;          // sessions holding at least one conversion event
   bool current_converted = false;  // the current session has counted as converting
 
   bool operator==(const Sessions&) const = default;
@@ -72,11 +72,11 @@ struct Sessions {
 
 // Purchases (events of type purchase) and their money.
 struct Purchases {
-  double revenue_total = 0;    // Σ revenue of purchases, currency units (not converted)
-  int64_t with_revenue = 0;    // purchases that carried a revenue, count
-  TimeMs first{0};             // earliest purchase, ms since epoch; 0 when none
-  TimeMs last{0};              // latest purchase, ms since epoch; 0 when none
-  int32_t distinct_days = 0;   // UTC days with at least one purchase, count
+  double revenue_total = 0;   // Σ revenue of purchases, currency units (not converted)
+  int64_t with_revenue = 0;   // purchases that carried a revenue, count
+  TimeMs first{0};            // earliest purchase, ms since epoch; 0 when none
+  TimeMs last{0};             // latest purchase, ms since epoch; 0 when none
+  int32_t distinct_days = 0;  // UTC days with at least one purchase, count
   // RFM frequency and monetary scores 1–5, computed at the latest purchase (0 = none).
   uint8_t f_score = 0;
   uint8_t m_score = 0;

@@ -102,7 +102,8 @@ TEST(DecayPropertyTest, MatchesBruteForceOverRandomOutOfOrderSequences) {
         const long double want = BruteForce(events, type, revenue, now, h);
         const double got = catalog.Value(*catalog.Find(name), s, TimeMs(now));
         EXPECT_LE(std::fabs((got - want) / want), 1e-9L)
-            << name << " trial " << trial << ": got " << got << " want " << static_cast<double>(want);
+            << name << " trial " << trial << ": got " << got << " want "
+            << static_cast<double>(want);
       };
       check("clicks" + suffix, EventType::kClick, false);
       check("purchases" + suffix, EventType::kPurchase, false);

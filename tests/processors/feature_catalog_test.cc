@@ -38,16 +38,44 @@ TEST(FeatureCatalogTest, NamesAreUniqueAndFoundById) {
 
 TEST(FeatureCatalogTest, HasTheNamesRulesUse) {
   const FeatureCatalog c{FeatureOptions{}};
-  for (const char* name :
-       {"events_total", "purchases_7d", "page_views_28d", "sessions_7d", "score",
-        "score_emotional", "score_contextual", "score_convenience", "score_social", "ctr",
-        "ctr_28d", "ctr_30d_decayed", "conversion_rate", "email_open_rate",
-        "days_since_last_purchase", "days_since_last_event", "nps_latest", "nps_category",
-        "csat_latest", "ces_latest", "aov", "rating_mean", "revenue_30d_decayed",
-        "sessions_30d_decayed", "social_interactions_total", "interactions_total",
-        "time_on_site_s", "rfm_r", "rfm_f", "rfm_m", "rfm_score", "rfm_r_score",
-        "bgnbd_purchase_x", "bgnbd_purchase_t_x", "bgnbd_purchase_T", "bgnbd_session_x",
-        "bgnbd_session_t_x", "bgnbd_session_T"}) {
+  for (const char* name : {"events_total",
+                           "purchases_7d",
+                           "page_views_28d",
+                           "sessions_7d",
+                           "score",
+                           "score_emotional",
+                           "score_contextual",
+                           "score_convenience",
+                           "score_social",
+                           "ctr",
+                           "ctr_28d",
+                           "ctr_30d_decayed",
+                           "conversion_rate",
+                           "email_open_rate",
+                           "days_since_last_purchase",
+                           "days_since_last_event",
+                           "nps_latest",
+                           "nps_category",
+                           "csat_latest",
+                           "ces_latest",
+                           "aov",
+                           "rating_mean",
+                           "revenue_30d_decayed",
+                           "sessions_30d_decayed",
+                           "social_interactions_total",
+                           "interactions_total",
+                           "time_on_site_s",
+                           "rfm_r",
+                           "rfm_f",
+                           "rfm_m",
+                           "rfm_score",
+                           "rfm_r_score",
+                           "bgnbd_purchase_x",
+                           "bgnbd_purchase_t_x",
+                           "bgnbd_purchase_T",
+                           "bgnbd_session_x",
+                           "bgnbd_session_t_x",
+                           "bgnbd_session_T"}) {
     EXPECT_TRUE(c.Find(name).has_value()) << name;
   }
 }
@@ -58,7 +86,8 @@ TEST(FeatureCatalogTest, EveryFeatureIsDocumented) {
   const FeatureCatalog c{FeatureOptions{}};
   for (size_t i = 0; i < c.size(); ++i) {
     const std::string name(c.Name(static_cast<FeatureId>(i)));
-    EXPECT_NE(docs.find("`" + name + "`"), std::string::npos) << name << " is not in docs/features.md";
+    EXPECT_NE(docs.find("`" + name + "`"), std::string::npos)
+        << name << " is not in docs/features.md";
   }
 }
 

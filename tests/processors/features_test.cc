@@ -8,14 +8,9 @@
 #include <cmath>
 #include <string>
 
+#include "processors/dedup.h"
 #include "processors/feature_catalog.h"
 #include "processors/timestamp.h"
-
-// Deduplication is another module (processors/dedup.h); the test of the pipeline it forms
-// with the features runs where that module is present.
-#if __has_include("processors/dedup.h")
-#include "processors/dedup.h"
-#endif
 
 namespace processors {
 namespace {
@@ -139,8 +134,8 @@ TEST_F(FeaturesTest, RingAdvanceClearsDaysItPasses) {
 TEST_F(FeaturesTest, SessionsSplitOnTheGapAndCountTimeOnSite) {
   Apply(Ev(EventType::kPageView, kT0));
   Apply(Ev(EventType::kPageView, kT0 + 10 * kMin));
-  Apply(Ev(EventType::kPageView, kT0 + 40 * kMin));               // gap exactly 30 min: same
-  Apply(Ev(EventType::kPageView, kT0 + 70 * kMin + 1));           // gap 30 min + 1 ms: new
+  Apply(Ev(EventType::kPageView, kT0 + 40 * kMin));      // gap exactly 30 min: same
+  Apply(Ev(EventType::kPageView, kT0 + 70 * kMin + 1));  // gap 30 min + 1 ms: new
   Apply(Ev(EventType::kPageView, kT0 + 75 * kMin + 1));
   EXPECT_EQ(F("sessions_total", kT0), 2);
   EXPECT_DOUBLE_EQ(F("time_on_site_s", kT0), 40 * 60 + 5 * 60);
@@ -208,7 +203,7 @@ TEST_F(FeaturesTest, RatesAndInteractionCounts) {
 
 TEST_F(FeaturesTest, MoneyAovAndBgNbdPurchaseInputs) {
   Apply(Purchase(kT0 + kHour, 30));
-  Apply(Purchase(kT0 + 5 * kHour, 10));  // same UTC day: merged for BG/NBD
+  Apply(Purchase(kT0 + 5 * kHour, 10));             // same UTC day: merged for BG/NBD
   Apply(Ev(EventType::kPurchase, kT0 + 3 * kDay));  // no revenue: not in the AOV
   Apply(Purchase(kT0 + 10 * kDay, 20));
   Event checkout = Ev(EventType::kCheckout, kT0 + 10 * kDay);
@@ -238,7 +233,7 @@ TEST_F(FeaturesTest, MoneyAovAndBgNbdPurchaseInputs) {
 
 TEST_F(FeaturesTest, LatePurchaseOnANewDayCountsAsADistinctDay) {
   Apply(Purchase(kT0 + 5 * kDay, 1));
-  Apply(Purchase(kT0 + 2 * kDay, 1));  // late, another day
+  Apply(Purchase(kT0 + 2 * kDay, 1));          // late, another day
   Apply(Purchase(kT0 + 5 * kDay + kHour, 1));  // same day as the first
   EXPECT_EQ(F("purchase_days", kT0 + 6 * kDay), 2);
   EXPECT_DOUBLE_EQ(F("bgnbd_purchase_t_x", kT0 + 6 * kDay), 3 + 1.0 / 24);
@@ -274,7 +269,7 @@ TEST_F(FeaturesTest, ReviewsAndLatestSurveys) {
   Apply(Survey(kT0 + 2 * kHour, SurveyType::kNps, 8));
   EXPECT_EQ(F("nps_category", kT0), 0);  // passive
   Apply(Survey(kT0 + 3 * kHour, SurveyType::kNps, 9));
-  EXPECT_EQ(F("nps_category", kT0), 1);  // promoter
+  EXPECT_EQ(F("nps_category", kT0), 1);                 // promoter
   Apply(Survey(kT0 + kHour / 2, SurveyType::kNps, 0));  // late, older answer: ignored
   EXPECT_EQ(F("nps_latest", kT0), 9);
   Apply(Survey(kT0 + kHour, SurveyType::kCsat, 4.5));
@@ -353,7 +348,6 @@ TEST_F(FeaturesTest, EngagementScoreFromDecayedCounts) {
   EXPECT_EQ(F("score", kT0 + 30 * kDay), before);
 }
 
-#if __has_include("processors/dedup.h")
 TEST_F(FeaturesTest, DuplicatesDroppedByDedupAreNotCounted) {
   // The pipeline of processors/dedup.h: check, then remember and apply.
   const int64_t horizon = kDay;
@@ -372,7 +366,6 @@ TEST_F(FeaturesTest, DuplicatesDroppedByDedupAreNotCounted) {
   EXPECT_DOUBLE_EQ(F("revenue_total", kT0), 30);
   EXPECT_EQ(s_.recent_ids.size, 3);
 }
-#endif  // processors/dedup.h
 
 class ShortGapTest : public FeaturesTest {
  protected:

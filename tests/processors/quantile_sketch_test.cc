@@ -39,10 +39,18 @@ std::vector<double> Draw(int n, int kind, uint64_t seed) {
   std::vector<double> v(n);
   for (int i = 0; i < n; ++i) {
     switch (kind) {
-      case 0: v[i] = uniform(rng); break;
-      case 1: v[i] = money(rng); break;
-      case 2: v[i] = counts(rng); break;  // heavy ties
-      default: v[i] = i; break;           // sorted input, the adversarial order
+      case 0:
+        v[i] = uniform(rng);
+        break;
+      case 1:
+        v[i] = money(rng);
+        break;
+      case 2:
+        v[i] = counts(rng);
+        break;  // heavy ties
+      default:
+        v[i] = i;
+        break;  // sorted input, the adversarial order
     }
   }
   return v;

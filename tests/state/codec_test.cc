@@ -1,10 +1,10 @@
 #include "state/codec.h"
 
-#include "fmt/format.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
+
+#include "fmt/format.h"
 
 namespace state {
 namespace {
@@ -25,9 +25,9 @@ CustomerState SampleV2() {
   s.recent_ids.size = 2;
   s.recent_ids.entries[0] = {0x0123456789abcdefULL, TimeMs(1700000123000)};
   s.recent_ids.entries[1] = {0xfedcba9876543210ULL, TimeMs(1700000123456)};
-  s.type_counts[0] = 30;   // page_view
-  s.type_counts[14] = 2;   // purchase
-  s.type_counts[19] = 1;   // survey
+  s.type_counts[0] = 30;  // page_view
+  s.type_counts[14] = 2;  // purchase
+  s.type_counts[19] = 1;  // survey
   s.active_days = 3;
   s.decayed.landmark = TimeMs(1699920000000);
   s.decayed.half_life_days = {7, 30, 0, 0};
