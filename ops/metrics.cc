@@ -40,6 +40,11 @@ std::vector<double> LatencyBucketsSeconds() {
           0.1,    0.25,    0.5,    1.0,   2.5,    5.0,   10.0, 30.0};
 }
 
+std::vector<double> EndToEndBucketsSeconds() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,  0.1,   0.25,   0.5,   1.0,
+          2.5,   5.0,    10.0,  30.0, 60.0,  300.0, 900.0, 1800.0, 3600.0};
+}
+
 MetricsRegistry::MetricsRegistry()
     : registry_(std::make_unique<prometheus::Registry>()),
       families_(std::make_unique<Families>()) {}

@@ -62,6 +62,10 @@ class Histogram {
 // Bucket boundaries, in seconds, for latencies from 100 µs to 30 s.
 std::vector<double> LatencyBucketsSeconds();
 
+// Bucket boundaries, in seconds, for end-to-end latencies from 1 ms to 1 h: a record
+// may wait in Kafka for minutes when an instance falls behind.
+std::vector<double> EndToEndBucketsSeconds();
+
 class MetricsRegistry {
  public:
   MetricsRegistry();

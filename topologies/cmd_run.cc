@@ -13,6 +13,7 @@
 #include "topologies/commands.h"
 #include "topologies/config_check.h"
 #include "topologies/kafka/kafka_io.h"
+#include "topologies/kafka/kafka_probe.h"
 #include "topologies/runner.h"
 #include "topologies/topology.h"
 
@@ -59,9 +60,12 @@ class SignalWatcher {
     sigwait(&set_, &sig);
     std::unique_lock lock(mu_);
     if (done_) return;
-    Log().Info("signal received; finishing in-flight work",
-               {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}, {"grace_ms", grace_ms_}});
     stop_.store(true);
+    // Logged after the flag is set: from this line on /readyz answers 503.
+    Log().Info("signal received; not ready any more; finishing in-flight work",
+               {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+                {"grace_ms", grace_ms_},
+                {"ready", false}});
     if (!cv_.wait_for(lock, std::chrono::milliseconds(grace_ms_), [this] { return done_; })) {
       Log().Error("shutdown exceeded the grace period; exiting without a final commit",
                   {{"grace_ms", grace_ms_}});
@@ -78,15 +82,22 @@ class SignalWatcher {
   std::thread thread_;
 };
 
-void ServeHttp(ops::HttpServer& http, ops::MetricsRegistry& metrics, const Topology& topology,
-               const SignalWatcher& signals, state::Store& store) {
-  http.Handle("/metrics", [&metrics](std::string_view) {
+// Ready once partitions are assigned, and not any more from SIGTERM on.
+bool Ready(const Topology& topology, const SignalWatcher& signals) {
+  return topology.ready() && !signals.stop().load();
+}
+
+void ServeHttp(ops::HttpServer& http, ops::MetricsRegistry& metrics, const TopologyProbe& probe,
+               const Topology& topology, const SignalWatcher& signals, state::Store& store) {
+  http.Handle("/metrics", [&metrics, &probe, &topology, &signals](std::string_view) {
+    probe.SetReady(Ready(topology, signals));
     return ops::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Serialize()};
   });
   http.Handle("/livez", [](std::string_view) {
     return ops::HttpResponse{200, "text/plain", "ok\n"};
   });
-  http.Handle("/readyz", [&topology, &signals](std::string_view) {
+  http.Handle("/readyz", [&probe, &topology, &signals](std::string_view) {
+    probe.SetReady(Ready(topology, signals));
     if (signals.stop().load()) return ops::HttpResponse{503, "text/plain", "shutting down\n"};
     if (!topology.ready()) return ops::HttpResponse{503, "text/plain", "waiting for assignment\n"};
     return ops::HttpResponse{200, "text/plain",
@@ -99,9 +110,16 @@ void ServeHttp(ops::HttpServer& http, ops::MetricsRegistry& metrics, const Topol
       processors::WriteCustomerStateJson(id, p, cs, &body);
       body.push_back('\n');
     });
-    if (!s.ok()) return ops::HttpResponse{500, "text/plain", s.ToString() + "\n"};
-    if (body.empty())
-      return ops::HttpResponse{404, "application/json", "{\"error\":\"unknown customer\"}\n"};
+    if (!s.ok()) {
+      std::string error = "{\"error\":\"";
+      ops::AppendJsonEscaped(s.ToString(), &error);
+      return ops::HttpResponse{500, "application/json", error + "\"}\n"};
+    }
+    if (body.empty()) {
+      std::string error = "{\"error\":\"unknown customer\",\"customer_id\":\"";
+      ops::AppendJsonEscaped(id, &error);
+      return ops::HttpResponse{404, "application/json", error + "\"}\n"};
+    }
     return ops::HttpResponse{200, "application/json", body};
   });
 }
@@ -126,22 +144,21 @@ int RunCommand(const RunArgs& args) {
     return kExitFailure;
   }
   ops::MetricsRegistry metrics;
-  metrics
-      .GetGauge("engaged_build_info", "Build information; the value is always 1.",
-                {{"version", ENGAGED_VERSION}})
-      .Set(1);
   TopologyProbe probe(&metrics);
+  kafka::KafkaProbe kafka_probe(&metrics);
 
   auto sink = kafka::OpenKafkaSink({.properties = config->kafka,
                                     .segment_changes_topic = config->output.segment_changes_topic,
-                                    .dead_letters_topic = config->output.dead_letters_topic});
+                                    .dead_letters_topic = config->output.dead_letters_topic,
+                                    .probe = &kafka_probe});
   if (!sink.ok()) {
     Log().Error("cannot start the producer", {{"error", sink.status().ToString()}});
     return kExitFailure;
   }
   auto source = kafka::OpenKafkaSource({.properties = config->kafka,
                                         .group_id = config->application_id,
-                                        .topics = config->input.topics});
+                                        .topics = config->input.topics,
+                                        .probe = &kafka_probe});
   if (!source.ok()) {
     Log().Error("cannot start the consumer", {{"error", source.status().ToString()}});
     return kExitFailure;
@@ -150,7 +167,7 @@ int RunCommand(const RunArgs& args) {
 
   ops::HttpServer http;
   if (config->http.enabled) {
-    ServeHttp(http, metrics, topology, signals, **store);
+    ServeHttp(http, metrics, probe, topology, signals, **store);
     if (auto s = http.Start(config->http.host, static_cast<int>(config->http.port)); !s.ok()) {
       Log().Error("cannot serve HTTP", {{"error", s.ToString()}});
       return kExitFailure;
@@ -162,7 +179,7 @@ int RunCommand(const RunArgs& args) {
                                  {"application_id", config->application_id},
                                  {"state_dir", config->state.dir}});
 
-  Runner runner(&config->processing, source->get(), &topology, SystemNow);
+  Runner runner(&config->processing, source->get(), &topology, SystemNow, &probe);
   const ops::Status status = runner.Run(signals.stop());
   if (!status.ok()) {
     Log().Error("engaged stopped on an error", {{"error", status.ToString()}});

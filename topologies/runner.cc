@@ -6,6 +6,7 @@ namespace topologies {
 namespace {
 
 constexpr int kPollTimeoutMs = 100;
+constexpr double kMillisPerSecond = 1000.0;
 
 const ops::Logger& Log() {
   static const ops::Logger logger("runner");
@@ -14,8 +15,13 @@ const ops::Logger& Log() {
 
 }  // namespace
 
-Runner::Runner(const ProcessingConfig* config, Source* source, Topology* topology, Clock clock)
-    : config_(config), source_(source), topology_(topology), clock_(std::move(clock)) {
+Runner::Runner(const ProcessingConfig* config, Source* source, Topology* topology, Clock clock,
+               const TopologyProbe* probe)
+    : config_(config),
+      source_(source),
+      topology_(topology),
+      clock_(std::move(clock)),
+      probe_(probe) {
   source_->SetListener(topology_);
 }
 
@@ -23,6 +29,7 @@ ops::Status Runner::CommitNow() {
   auto offsets = topology_->Commit();
   if (!offsets.ok()) return offsets.status();
   if (!offsets->empty()) source_->OnCommitted(*offsets);
+  if (probe_ != nullptr) probe_->OnCommitted(clock_());
   return ops::Status::Ok();
 }
 
@@ -37,8 +44,13 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
     }
     if (*polled == PollStatus::kEnd) break;
     if (*polled == PollStatus::kRecord) {
-      status = topology_->Process(source_->record());
+      const InputRecord& record = source_->record();
+      status = topology_->Process(record);
       if (!status.ok()) break;
+      if (probe_ != nullptr && record.timestamp.value() >= 0) {
+        probe_->OnEndToEnd(static_cast<double>(clock_().value() - record.timestamp.value()) /
+                           kMillisPerSecond);
+      }
     }
     if (clock_() >= next_commit) {
       status = CommitNow();

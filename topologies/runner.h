@@ -10,13 +10,16 @@
 #include "topologies/config.h"
 #include "topologies/io.h"
 #include "topologies/topology.h"
+#include "topologies/topology_probe.h"
 
 namespace topologies {
 
 class Runner {
  public:
-  // All pointers must outlive the Runner.
-  Runner(const ProcessingConfig* config, Source* source, Topology* topology, Clock clock);
+  // All pointers must outlive the Runner. `probe` receives the end-to-end latency of
+  // each record and the time of each commit; null records nothing.
+  Runner(const ProcessingConfig* config, Source* source, Topology* topology, Clock clock,
+         const TopologyProbe* probe = nullptr);
 
   // Processes until the source ends or `stop` becomes true, committing every
   // commit_interval_ms and once more at the end, then closes the source (which
@@ -30,6 +33,7 @@ class Runner {
   Source* source_;
   Topology* topology_;
   Clock clock_;
+  const TopologyProbe* probe_;
 };
 
 }  // namespace topologies

@@ -1,5 +1,9 @@
 #include "topologies/topology_probe.h"
 
+#ifndef ENGAGED_VERSION
+#define ENGAGED_VERSION "dev"
+#endif
+
 namespace topologies {
 
 TopologyProbe::TopologyProbe(ops::MetricsRegistry* registry) : registry_(registry) {
@@ -23,6 +27,18 @@ TopologyProbe::TopologyProbe(ops::MetricsRegistry* registry) : registry_(registr
                                  "Input partitions assigned to this instance.");
   rebalances_ = registry->GetCounter("engaged_rebalances_total",
                                      "Consumer-group rebalances seen by this instance.");
+  end_to_end_seconds_ = registry->GetHistogram(
+      "engaged_end_to_end_latency_seconds",
+      "Time from an input record's broker timestamp to the end of its processing.",
+      ops::EndToEndBucketsSeconds());
+  last_commit_ = registry->GetGauge("engaged_last_commit_timestamp_seconds",
+                                    "Unix time of the last successful commit; 0 before the first.");
+  ready_ = registry->GetGauge("engaged_ready",
+                              "1 when /readyz answers 200 (partitions assigned, not stopping).");
+  registry
+      ->GetGauge("engaged_build_info", "Build information; the value is always 1.",
+                 {{"version", ENGAGED_VERSION}})
+      .Set(1);
 }
 
 ops::Counter TopologyProbe::ConsumedCounter(std::string_view topic, state::Partition p) const {

@@ -1,8 +1,10 @@
 #pragma once
 
-// The topology's metrics. Only this class knows metric names; the topology calls its
-// methods. Owned by the composition root; used from the processing thread (the
-// underlying series are thread-safe, so /metrics may read them concurrently).
+// The topology's and the process's metrics. Only this class knows their names; the
+// topology, the runner and the composition root call its methods. Owned by the
+// composition root; used from the processing thread, except SetReady, which the HTTP
+// thread calls (every series is thread-safe, so /metrics may read them concurrently).
+// Kafka client metrics (lag, produced records) live in topologies/kafka/kafka_probe.h.
 
 #include <array>
 #include <map>
@@ -20,6 +22,8 @@ class TopologyProbe {
  public:
   // A probe that records nothing (replay without metrics, tests).
   TopologyProbe() = default;
+  // Registers every series that has no variable label, so that dashboards and alerts
+  // see them from the first scrape; engaged_build_info is set to 1.
   explicit TopologyProbe(ops::MetricsRegistry* registry);
 
   // The consumed-records series of one input partition; tasks keep the handle so
@@ -30,18 +34,32 @@ class TopologyProbe {
   void OnSegmentChange(std::string_view from, std::string_view to);
   void OnCommit(double seconds) const { commit_seconds_.Observe(seconds); }
   void OnProcessed(double seconds) const { processing_seconds_.Observe(seconds); }
+  // Time from the input record's broker timestamp to the end of its processing (its
+  // outputs, if any, handed to the producer). Negative values (clock skew) count as 0.
+  void OnEndToEnd(double seconds) const { end_to_end_seconds_.Observe(seconds < 0 ? 0 : seconds); }
+  // A commit finished at `now` (wall clock).
+  void OnCommitted(state::TimeMs now) const {
+    last_commit_.Set(static_cast<double>(now.value()) / kMillisPerSecond);
+  }
   void SetAssignedPartitions(int n) const { assigned_.Set(n); }
   void OnRebalance() const { rebalances_.Inc(); }
+  // Mirrors /readyz: 1 when it answers 200. Thread-safe.
+  void SetReady(bool ready) const { ready_.Set(ready ? 1 : 0); }
 
  private:
+  static constexpr double kMillisPerSecond = 1000.0;
+
   ops::MetricsRegistry* registry_ = nullptr;
   std::array<ops::Counter, processors::kInvalidReasonCount> invalid_{};
   std::map<std::pair<std::string, std::string>, ops::Counter> transitions_;
   ops::Counter dead_letters_;
   ops::Histogram commit_seconds_;
   ops::Histogram processing_seconds_;
+  ops::Histogram end_to_end_seconds_;
+  ops::Gauge last_commit_;
   ops::Gauge assigned_;
   ops::Counter rebalances_;
+  ops::Gauge ready_;
 };
 
 }  // namespace topologies

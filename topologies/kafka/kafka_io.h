@@ -12,6 +12,8 @@
 
 namespace topologies::kafka {
 
+class KafkaProbe;
+
 using Properties = std::map<std::string, std::string>;
 
 struct KafkaSourceOptions {
@@ -22,7 +24,15 @@ struct KafkaSourceOptions {
   std::vector<std::string> topics;
   // How long to wait for the cluster at start-up. Unit: ms.
   int startup_timeout_ms = 15000;
+  // Receives the lag of each assigned partition every `statistics.interval.ms`
+  // (a `kafka:` property; default kDefaultStatisticsIntervalMs, 0 turns it off).
+  // Null records nothing. Must outlive the source.
+  KafkaProbe* probe = nullptr;
 };
+
+// How often librdkafka reports statistics (and so how fresh the lag metrics are)
+// unless `kafka: statistics.interval.ms` says otherwise. Unit: ms.
+inline constexpr int kDefaultStatisticsIntervalMs = 5000;
 
 // A consumer-group member with cooperative-sticky assignment. Offsets come from the
 // state store through the PartitionListener; the group's committed offsets are
@@ -37,6 +47,8 @@ struct KafkaSinkOptions {
   // How long Flush waits for delivery. Unit: ms.
   int flush_timeout_ms = 30000;
   int startup_timeout_ms = 15000;
+  // Counts delivered records per topic. Null records nothing. Must outlive the sink.
+  KafkaProbe* probe = nullptr;
 };
 
 // An idempotent producer. Outputs are keyed by customer id. Used from the processing

@@ -3,6 +3,7 @@
 
 #include "fmt/format.h"
 #include "topologies/kafka/internal.h"
+#include "topologies/kafka/kafka_probe.h"
 
 namespace topologies::kafka {
 namespace {
@@ -30,9 +31,11 @@ class KafkaSink final : public Sink {
     self->flush_timeout_ms_ = o.flush_timeout_ms;
     // Consumer-only keys from the shared `kafka:` map do not belong on a producer.
     Properties props = o.properties;
-    for (const char* k : {"group.id", "group.instance.id", "auto.offset.reset",
-                          "partition.assignment.strategy", "session.timeout.ms",
-                          "max.poll.interval.ms", "isolation.level", "enable.partition.eof"}) {
+    for (const char* k :
+         {"group.id", "group.instance.id", "auto.offset.reset", "partition.assignment.strategy",
+          "session.timeout.ms", "max.poll.interval.ms", "isolation.level", "enable.partition.eof",
+          // The producer has no statistics callback: nothing would read them.
+          "statistics.interval.ms"}) {
       props.erase(k);
     }
     auto conf = BuildConf(props, {{"linger.ms", "5"}, {"compression.type", "lz4"}},
@@ -53,6 +56,12 @@ class KafkaSink final : public Sink {
         rd_kafka_topic_new(rk, o.segment_changes_topic.c_str(), nullptr));
     self->topics_[Index(OutputStream::kDeadLetters)].reset(
         rd_kafka_topic_new(rk, o.dead_letters_topic.c_str(), nullptr));
+    if (o.probe != nullptr) {
+      self->produced_[Index(OutputStream::kSegmentChanges)] =
+          o.probe->ProducedCounter(o.segment_changes_topic);
+      self->produced_[Index(OutputStream::kDeadLetters)] =
+          o.probe->ProducedCounter(o.dead_letters_topic);
+    }
     return std::unique_ptr<Sink>(std::move(self));
   }
 
@@ -67,12 +76,12 @@ class KafkaSink final : public Sink {
       }
     }
     for (;;) {
-      const rd_kafka_resp_err_t err =
-          rd_kafka_producev(producer_.get(), RD_KAFKA_V_RKT(topics_[Index(stream)].get()),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
-                            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+      const rd_kafka_resp_err_t err = rd_kafka_producev(
+          producer_.get(), RD_KAFKA_V_RKT(topics_[Index(stream)].get()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_HEADERS(hdrs),
+          RD_KAFKA_V_OPAQUE(&produced_[Index(stream)]), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;  // hdrs now belong to the message
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(producer_.get(), kQueueFullWaitMs);
@@ -112,10 +121,16 @@ class KafkaSink final : public Sink {
 
   // A record that cannot be delivered after librdkafka's retries means the outputs of
   // the current commit are incomplete: the commit must not happen.
+  // A delivered record is counted on the counter of its stream (the message's opaque).
   static void DeliveryCallback(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
-    static_cast<KafkaSink*>(opaque)->Fail(ops::Status::Kafka(fmt::format(
-        "delivery to '{}' failed: {}", rd_kafka_topic_name(m->rkt), ErrorText(m->err))));
+    auto* self = static_cast<KafkaSink*>(opaque);
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      static_cast<const ops::Counter*>(m->_private)->Inc();
+      return;
+    }
+    self->Fail(
+        ops::Status::Kafka(fmt::format("delivery to {}[{}] failed: {}", rd_kafka_topic_name(m->rkt),
+                                       m->partition, ErrorText(m->err))));
   }
 
   static void ErrorCallback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
@@ -132,6 +147,7 @@ class KafkaSink final : public Sink {
 
   HandlePtr producer_;
   std::array<TopicPtr, 2> topics_;
+  std::array<ops::Counter, 2> produced_{};  // per OutputStream; no-ops without a probe
   int flush_timeout_ms_ = 30000;
   std::mutex mu_;  // guards failure_: callbacks may run on librdkafka's threads
   ops::Status failure_;

@@ -1,7 +1,12 @@
+#include <chrono>
 #include <cstring>
+#include <map>
+#include <optional>
 
 #include "fmt/format.h"
 #include "topologies/kafka/internal.h"
+#include "topologies/kafka/kafka_probe.h"
+#include "topologies/kafka/kafka_stats.h"
 
 namespace topologies::kafka {
 namespace {
@@ -12,6 +17,24 @@ struct PartitionListDeleter {
   }
 };
 using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+constexpr double kMillisPerSecond = 1000.0;
+
+int64_t WallNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "topic[partition]" list of `parts`, for log lines.
+std::string PartitionNames(const rd_kafka_topic_partition_list_t* parts) {
+  std::string out;
+  for (int i = 0; i < parts->cnt; ++i) {
+    if (!out.empty()) out += ',';
+    out += fmt::format("{}[{}]", parts->elems[i].topic, parts->elems[i].partition);
+  }
+  return out;
+}
 
 class KafkaSource final : public Source {
  public:
@@ -26,21 +49,26 @@ class KafkaSource final : public Source {
 
   static ops::Result<std::unique_ptr<Source>> Open(const KafkaSourceOptions& o) {
     std::unique_ptr<KafkaSource> self(new KafkaSource());
-    auto conf = BuildConf(o.properties,
-                          {
-                              {"partition.assignment.strategy", "cooperative-sticky"},
-                              {"auto.offset.reset", "earliest"},
-                              {"enable.partition.eof", "false"},
-                          },
-                          {
-                              {"group.id", o.group_id},
-                              {"enable.auto.commit", "false"},
-                              {"enable.auto.offset.store", "false"},
-                          });
+    self->probe_ = o.probe;
+    auto conf =
+        BuildConf(o.properties,
+                  {
+                      {"partition.assignment.strategy", "cooperative-sticky"},
+                      {"auto.offset.reset", "earliest"},
+                      {"enable.partition.eof", "false"},
+                      {"statistics.interval.ms", std::to_string(kDefaultStatisticsIntervalMs)},
+                  },
+                  {
+                      {"group.id", o.group_id},
+                      {"enable.auto.commit", "false"},
+                      {"enable.auto.offset.store", "false"},
+                  });
     if (!conf.ok()) return conf.status();
     rd_kafka_conf_set_opaque(conf->get(), self.get());
     rd_kafka_conf_set_rebalance_cb(conf->get(), &KafkaSource::RebalanceCallback);
     rd_kafka_conf_set_error_cb(conf->get(), &KafkaSource::ErrorCallback);
+    rd_kafka_conf_set_stats_cb(conf->get(), &KafkaSource::StatsCallback);
+    rd_kafka_conf_set_offset_commit_cb(conf->get(), &KafkaSource::OffsetCommitCallback);
     char errstr[512];
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr, sizeof(errstr));
     if (rk == nullptr)
@@ -75,6 +103,7 @@ class KafkaSource final : public Source {
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) return OnMessageError(m);
     rd_kafka_timestamp_type_t ts_type;
     const int64_t ts = rd_kafka_message_timestamp(m, &ts_type);
+    if (ts >= 0) TrackFor(m)->last_timestamp_ms = ts;
     record_ = InputRecord{
         .topic = rd_kafka_topic_name(m->rkt),
         .partition = state::Partition(m->partition),
@@ -99,7 +128,8 @@ class KafkaSource final : public Source {
     // from; the group's copy feeds lag monitoring. A failure is logged by librdkafka.
     const rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), list.get(), /*async=*/1);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      KafkaLog().Warn("group offset commit failed", {{"error", ErrorText(err)}});
+      KafkaLog().Warn("group offset commit failed; lag metrics may read high until the next one",
+                      {{"error", ErrorText(err)}, {"partitions", PartitionNames(list.get())}});
     }
   }
 
@@ -118,6 +148,60 @@ class KafkaSource final : public Source {
  private:
   KafkaSource() = default;
 
+  // What the source remembers about one assigned partition for its lag metrics.
+  struct Track {
+    int64_t last_timestamp_ms = -1;  // broker timestamp of the newest record consumed
+  };
+
+  // The track of `m`'s partition. Consecutive records mostly come from one partition,
+  // so the last lookup is cached.
+  Track* TrackFor(const rd_kafka_message_t* m) {
+    if (m->rkt != cached_rkt_ || m->partition != cached_partition_ || cached_track_ == nullptr) {
+      const state::TopicPartition tp{rd_kafka_topic_name(m->rkt), state::Partition(m->partition)};
+      cached_track_ = &tracks_[tp];  // a record can only come from an assigned partition
+      cached_rkt_ = m->rkt;
+      cached_partition_ = m->partition;
+    }
+    return cached_track_;
+  }
+
+  // Sets the lag metrics of every assigned partition from one statistics report.
+  void OnStatistics(std::string_view json) {
+    if (probe_ == nullptr) return;
+    auto parsed = ParseConsumerStats(json);
+    if (!parsed.ok()) {
+      if (!stats_warned_) {
+        KafkaLog().Warn("cannot read librdkafka statistics; lag metrics stay stale",
+                        {{"error", parsed.status().ToString()}});
+      }
+      stats_warned_ = true;
+      return;
+    }
+    const int64_t now_ms = WallNowMs();
+    for (const PartitionStats& p : *parsed) {
+      const auto it = tracks_.find({p.topic, state::Partition(p.partition)});
+      if (it == tracks_.end()) continue;  // not assigned here
+      const int64_t lag = LagRecords(p);
+      if (lag < 0) continue;  // not known yet (no fetch or commit so far)
+      std::optional<double> seconds;
+      if (lag == 0) {
+        seconds = 0.0;
+      } else if (it->second.last_timestamp_ms >= 0) {
+        seconds = static_cast<double>(std::max<int64_t>(0, now_ms - it->second.last_timestamp_ms)) /
+                  kMillisPerSecond;
+      }
+      probe_->SetLag(it->first, lag, seconds);
+    }
+  }
+
+  void Forget(const std::vector<state::TopicPartition>& tps) {
+    cached_track_ = nullptr;
+    for (const auto& tp : tps) {
+      tracks_.erase(tp);
+      if (probe_ != nullptr) probe_->RemoveLag(tp);
+    }
+  }
+
   void ReleaseMessage() {
     if (message_ != nullptr) rd_kafka_message_destroy(message_);
     message_ = nullptr;
@@ -133,11 +217,42 @@ class KafkaSource final : public Source {
       case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
       case RD_KAFKA_RESP_ERR__TIMED_OUT:
         KafkaLog().Warn("consumer error; librdkafka retries",
-                        {{"error", ErrorText(m->err)}, {"detail", rd_kafka_message_errstr(m)}});
+                        {{"error", ErrorText(m->err)},
+                         {"detail", rd_kafka_message_errstr(m)},
+                         {"topic", m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : ""},
+                         {"partition", m->partition}});
         return PollStatus::kIdle;
       default:
+        if (m->rkt != nullptr) {
+          return ops::Status::Kafka(fmt::format("consumer: {}[{}]: {}: {}",
+                                                rd_kafka_topic_name(m->rkt), m->partition,
+                                                ErrorText(m->err), rd_kafka_message_errstr(m)));
+        }
         return ops::Status::Kafka(
             fmt::format("consumer: {}: {}", ErrorText(m->err), rd_kafka_message_errstr(m)));
+    }
+  }
+
+  // librdkafka owns `json` again when this returns 0.
+  static int StatsCallback(rd_kafka_t*, char* json, size_t len, void* opaque) {
+    static_cast<KafkaSource*>(opaque)->OnStatistics(std::string_view(json, len));
+    return 0;
+  }
+
+  // The result of the advisory group commits (OnCommitted): each failed partition is
+  // logged; engaged's own offsets are in the state store and unaffected.
+  static void OffsetCommitCallback(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                   rd_kafka_topic_partition_list_t* offsets, void*) {
+    if (err == RD_KAFKA_RESP_ERR__NO_OFFSET || offsets == nullptr) return;
+    for (int i = 0; i < offsets->cnt; ++i) {
+      const rd_kafka_topic_partition_t& tp = offsets->elems[i];
+      const rd_kafka_resp_err_t e = tp.err != RD_KAFKA_RESP_ERR_NO_ERROR ? tp.err : err;
+      if (e == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      KafkaLog().Warn("group offset commit failed for a partition (monitoring only)",
+                      {{"topic", tp.topic},
+                       {"partition", tp.partition},
+                       {"offset", tp.offset},
+                       {"error", ErrorText(e)}});
     }
   }
 
@@ -183,9 +298,11 @@ class KafkaSource final : public Source {
         parts->elems[i].offset = start ? start->value() : RD_KAFKA_OFFSET_INVALID;
       }
     }
+    for (const auto& tp : tps) tracks_.try_emplace(tp);
     if (cooperative) {
       if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, parts)) {
-        Fail(ops::Status::Kafka(fmt::format("incremental assign: {}", rd_kafka_error_string(e))));
+        Fail(ops::Status::Kafka(fmt::format("incremental assign of {}: {}", PartitionNames(parts),
+                                            rd_kafka_error_string(e))));
         rd_kafka_error_destroy(e);
       }
     } else if (const auto e = rd_kafka_assign(rk, parts); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -197,13 +314,16 @@ class KafkaSource final : public Source {
               const std::vector<state::TopicPartition>& tps, bool cooperative) {
     if (listener_ != nullptr) {
       if (rd_kafka_assignment_lost(rk)) {
-        KafkaLog().Warn("partitions lost (session timed out); committing local work anyway");
+        KafkaLog().Warn("partitions lost (session timed out); committing local work anyway",
+                        {{"partitions", PartitionNames(parts)}});
       }
       if (auto s = listener_->OnRevoked(tps); !s.ok()) Fail(s);
     }
+    Forget(tps);
     if (cooperative) {
       if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, parts)) {
-        Fail(ops::Status::Kafka(fmt::format("incremental unassign: {}", rd_kafka_error_string(e))));
+        Fail(ops::Status::Kafka(fmt::format("incremental unassign of {}: {}", PartitionNames(parts),
+                                            rd_kafka_error_string(e))));
         rd_kafka_error_destroy(e);
       }
     } else if (const auto e = rd_kafka_assign(rk, nullptr); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -216,6 +336,12 @@ class KafkaSource final : public Source {
   }
 
   HandlePtr consumer_;
+  KafkaProbe* probe_ = nullptr;
+  std::map<state::TopicPartition, Track> tracks_;  // one per assigned partition
+  const rd_kafka_topic_t* cached_rkt_ = nullptr;   // TrackFor's cache
+  int32_t cached_partition_ = -1;
+  Track* cached_track_ = nullptr;
+  bool stats_warned_ = false;
   PartitionListener* listener_ = nullptr;
   rd_kafka_message_t* message_ = nullptr;
   InputRecord record_;
