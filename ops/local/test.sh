@@ -26,6 +26,10 @@ if ((${#sources[@]} > 0)); then
   clang-format --dry-run --Werror "${sources[@]}"
 fi
 
+step "alert rules (promtool)"
+promtool check rules ops/prometheus/alerts.yml
+promtool test rules ops/prometheus/alerts_test.yml
+
 run_suite() {
   local dir="$1"; shift
   step "configure and build in $dir $*"
