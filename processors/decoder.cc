@@ -241,6 +241,8 @@ Decoded Decoder::Decode(std::string_view payload) {
   od::document doc;
   if (auto e = parser_->parser.iterate(json, payload.size(), capacity).get(doc);
       e != simdjson::SUCCESS) {
+    if (e == simdjson::UTF8_ERROR)
+      return Fail(InvalidReason::kInvalidUtf8, "value is not valid UTF-8");
     return Fail(ReasonOf(e), "value is not JSON: {}", simdjson::error_message(e));
   }
   od::json_type root_type;
@@ -258,8 +260,9 @@ Decoded Decoder::Decode(std::string_view payload) {
   DecodeWalker walker(*plan_, c);
   uint8_t node = kRootNode;
   if (auto e = walker.Walk(object, kRootNode, &node); e != simdjson::SUCCESS) {
-    if (node == kRootNode)
+    if (node == kRootNode) {
       return Fail(ReasonOf(e), "malformed JSON: {}", simdjson::error_message(e));
+    }
     return Fail(ReasonOf(e), "malformed JSON at or after '{}': {}", plan_->PathName(node),
                 simdjson::error_message(e));
   }
