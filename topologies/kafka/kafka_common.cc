@@ -147,12 +147,15 @@ bool ReadPartition(JsonReader& r, const std::string& topic, std::vector<Partitio
   return ok;
 }
 
-bool ReadTopic(JsonReader& r, std::vector<PartitionStats>* out) {
-  std::string name;
-  // The member key is the topic name; the "topic" field repeats it.
-  return r.Object([&](const std::string& key) {
-    if (key == "topic") return r.String(&name);
-    if (key != "partitions") return r.Skip();
+// `key` is the topic's member key, its name; a "topic" field repeats it.
+bool ReadTopic(JsonReader& r, const std::string& key, std::vector<PartitionStats>* out) {
+  std::string name = key;
+  return r.Object([&](const std::string& field) {
+    if (field == "topic") {
+      name.clear();
+      return r.String(&name);
+    }
+    if (field != "partitions") return r.Skip();
     return r.Object([&](const std::string&) { return ReadPartition(r, name, out); });
   });
 }
@@ -164,7 +167,7 @@ ops::Result<std::vector<PartitionStats>> ParseConsumerStats(std::string_view jso
   std::vector<PartitionStats> out;
   const bool ok = r.Object([&](const std::string& key) {
     if (key != "topics") return r.Skip();
-    return r.Object([&](const std::string&) { return ReadTopic(r, &out); });
+    return r.Object([&](const std::string& topic) { return ReadTopic(r, topic, &out); });
   }) && r.AtEnd();
   if (!ok) return ops::Status::InvalidArgument("malformed librdkafka statistics JSON");
   return out;
