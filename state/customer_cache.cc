@@ -51,6 +51,16 @@ void CustomerCache::MarkDirty(std::string_view id) {
   node.bytes = now;
 }
 
+void CustomerCache::Erase(std::string_view id) {
+  auto it = index_.find(id);
+  if (it == index_.end()) return;
+  const List::iterator node = it->second;
+  bytes_ -= node->bytes;
+  if (node->dirty) dirty_bytes_ -= node->bytes;
+  index_.erase(it);
+  lru_.erase(node);
+}
+
 void CustomerCache::ForEachDirty(
     const std::function<void(std::string_view, const CustomerState&)>& fn) const {
   for (const Node& node : lru_) {

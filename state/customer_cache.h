@@ -32,6 +32,8 @@ class CustomerCache {
   CustomerState* Insert(std::string_view id, CustomerState s);
   // Marks `id`'s entry dirty and re-estimates its size. REQUIRES: `id` is cached.
   void MarkDirty(std::string_view id);
+  // Drops `id`'s entry, dirty or not; nothing when it is not cached.
+  void Erase(std::string_view id);
 
   // Calls `fn(id, state)` for every dirty entry.
   void ForEachDirty(const std::function<void(std::string_view, const CustomerState&)>& fn) const;

@@ -48,8 +48,10 @@ std::string SummaryJson(const TopologyCounters& c, double seconds) {
       w.Key(processors::InvalidReasonName(static_cast<processors::InvalidReason>(i))).Value(n);
   }
   w.EndObject();
+  w.Key("events_duplicate").Value(c.duplicates);
   w.Key("segment_changes").Value(c.segment_changes);
   w.Key("churn_events").Value(int64_t{0});
+  w.Key("customers_expired").Value(c.expired_customers);
   w.Key("duration_s").Value(seconds);
   w.EndObject();
   out.push_back('\n');
@@ -71,7 +73,11 @@ int ReplayCommand(const ReplayArgs& args) {
     fmt::print(stderr, "engaged replay: cannot create a temporary state directory\n");
     return kExitFailure;
   }
-  auto store = state::Store::Open({.dir = state_dir, .sync_commits = false});
+  // Replays fire timers by stream time only, so the same input always gives the same
+  // output.
+  config->processing.idle_timer_ms = 0;
+  auto store = state::Store::Open(
+      {.dir = state_dir, .sync_commits = false, .memory_bytes = StoreMemoryBytes(config->state)});
   auto source = FileSource::Open(args.input);
   auto sink = FileSink::Open(args.out_dir);
   for (const ops::Status* s : {&store.status(), &source.status(), &sink.status()}) {

@@ -15,6 +15,7 @@
 #include "topologies/kafka/kafka_io.h"
 #include "topologies/kafka/kafka_probe.h"
 #include "topologies/runner.h"
+#include "topologies/state_probe.h"
 #include "topologies/topology.h"
 
 #ifndef ENGAGED_VERSION
@@ -87,27 +88,43 @@ bool Ready(const Topology& topology, const SignalWatcher& signals) {
   return topology.ready() && !signals.stop().load();
 }
 
-void ServeHttp(ops::HttpServer& http, ops::MetricsRegistry& metrics, const TopologyProbe& probe,
-               const Topology& topology, const SignalWatcher& signals, state::Store& store) {
-  http.Handle("/metrics", [&metrics, &probe, &topology, &signals](std::string_view) {
-    probe.SetReady(Ready(topology, signals));
-    return ops::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics.Serialize()};
+// What the HTTP endpoints read. All of it outlives the server.
+struct HttpContext {
+  ops::MetricsRegistry* metrics;
+  const TopologyProbe* probe;
+  const StateProbe* state_probe;
+  const Topology* topology;
+  const SignalWatcher* signals;
+  state::Store* store;
+  const processors::FeatureCatalog* catalog;
+};
+
+void ServeHttp(ops::HttpServer& http, const HttpContext& c) {
+  http.Handle("/metrics", [c](std::string_view) {
+    c.probe->SetReady(Ready(*c.topology, *c.signals));
+    c.state_probe->Collect();
+    return ops::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                             c.metrics->Serialize()};
   });
   http.Handle("/livez", [](std::string_view) {
     return ops::HttpResponse{200, "text/plain", "ok\n"};
   });
-  http.Handle("/readyz", [&probe, &topology, &signals](std::string_view) {
-    probe.SetReady(Ready(topology, signals));
-    if (signals.stop().load()) return ops::HttpResponse{503, "text/plain", "shutting down\n"};
-    if (!topology.ready()) return ops::HttpResponse{503, "text/plain", "waiting for assignment\n"};
-    return ops::HttpResponse{200, "text/plain",
-                             fmt::format("ready: {} partitions\n", topology.assigned_partitions())};
+  http.Handle("/readyz", [c](std::string_view) {
+    c.probe->SetReady(Ready(*c.topology, *c.signals));
+    if (c.signals->stop().load()) return ops::HttpResponse{503, "text/plain", "shutting down\n"};
+    if (!c.topology->ready()) {
+      return ops::HttpResponse{503, "text/plain", "waiting for assignment\n"};
+    }
+    return ops::HttpResponse{
+        200, "text/plain",
+        fmt::format("ready: {} partitions\n", c.topology->assigned_partitions())};
   });
-  http.Handle("/customers/", [&store](std::string_view path) {
+  // State as of the last commit (at most processing.commit_interval_ms old).
+  http.Handle("/customers/", [c](std::string_view path) {
     const std::string id(path.substr(std::string_view("/customers/").size()));
     std::string body;
-    auto s = store.FindCustomer(id, [&](state::Partition p, const state::CustomerState& cs) {
-      processors::WriteCustomerStateJson(id, p, cs, &body);
+    auto s = c.store->FindCustomer(id, [&](state::Partition p, const state::CustomerState& cs) {
+      processors::WriteCustomerStateJson(*c.catalog, SystemNow(), id, p, cs, &body);
       body.push_back('\n');
     });
     if (!s.ok()) {
@@ -137,8 +154,9 @@ int RunCommand(const RunArgs& args) {
   }
   SignalWatcher signals(config->processing.shutdown_grace_ms);
 
-  auto store =
-      state::Store::Open({.dir = config->state.dir, .sync_commits = config->state.sync_commits});
+  auto store = state::Store::Open({.dir = config->state.dir,
+                                   .sync_commits = config->state.sync_commits,
+                                   .memory_bytes = StoreMemoryBytes(config->state)});
   if (!store.ok()) {
     Log().Error("cannot open the state store", {{"error", store.status().ToString()}});
     return kExitFailure;
@@ -164,10 +182,18 @@ int RunCommand(const RunArgs& args) {
     return kExitFailure;
   }
   Topology topology(&*config, store->get(), sink->get(), &probe, SystemNow);
+  const StateProbe state_probe(&metrics, store->get(), &topology.cache_counters());
+  const processors::FeatureCatalog catalog(config->features);
 
   ops::HttpServer http;
   if (config->http.enabled) {
-    ServeHttp(http, metrics, probe, topology, signals, **store);
+    ServeHttp(http, {.metrics = &metrics,
+                     .probe = &probe,
+                     .state_probe = &state_probe,
+                     .topology = &topology,
+                     .signals = &signals,
+                     .store = store->get(),
+                     .catalog = &catalog});
     if (auto s = http.Start(config->http.host, static_cast<int>(config->http.port)); !s.ok()) {
       Log().Error("cannot serve HTTP", {{"error", s.ToString()}});
       return kExitFailure;

@@ -58,8 +58,7 @@ class Loader {
   void Error(const YAML::Node& n, std::string message) {
     const YAML::Mark m = n.Mark();
     const bool known = m.line >= 0 && !m.is_null();
-    out_->errors.push_back(
-        {known ? m.line + 1 : 0, known ? m.column + 1 : 0, std::move(message)});
+    out_->errors.push_back({known ? m.line + 1 : 0, known ? m.column + 1 : 0, std::move(message)});
   }
 
   // Walks a map whose keys must all be in `handlers`.
@@ -142,6 +141,20 @@ class Loader {
       Error(n, fmt::format("expected an integer, got '{}'", v));
     } else if (parsed < min) {
       Error(n, fmt::format("must be at least {}, got {}", min, parsed));
+    } else {
+      field = parsed;
+    }
+  }
+
+  void Fraction(const YAML::Node& n, double& field, double min, double max) {
+    std::string v;
+    if (!Scalar(n, &v)) return;
+    char* end = nullptr;
+    const double parsed = std::strtod(v.c_str(), &end);
+    if (v.empty() || *end != '\0') {
+      Error(n, fmt::format("expected a number, got '{}'", v));
+    } else if (!(parsed >= min && parsed <= max)) {
+      Error(n, fmt::format("must be between {} and {}, got {}", min, max, parsed));
     } else {
       field = parsed;
     }
@@ -289,7 +302,8 @@ class Loader {
     OutputConfig& o = out_->config.output;
     Map(n, "output",
         {
-            {"segment_changes_topic", [&](const YAML::Node& v) { String(v, o.segment_changes_topic); }},
+            {"segment_changes_topic",
+             [&](const YAML::Node& v) { String(v, o.segment_changes_topic); }},
             {"dead_letters_topic", [&](const YAML::Node& v) { String(v, o.dead_letters_topic); }},
         });
   }
@@ -299,7 +313,10 @@ class Loader {
     Map(n, "state",
         {
             {"dir", [&](const YAML::Node& v) { String(v, s.dir); }},
-            {"max_cached_customers", [&](const YAML::Node& v) { Int(v, s.max_cached_customers, 0); }},
+            {"memory_budget_bytes",
+             [&](const YAML::Node& v) { Int(v, s.memory_budget_bytes, int64_t{16} << 20); }},
+            {"cache_share", [&](const YAML::Node& v) { Fraction(v, s.cache_share, 0.0, 0.9); }},
+            {"retention_ms", [&](const YAML::Node& v) { Int(v, s.retention_ms, 0); }},
             {"sync_commits", [&](const YAML::Node& v) { Bool(v, s.sync_commits); }},
         });
   }
@@ -312,6 +329,7 @@ class Loader {
             {"allowed_lateness_ms", [&](const YAML::Node& v) { Int(v, p.allowed_lateness_ms, 0); }},
             {"max_future_ms", [&](const YAML::Node& v) { Int(v, p.max_future_ms, 0); }},
             {"shutdown_grace_ms", [&](const YAML::Node& v) { Int(v, p.shutdown_grace_ms, 1); }},
+            {"idle_timer_ms", [&](const YAML::Node& v) { Int(v, p.idle_timer_ms, 0); }},
         });
   }
 
@@ -321,7 +339,8 @@ class Loader {
         {
             {"enabled", [&](const YAML::Node& v) { Bool(v, h.enabled); }},
             {"host", [&](const YAML::Node& v) { String(v, h.host); }},
-            {"port", [&](const YAML::Node& v) {
+            {"port",
+             [&](const YAML::Node& v) {
                Int(v, h.port, 0);
                if (h.port > 65535) Error(v, "http.port must be at most 65535");
              }},
@@ -335,7 +354,8 @@ class Loader {
              [&](const YAML::Node& v) {
                std::string text;
                if (Scalar(v, &text) && !ops::ParseLogLevel(text, &out_->config.log_level)) {
-                 Error(v, fmt::format("log.level must be debug, info, warn or error, got '{}'", text));
+                 Error(v,
+                       fmt::format("log.level must be debug, info, warn or error, got '{}'", text));
                }
              }},
         });
@@ -508,7 +528,9 @@ class Loader {
             {"quantiles", [&](const YAML::Node& v) { Bool(v, r.quantiles); }},
             {"min_samples", [&](const YAML::Node& v) { Int(v, r.min_samples, 1); }},
             {"recency_days",
-             [&](const YAML::Node& v) { FeatureCuts(v, "features.rfm.recency_days", r.recency_days); }},
+             [&](const YAML::Node& v) {
+               FeatureCuts(v, "features.rfm.recency_days", r.recency_days);
+             }},
             {"frequency",
              [&](const YAML::Node& v) { FeatureCuts(v, "features.rfm.frequency", r.frequency); }},
             {"monetary",
@@ -551,7 +573,8 @@ ConfigLoad LoadConfigFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
     ConfigLoad out;
-    out.errors.push_back({0, 0, fmt::format("cannot read the config file: {}", std::strerror(errno))});
+    out.errors.push_back(
+        {0, 0, fmt::format("cannot read the config file: {}", std::strerror(errno))});
     return out;
   }
   std::stringstream buf;
@@ -588,12 +611,15 @@ std::vector<std::string> KnownConfigKeys() {
       "output.segment_changes_topic",
       "output.dead_letters_topic",
       "state.dir",
-      "state.max_cached_customers",
+      "state.memory_budget_bytes",
+      "state.cache_share",
+      "state.retention_ms",
       "state.sync_commits",
       "processing.commit_interval_ms",
       "processing.allowed_lateness_ms",
       "processing.max_future_ms",
       "processing.shutdown_grace_ms",
+      "processing.idle_timer_ms",
       "http.enabled",
       "http.host",
       "http.port",

@@ -56,8 +56,15 @@ struct OutputConfig {
 struct StateConfig {
   // RocksDB directory. Default "./engaged-state".
   std::string dir = "./engaged-state";
-  // Clean customers kept in memory between commits. Default 100000. Unit: customers.
-  int64_t max_cached_customers = 100000;
+  // Memory for state: RocksDB (block cache, index and filter blocks, memtables) plus the
+  // write-back caches of hot customers. Default 536870912 (512 MiB). Unit: bytes.
+  int64_t memory_budget_bytes = int64_t{512} << 20;
+  // The write-back caches' share of memory_budget_bytes; RocksDB gets the rest.
+  // Default 0.25. Unit: fraction (0 to 0.9).
+  double cache_share = 0.25;
+  // Customers without an event for this long are deleted (and counted). 0 keeps them
+  // forever. Default 34560000000 (400 days). Unit: ms.
+  int64_t retention_ms = 400LL * 24 * 3600 * 1000;
   // Fsync the WAL at every commit (survives power loss, not only kill -9). Default false.
   bool sync_commits = false;
 };
@@ -73,6 +80,10 @@ struct ProcessingConfig {
   int64_t max_future_ms = 3600 * 1000LL;
   // On SIGTERM, the time allowed to finish, commit and close. Default 30000. Unit: ms.
   int64_t shutdown_grace_ms = 30000;
+  // Timers fire by stream time; a partition without records for this long also fires
+  // them by the wall clock. 0: stream time only (replay always uses 0, so replays are
+  // deterministic). Default 60000. Unit: ms.
+  int64_t idle_timer_ms = 60000;
 };
 
 struct HttpConfig {
@@ -106,6 +117,11 @@ struct Config {
   // The segment ladder, in any order. Default: none.
   std::vector<processors::SegmentDefinition> segments;
 };
+
+// RocksDB's share of the state memory budget. Unit: bytes.
+inline size_t StoreMemoryBytes(const StateConfig& s) {
+  return static_cast<size_t>(static_cast<double>(s.memory_budget_bytes) * (1.0 - s.cache_share));
+}
 
 // One problem in a config file. line and column are 1-based; 0 when unknown.
 struct ConfigError {

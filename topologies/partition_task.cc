@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "processors/dedup.h"
 #include "processors/features.h"
 #include "processors/segment_change.h"
 #include "processors/timestamp.h"
@@ -9,6 +10,17 @@
 namespace topologies {
 
 using processors::InvalidReason;
+
+namespace {
+
+// Expiry timers are due at the start of the UTC day after last_seen + retention, so a
+// customer has at most one timer per active day, whatever the commit rate.
+state::TimeMs ExpiryDue(state::TimeMs last_seen, int64_t retention_ms) {
+  const int64_t at = last_seen.value() + retention_ms;
+  return state::TimeMs((at / state::kMsPerDay + 1) * state::kMsPerDay);
+}
+
+}  // namespace
 
 ops::Result<std::unique_ptr<PartitionTask>> PartitionTask::Create(state::Partition p,
                                                                   const TaskContext& ctx) {
@@ -23,11 +35,17 @@ PartitionTask::PartitionTask(state::Partition p, const TaskContext& ctx)
     : partition_(p),
       ctx_(ctx),
       decoder_(ToDecoderOptions(ctx.config->input)),
-      features_(ctx.config->features, static_cast<uint64_t>(p.value()) + 1) {}
+      features_(ctx.config->features, static_cast<uint64_t>(p.value()) + 1),
+      cache_(0) {}
+
+PartitionTask::~PartitionTask() {
+  ctx_.cache_counters->bytes.fetch_sub(published_bytes_, std::memory_order_relaxed);
+}
 
 ops::Status PartitionTask::Process(const InputRecord& r) {
   ++ctx_.counters->events_in;
   Advance(r);
+  last_record_wall_ = ctx_.clock();
   const processors::Decoded d = decoder_.Decode(r.value);
   if (d.status != processors::DecodeStatus::kOk) {
     return DeadLetter(r, d.reason, decoder_.error_message());
@@ -49,12 +67,22 @@ ops::Status PartitionTask::Process(const InputRecord& r) {
     stream_time_ = e.time;
     stream_time_dirty_ = true;
   }
-  auto entry = Lookup(e.customer_id);
-  if (!entry.ok()) return entry.status();
-  features_.Apply(e, (*entry)->state);
-  (*entry)->dirty = true;
+  auto customer = Lookup(e.customer_id);
+  if (!customer.ok()) return customer.status();
+  state::CustomerState& s = **customer;
+  if (!e.event_id.empty()) {
+    const uint64_t id_hash = processors::HashEventId(e.event_id);
+    const int64_t horizon = ctx_.config->input.dedup_horizon_ms;
+    if (processors::IsDuplicate(s.recent_ids, id_hash, e.time, horizon)) {
+      ++ctx_.counters->duplicates;
+      return ops::Status::Ok();
+    }
+    processors::Remember(s.recent_ids, id_hash, e.time, horizon);
+  }
+  features_.Apply(e, s);
+  cache_.MarkDirty(e.customer_id);
   ++ctx_.counters->events_valid;
-  return EvaluateSegments(e.customer_id, **entry, e.time);
+  return EvaluateSegments(e.customer_id, s, e.time);
 }
 
 void PartitionTask::Advance(const InputRecord& r) {
@@ -68,37 +96,36 @@ void PartitionTask::Advance(const InputRecord& r) {
   it->second.consumed.Inc();
 }
 
-ops::Result<PartitionTask::Entry*> PartitionTask::Lookup(std::string_view customer_id) {
-  if (auto it = cache_.find(customer_id); it != cache_.end()) return &it->second;
+ops::Result<state::CustomerState*> PartitionTask::Lookup(std::string_view customer_id) {
+  if (state::CustomerState* cached = cache_.Find(customer_id)) return cached;
   auto stored = ctx_.store->GetCustomer(partition_, customer_id);
   if (!stored.ok()) return stored.status();
-  Entry entry;
-  if (stored->has_value()) entry.state = std::move(**stored);
-  return &cache_.emplace(std::string(customer_id), std::move(entry)).first->second;
+  return cache_.Insert(customer_id,
+                       stored->has_value() ? std::move(**stored) : state::CustomerState());
 }
 
-ops::Status PartitionTask::EvaluateSegments(std::string_view customer_id, Entry& entry,
+ops::Status PartitionTask::EvaluateSegments(std::string_view customer_id, state::CustomerState& s,
                                             state::TimeMs at) {
-  const processors::SegmentDefinition* now = ctx_.ladder->Evaluate(entry.state);
+  const processors::SegmentDefinition* now = ctx_.ladder->Evaluate(s);
   const std::string_view next = now != nullptr ? std::string_view(now->name) : std::string_view();
-  if (next == entry.state.segment) return ops::Status::Ok();
+  if (next == s.segment) return ops::Status::Ok();
   const std::string rule = now != nullptr ? processors::SegmentLadder::RuleText(*now) : "";
   processors::SegmentChange change{
       .customer_id = customer_id,
-      .previous_segment = entry.state.segment,
+      .previous_segment = s.segment,
       .segment = next,
       .rule = rule,
       .changed_at = at,
       .detected_at = ctx_.clock(),
-      .events_total = entry.state.events_total,
+      .events_total = s.events_total,
   };
   out_.clear();
   processors::WriteSegmentChangeJson(change, &out_);
   ENGAGED_RETURN_IF_ERROR(ctx_.sink->Emit(OutputStream::kSegmentChanges, customer_id, out_, {}));
-  ctx_.probe->OnSegmentChange(entry.state.segment, next);
+  ctx_.probe->OnSegmentChange(s.segment, next);
   ++ctx_.counters->segment_changes;
-  entry.state.segment = std::string(next);
-  entry.state.segment_entered_at = at;
+  s.segment = std::string(next);
+  s.segment_entered_at = at;
   return ops::Status::Ok();
 }
 
@@ -123,11 +150,47 @@ ops::Status PartitionTask::DeadLetter(const InputRecord& r, InvalidReason reason
                          std::span<const Header>(headers, n));
 }
 
-void PartitionTask::CollectCommit(
-    state::StoreBatch& batch, std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets) {
-  for (const auto& [id, entry] : cache_) {
-    if (entry.dirty) batch.PutCustomer(partition_, id, entry.state);
+state::TimeMs PartitionTask::TimerTime() const {
+  const int64_t idle_ms = ctx_.config->processing.idle_timer_ms;
+  const state::TimeMs now = ctx_.clock();
+  if (idle_ms > 0 && now.value() - last_record_wall_.value() >= idle_ms) {
+    return std::max(stream_time_, now);
   }
+  return stream_time_;
+}
+
+ops::Status PartitionTask::FireExpiryTimers(state::StoreBatch& batch) {
+  const int64_t retention = ctx_.config->state.retention_ms;
+  if (retention <= 0) return ops::Status::Ok();
+  const state::TimeMs now = TimerTime();
+  std::vector<std::pair<state::TimeMs, std::string>> due;
+  ENGAGED_RETURN_IF_ERROR(
+      ctx_.store->ForEachDueTimer(partition_, now, [&](state::TimeMs at, std::string_view id) {
+        due.emplace_back(at, std::string(id));
+        return true;
+      }));
+  for (const auto& [at, id] : due) {
+    batch.DeleteTimer(partition_, at, id);
+    auto customer = Lookup(id);
+    if (!customer.ok()) return customer.status();
+    // A timer is stale when the customer was seen again after it was set; the newer
+    // event set a later timer.
+    if ((*customer)->last_seen.value() + retention > now.value()) continue;
+    batch.DeleteCustomer(partition_, id);
+    expired_.push_back(id);
+  }
+  return ops::Status::Ok();
+}
+
+ops::Status PartitionTask::CollectCommit(
+    state::StoreBatch& batch,
+    std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets) {
+  const int64_t retention = ctx_.config->state.retention_ms;
+  cache_.ForEachDirty([&](std::string_view id, const state::CustomerState& s) {
+    batch.PutCustomer(partition_, id, s);
+    if (retention > 0) batch.PutTimer(partition_, ExpiryDue(s.last_seen, retention), id);
+  });
+  ENGAGED_RETURN_IF_ERROR(FireExpiryTimers(batch));
   for (auto& [topic, pos] : positions_) {
     if (!pos.dirty) continue;
     state::TopicPartition tp{topic, partition_};
@@ -135,19 +198,30 @@ void PartitionTask::CollectCommit(
     offsets.emplace_back(std::move(tp), pos.next);
   }
   if (stream_time_dirty_) batch.PutStreamTime(partition_, stream_time_);
+  return ops::Status::Ok();
 }
 
 void PartitionTask::AfterCommit() {
   for (auto& [topic, pos] : positions_) pos.dirty = false;
   stream_time_dirty_ = false;
-  const auto limit = static_cast<size_t>(ctx_.config->state.max_cached_customers);
-  if (cache_.size() > limit) {
-    // Everything was just committed, so every entry is clean and may go. A real LRU
-    // arrives with the byte-bounded cache of issue #5.
-    cache_.clear();
-    return;
-  }
-  for (auto& [id, entry] : cache_) entry.dirty = false;
+  for (const std::string& id : expired_) cache_.Erase(id);
+  ctx_.counters->expired_customers += static_cast<int64_t>(expired_.size());
+  ctx_.cache_counters->expired.fetch_add(expired_.size(), std::memory_order_relaxed);
+  expired_.clear();
+  cache_.MarkAllClean();
+  cache_.EvictToBudget();
+  PublishCacheCounters();
+}
+
+void PartitionTask::PublishCacheCounters() {
+  auto& c = *ctx_.cache_counters;
+  c.hits.fetch_add(cache_.hits() - published_hits_, std::memory_order_relaxed);
+  c.misses.fetch_add(cache_.misses() - published_misses_, std::memory_order_relaxed);
+  c.bytes.fetch_add(cache_.bytes(), std::memory_order_relaxed);
+  c.bytes.fetch_sub(published_bytes_, std::memory_order_relaxed);
+  published_hits_ = cache_.hits();
+  published_misses_ = cache_.misses();
+  published_bytes_ = cache_.bytes();
 }
 
 }  // namespace topologies

@@ -10,7 +10,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -20,11 +19,13 @@
 #include "processors/features.h"
 #include "processors/invalid_reason.h"
 #include "processors/segments.h"
+#include "state/customer_cache.h"
 #include "state/customer_state.h"
 #include "state/store.h"
 #include "topologies/clock.h"
 #include "topologies/config.h"
 #include "topologies/io.h"
+#include "topologies/state_probe.h"
 #include "topologies/topology_probe.h"
 
 namespace topologies {
@@ -35,6 +36,8 @@ struct TopologyCounters {
   int64_t events_valid = 0;
   std::array<int64_t, processors::kInvalidReasonCount> invalid{};
   int64_t segment_changes = 0;
+  int64_t duplicates = 0;         // valid events dropped by deduplication
+  int64_t expired_customers = 0;  // deleted after state.retention_ms without events
 };
 
 // What every task shares. Owned by the Topology; outlives its tasks.
@@ -46,6 +49,7 @@ struct TaskContext {
   const processors::SegmentLadder* ladder;
   Clock clock;
   TopologyCounters* counters;
+  CacheCounters* cache_counters;  // published for the state probe
 };
 
 class PartitionTask {
@@ -53,41 +57,44 @@ class PartitionTask {
   // Loads the partition's stream time from the store.
   static ops::Result<std::unique_ptr<PartitionTask>> Create(state::Partition p,
                                                             const TaskContext& ctx);
+  ~PartitionTask();
+  PartitionTask(const PartitionTask&) = delete;
+  PartitionTask& operator=(const PartitionTask&) = delete;
 
   // Processes one record of this partition. Bad input is dead-lettered and is not an
   // error; an error means the sink or the store failed, and is fatal to the process.
   ops::Status Process(const InputRecord& r);
 
-  // Adds this task's dirty customers, offsets and stream time to `batch`, and the
-  // offsets to `offsets`.
-  void CollectCommit(state::StoreBatch& batch,
-                     std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets);
+  // Adds this task's dirty customers, expired customers, timers, offsets and stream
+  // time to `batch`, and the offsets to `offsets`. Fires the due expiry timers.
+  ops::Status CollectCommit(state::StoreBatch& batch,
+                            std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets);
   // The batch from CollectCommit is durable: mark everything clean and trim the cache.
   void AfterCommit();
 
- private:
-  struct Entry {
-    state::CustomerState state;
-    bool dirty = false;
-  };
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Cache = std::unordered_map<std::string, Entry, StringHash, std::equal_to<>>;
+  // True when the cache's dirty entries need a commit to stay within its bound.
+  bool NeedsCommit() const { return cache_.NeedsCommit(); }
+  // This task's share of the write-back cache budget. Unit: bytes.
+  void SetCacheBudget(size_t bytes) { cache_.set_max_bytes(bytes); }
 
+ private:
   PartitionTask(state::Partition p, const TaskContext& ctx);
-  ops::Result<Entry*> Lookup(std::string_view customer_id);
+  ops::Result<state::CustomerState*> Lookup(std::string_view customer_id);
   ops::Status DeadLetter(const InputRecord& r, processors::InvalidReason reason,
                          std::string_view message);
-  ops::Status EvaluateSegments(std::string_view customer_id, Entry& entry, state::TimeMs at);
+  ops::Status EvaluateSegments(std::string_view customer_id, state::CustomerState& s,
+                               state::TimeMs at);
   void Advance(const InputRecord& r);
+  // The time timers fire by: stream time, or the wall clock for an idle partition.
+  state::TimeMs TimerTime() const;
+  ops::Status FireExpiryTimers(state::StoreBatch& batch);
+  void PublishCacheCounters();
 
   state::Partition partition_;
   TaskContext ctx_;
   processors::Decoder decoder_;
   processors::FeatureUpdater features_;  // built once from config.features
-  Cache cache_;
+  state::CustomerCache cache_;
   struct Position {
     state::Offset next;
     bool dirty = false;
@@ -96,7 +103,12 @@ class PartitionTask {
   std::map<std::string, Position, std::less<>> positions_;  // by topic
   state::TimeMs stream_time_{0};
   bool stream_time_dirty_ = false;
-  std::string out_;  // reused output buffer
+  state::TimeMs last_record_wall_{0};  // wall-clock time of the last record, for idleness
+  std::string out_;                    // reused output buffer
+  std::vector<std::string> expired_;   // reused list of customers expired in a commit
+  uint64_t published_hits_ = 0;
+  uint64_t published_misses_ = 0;
+  size_t published_bytes_ = 0;
 };
 
 }  // namespace topologies

@@ -52,7 +52,7 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
                            kMillisPerSecond);
       }
     }
-    if (clock_() >= next_commit) {
+    if (clock_() >= next_commit || topology_->NeedsCommit()) {
       status = CommitNow();
       if (!status.ok()) break;
       next_commit = state::TimeMs(clock_().value() + config_->commit_interval_ms);

@@ -23,20 +23,35 @@ Topology::Topology(const Config* config, state::Store* store, Sink* sink, Topolo
     : store_(store),
       probe_(probe),
       ladder_(config->segments),
+      cache_budget_bytes_(static_cast<size_t>(
+          static_cast<double>(config->state.memory_budget_bytes) * config->state.cache_share)),
       ctx_{.config = config,
            .store = store,
            .sink = sink,
            .probe = probe,
            .ladder = &ladder_,
            .clock = std::move(clock),
-           .counters = &counters_} {}
+           .counters = &counters_,
+           .cache_counters = &cache_counters_} {}
 
 ops::Result<PartitionTask*> Topology::TaskFor(state::Partition p) {
   auto it = tasks_.find(p);
   if (it != tasks_.end()) return it->second.get();
   auto task = PartitionTask::Create(p, ctx_);
   if (!task.ok()) return task.status();
-  return tasks_.emplace(p, std::move(task).value()).first->second.get();
+  PartitionTask* created = tasks_.emplace(p, std::move(task).value()).first->second.get();
+  RebalanceCacheBudget();
+  return created;
+}
+
+void Topology::RebalanceCacheBudget() {
+  if (tasks_.empty()) return;
+  for (auto& [p, task] : tasks_) task->SetCacheBudget(cache_budget_bytes_ / tasks_.size());
+}
+
+bool Topology::NeedsCommit() const {
+  return std::any_of(tasks_.begin(), tasks_.end(),
+                     [](const auto& kv) { return kv.second->NeedsCommit(); });
 }
 
 ops::Status Topology::Process(const InputRecord& r) {
@@ -53,7 +68,7 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   ENGAGED_RETURN_IF_ERROR(ctx_.sink->Flush());
   state::StoreBatch batch = store_->NewBatch();
   std::vector<std::pair<state::TopicPartition, state::Offset>> offsets;
-  for (auto& [p, task] : tasks_) task->CollectCommit(batch, offsets);
+  for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->CollectCommit(batch, offsets));
   if (!batch.empty()) ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
   for (auto& [p, task] : tasks_) task->AfterCommit();
   probe_->OnCommit(SecondsSince(start));
@@ -105,6 +120,7 @@ ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partition
                     [&](const auto& tp) { return tp.partition == it->first; });
     it = still_assigned ? std::next(it) : tasks_.erase(it);
   }
+  RebalanceCacheBudget();
   assigned_count_.store(static_cast<int>(assigned_.size()));
   probe_->SetAssignedPartitions(static_cast<int>(assigned_.size()));
   return ops::Status::Ok();

@@ -52,18 +52,26 @@ class Topology : public PartitionListener {
   // so the next start resumes from the last good commit.
   void Abandon();
 
+  // True when a task's write-back cache must commit to stay within its bound.
+  bool NeedsCommit() const;
+
   const TopologyCounters& counters() const { return counters_; }
+  const CacheCounters& cache_counters() const { return cache_counters_; }
   // True once the first assignment is done.
   bool ready() const { return ready_.load(); }
   int assigned_partitions() const { return assigned_count_.load(); }
 
  private:
   ops::Result<PartitionTask*> TaskFor(state::Partition p);
+  // Splits the cache budget evenly over the tasks.
+  void RebalanceCacheBudget();
 
   state::Store* store_;
   TopologyProbe* probe_;
   processors::SegmentLadder ladder_;
   TopologyCounters counters_;
+  CacheCounters cache_counters_;
+  size_t cache_budget_bytes_;  // all tasks' write-back caches together
   TaskContext ctx_;
   std::map<state::Partition, std::unique_ptr<PartitionTask>> tasks_;
   std::set<state::TopicPartition> assigned_;

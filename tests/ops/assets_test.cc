@@ -13,8 +13,11 @@
 #include <string>
 
 #include "ops/metrics.h"
+#include "state/store.h"
 #include "tests/testutil/files.h"
+#include "tests/testutil/temp_dir.h"
 #include "topologies/kafka/kafka_probe.h"
+#include "topologies/state_probe.h"
 #include "topologies/topology_probe.h"
 
 namespace {
@@ -55,6 +58,11 @@ std::map<std::string, std::string> ExportedMetrics() {
   topologies::kafka::KafkaProbe kafka(&registry);
   kafka.ProducedCounter("out").Inc();
   kafka.SetLag({"in", state::Partition(0)}, 1, 0.5);
+  testutil::TempDir dir;
+  auto store = state::Store::Open({.dir = dir.path().string()});
+  EXPECT_TRUE(store.ok());
+  const topologies::CacheCounters cache;
+  topologies::StateProbe(&registry, store->get(), &cache).Collect();
   std::map<std::string, std::string> types;
   std::istringstream lines(registry.Serialize());
   for (std::string line; std::getline(lines, line);) {

@@ -22,13 +22,16 @@ output:
   dead_letters_topic: dlq
 state:
   dir: /tmp/x
-  max_cached_customers: 10
+  memory_budget_bytes: 67108864
+  cache_share: 0.5
+  retention_ms: 86400000
   sync_commits: true
 processing:
   commit_interval_ms: 50
   allowed_lateness_ms: 1000
   max_future_ms: 2000
   shutdown_grace_ms: 3000
+  idle_timer_ms: 0
 http:
   enabled: false
   host: 127.0.0.1
@@ -47,10 +50,13 @@ segments:
   EXPECT_EQ(c.input.topics, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(c.input.max_message_bytes, 2048);
   EXPECT_EQ(c.output.segment_changes_topic, "seg");
-  EXPECT_EQ(c.state.max_cached_customers, 10);
+  EXPECT_EQ(c.state.memory_budget_bytes, 67108864);
+  EXPECT_EQ(c.state.cache_share, 0.5);
+  EXPECT_EQ(c.state.retention_ms, 86400000);
   EXPECT_TRUE(c.state.sync_commits);
   EXPECT_EQ(c.processing.commit_interval_ms, 50);
   EXPECT_EQ(c.processing.shutdown_grace_ms, 3000);
+  EXPECT_EQ(c.processing.idle_timer_ms, 0);
   EXPECT_FALSE(c.http.enabled);
   EXPECT_EQ(c.http.port, 0);
   EXPECT_EQ(c.log_level, ops::LogLevel::kDebug);

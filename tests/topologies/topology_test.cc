@@ -28,13 +28,27 @@ class TopologyTest : public testing::Test {
  protected:
   void SetUp() override {
     config_.segments = {{"active", 2}};
-    auto store = state::Store::Open({.dir = dir_.path().string()});
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(store).value();
+    Start();
+  }
+
+  // (Re)builds the topology over the same store, with the current config_.
+  void Start() {
+    topology_.reset();
+    if (store_ == nullptr) {
+      auto store = state::Store::Open({.dir = dir_.path().string()});
+      ASSERT_TRUE(store.ok());
+      store_ = std::move(store).value();
+    }
     topology_ = std::make_unique<Topology>(&config_, store_.get(), &sink_, &probe_,
-                                           [] { return state::TimeMs(1710000000000); });
+                                           [this] { return now_; });
     const state::TopicPartition tp{"in", state::Partition(0)};
     ASSERT_TRUE(topology_->OnAssigned(std::span(&tp, 1)).ok());
+  }
+
+  bool Stored(const std::string& customer) {
+    auto c = store_->GetCustomer(state::Partition(0), customer);
+    EXPECT_TRUE(c.ok());
+    return c->has_value();
   }
 
   ops::Status Feed(int64_t offset, const std::string& value) {
@@ -59,7 +73,13 @@ class TopologyTest : public testing::Test {
   TopologyProbe probe_;
   std::unique_ptr<state::Store> store_;
   std::unique_ptr<Topology> topology_;
+  state::TimeMs now_{1710000000000};  // the wall clock the topology sees
 };
+
+std::string EventAt(const std::string& customer, int64_t ts_ms, const std::string& id = "") {
+  return R"({"customer_id":")" + customer + R"(","type":"click","ts":)" + std::to_string(ts_ms) +
+         (id.empty() ? "" : R"(,"event_id":")" + id + "\"") + "}";
+}
 
 constexpr char kEvent[] = R"({"customer_id":"a","type":"click","ts":1700000000})";
 
@@ -115,6 +135,74 @@ TEST_F(TopologyTest, AnAbandonedTopologyCommitsNothingOnRevocation) {
   const state::TopicPartition tp{"in", state::Partition(0)};
   ASSERT_TRUE(topology_->OnRevoked(std::span(&tp, 1)).ok());
   EXPECT_FALSE(StoredOffset().has_value());
+}
+
+TEST_F(TopologyTest, ADuplicateEventIdIsCountedOnce) {
+  ASSERT_TRUE(Feed(0, EventAt("a", 1700000000000, "m-1")).ok());
+  ASSERT_TRUE(Feed(1, EventAt("a", 1700000000500, "m-1")).ok());
+  ASSERT_TRUE(Feed(2, EventAt("a", 1700000001000, "m-2")).ok());
+  EXPECT_EQ(topology_->counters().events_valid, 2);
+  EXPECT_EQ(topology_->counters().duplicates, 1);
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_EQ((*store_->GetCustomer(state::Partition(0), "a"))->events_total, 2);
+}
+
+constexpr int64_t kDay = state::kMsPerDay;
+
+TEST_F(TopologyTest, StreamTimeExpiresCustomersPastTheRetention) {
+  config_.state.retention_ms = 2 * kDay;
+  config_.processing.idle_timer_ms = 0;
+  Start();
+  const int64_t t0 = 1700000000000;
+  ASSERT_TRUE(Feed(0, EventAt("old", t0)).ok());
+  ASSERT_TRUE(Feed(1, EventAt("kept", t0 + 2 * kDay)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_TRUE(Stored("old")) << "stream time has not passed old's expiry day yet";
+  ASSERT_TRUE(Feed(2, EventAt("kept", t0 + 4 * kDay)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_FALSE(Stored("old"));
+  EXPECT_TRUE(Stored("kept")) << "kept's first timer is stale: it was seen again";
+  EXPECT_EQ(topology_->counters().expired_customers, 1);
+  // An expired customer that comes back starts afresh.
+  ASSERT_TRUE(Feed(3, EventAt("old", t0 + 4 * kDay)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_EQ((*store_->GetCustomer(state::Partition(0), "old"))->events_total, 1);
+}
+
+TEST_F(TopologyTest, AnIdlePartitionFiresTimersByTheWallClockOnlyWhenConfigured) {
+  config_.state.retention_ms = kDay;
+  const int64_t t0 = 1700000000000;
+  for (const int64_t idle_ms : {int64_t{0}, int64_t{60000}}) {
+    config_.processing.idle_timer_ms = idle_ms;
+    now_ = state::TimeMs(t0);
+    Start();
+    ASSERT_TRUE(Feed(0, EventAt("quiet", t0)).ok());
+    ASSERT_TRUE(topology_->Commit().ok());
+    now_ = state::TimeMs(t0 + 3 * kDay);  // no record arrives meanwhile
+    ASSERT_TRUE(topology_->Commit().ok());
+    EXPECT_EQ(Stored("quiet"), idle_ms == 0) << "idle_timer_ms=" << idle_ms;
+  }
+}
+
+TEST_F(TopologyTest, TheWriteBackCacheStaysWithinItsBudget) {
+  config_.state.memory_budget_bytes = int64_t{16} << 20;
+  config_.state.cache_share = 0.01;  // about 168 KB for the cache
+  Start();
+  const auto budget = static_cast<uint64_t>(0.01 * (16 << 20));
+  int commits = 0;
+  for (int i = 0; i < 5000; ++i) {
+    ASSERT_TRUE(Feed(i, EventAt("c" + std::to_string(i), 1700000000000 + i)).ok());
+    if (topology_->NeedsCommit()) {
+      ASSERT_TRUE(topology_->Commit().ok());
+      ++commits;
+      EXPECT_LE(topology_->cache_counters().bytes.load(), budget);
+    }
+  }
+  EXPECT_GT(commits, 5) << "dirty bytes beyond half the budget ask for a commit";
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_LE(topology_->cache_counters().bytes.load(), budget);
+  EXPECT_TRUE(Stored("c0"));
+  EXPECT_TRUE(Stored("c4999"));
 }
 
 }  // namespace
