@@ -15,7 +15,7 @@ namespace od = simdjson::ondemand;
 
 // The parser is sized for records up to this many bytes at construction, so typical
 // records never grow it. Unit: bytes.
-constexpr size_t kInitialCapacity = 64 * 1024;
+constexpr size_t kInitialCapacity = size_t{64} * 1024;
 
 // `error` as it reaches the dead letter: UTF-8 problems are invalid_utf8 (simdjson's
 // stage 1 validates the whole record), everything else invalid_json.

@@ -116,7 +116,8 @@ std::optional<state::TimeMs> ParseIso8601(std::string_view s) {
   auto offset = ParseOffsetMinutes(s);
   if (!offset || !s.empty()) return std::nullopt;
   const int64_t days = DaysFromCivil(*year, *month, *day);
-  const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - *offset * 60;
+  const int64_t secs =
+      days * 86400 + int64_t{hour} * 3600 + int64_t{minute} * 60 + second - int64_t{*offset} * 60;
   return state::TimeMs(secs * state::kMsPerSecond + millis);
 }
 
