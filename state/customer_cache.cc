@@ -1,5 +1,7 @@
 #include "state/customer_cache.h"
 
+#include <algorithm>
+
 namespace state {
 namespace {
 
@@ -47,6 +49,7 @@ void CustomerCache::MarkDirty(std::string_view id) {
   } else {
     dirty_bytes_ += now;
     node.dirty = true;
+    dirty_.push_back(index_.at(id));
   }
   node.bytes = now;
 }
@@ -56,20 +59,22 @@ void CustomerCache::Erase(std::string_view id) {
   if (it == index_.end()) return;
   const List::iterator node = it->second;
   bytes_ -= node->bytes;
-  if (node->dirty) dirty_bytes_ -= node->bytes;
+  if (node->dirty) {
+    dirty_bytes_ -= node->bytes;
+    dirty_.erase(std::find(dirty_.begin(), dirty_.end(), node));  // rare: expiry of a dirty entry
+  }
   index_.erase(it);
   lru_.erase(node);
 }
 
 void CustomerCache::ForEachDirty(
     const std::function<void(std::string_view, const CustomerState&)>& fn) const {
-  for (const Node& node : lru_) {
-    if (node.dirty) fn(node.id, node.state);
-  }
+  for (const List::iterator& node : dirty_) fn(node->id, node->state);
 }
 
 void CustomerCache::MarkAllClean() {
-  for (Node& node : lru_) node.dirty = false;
+  for (const List::iterator& node : dirty_) node->dirty = false;
+  dirty_.clear();
   dirty_bytes_ = 0;
 }
 
@@ -86,6 +91,7 @@ void CustomerCache::EvictToBudget() {
 
 void CustomerCache::Clear() {
   index_.clear();
+  dirty_.clear();
   lru_.clear();
   bytes_ = 0;
   dirty_bytes_ = 0;

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "state/customer_state.h"
 
@@ -74,7 +75,8 @@ class CustomerCache {
   size_t dirty_bytes_ = 0;
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
-  List lru_;  // front: most recently used
+  List lru_;                           // front: most recently used
+  std::vector<List::iterator> dirty_;  // the dirty nodes, so commits touch only those
   std::unordered_map<std::string_view, List::iterator, Hash, std::equal_to<>>
       index_;  // keys view Node::id
 };

@@ -49,6 +49,7 @@ std::string SummaryJson(const TopologyCounters& c, double seconds) {
   }
   w.EndObject();
   w.Key("events_duplicate").Value(c.duplicates);
+  w.Key("events_ignored").Value(c.ignored);
   w.Key("segment_changes").Value(c.segment_changes);
   w.Key("churn_events").Value(int64_t{0});
   w.Key("customers_expired").Value(c.expired_customers);

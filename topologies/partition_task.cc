@@ -47,6 +47,10 @@ ops::Status PartitionTask::Process(const InputRecord& r) {
   Advance(r);
   last_record_wall_ = ctx_.clock();
   const processors::Decoded d = decoder_.Decode(r.value);
+  if (d.status == processors::DecodeStatus::kIgnored) {  // identify, page_ping, ...
+    ++ctx_.counters->ignored;
+    return ops::Status::Ok();
+  }
   if (d.status != processors::DecodeStatus::kOk) {
     return DeadLetter(r, d.reason, decoder_.error_message());
   }
@@ -79,8 +83,15 @@ ops::Status PartitionTask::Process(const InputRecord& r) {
     }
     processors::Remember(s.recent_ids, id_hash, e.time, horizon);
   }
+  const state::TimeMs seen_before = s.last_seen;
+  const bool was_new = s.events_total == 0;
   features_.Apply(e, s);
   cache_.MarkDirty(e.customer_id);
+  const int64_t retention = ctx_.config->state.retention_ms;
+  if (retention > 0 &&
+      (was_new || ExpiryDue(seen_before, retention) != ExpiryDue(s.last_seen, retention))) {
+    timers_.emplace_back(ExpiryDue(s.last_seen, retention), e.customer_id);
+  }
   ++ctx_.counters->events_valid;
   return EvaluateSegments(e.customer_id, s, e.time);
 }
@@ -106,18 +117,26 @@ ops::Result<state::CustomerState*> PartitionTask::Lookup(std::string_view custom
 
 ops::Status PartitionTask::EvaluateSegments(std::string_view customer_id, state::CustomerState& s,
                                             state::TimeMs at) {
-  const processors::SegmentDefinition* now = ctx_.ladder->Evaluate(s);
-  const std::string_view next = now != nullptr ? std::string_view(now->name) : std::string_view();
-  if (next == s.segment) return ops::Status::Ok();
-  const std::string rule = now != nullptr ? processors::SegmentLadder::RuleText(*now) : "";
+  const processors::SegmentDecision d = ctx_.ladder->Evaluate(s, at);
+  if (d.move == processors::SegmentMove::kStay) return ops::Status::Ok();
+  const std::string_view next = d.to != nullptr ? std::string_view(d.to->name) : std::string_view();
+  // The features the deciding rule read, as of the change (before it takes effect).
+  std::vector<processors::FeatureValue> features;
+  if (d.rule != nullptr) {
+    const processors::FeatureCatalog& catalog = ctx_.ladder->catalog();
+    for (const processors::FeatureId id : d.rule->features()) {
+      features.push_back({catalog.Name(id), catalog.Value(id, s, at)});
+    }
+  }
   processors::SegmentChange change{
       .customer_id = customer_id,
       .previous_segment = s.segment,
       .segment = next,
-      .rule = rule,
+      .rule = d.rule_text,
       .changed_at = at,
       .detected_at = ctx_.clock(),
       .events_total = s.events_total,
+      .features = features,
   };
   out_.clear();
   processors::WriteSegmentChangeJson(change, &out_);
@@ -185,11 +204,10 @@ ops::Status PartitionTask::FireExpiryTimers(state::StoreBatch& batch) {
 ops::Status PartitionTask::CollectCommit(
     state::StoreBatch& batch,
     std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets) {
-  const int64_t retention = ctx_.config->state.retention_ms;
   cache_.ForEachDirty([&](std::string_view id, const state::CustomerState& s) {
     batch.PutCustomer(partition_, id, s);
-    if (retention > 0) batch.PutTimer(partition_, ExpiryDue(s.last_seen, retention), id);
   });
+  for (const auto& [due, id] : timers_) batch.PutTimer(partition_, due, id);
   ENGAGED_RETURN_IF_ERROR(FireExpiryTimers(batch));
   for (auto& [topic, pos] : positions_) {
     if (!pos.dirty) continue;
@@ -204,11 +222,12 @@ ops::Status PartitionTask::CollectCommit(
 void PartitionTask::AfterCommit() {
   for (auto& [topic, pos] : positions_) pos.dirty = false;
   stream_time_dirty_ = false;
+  timers_.clear();
+  cache_.MarkAllClean();
   for (const std::string& id : expired_) cache_.Erase(id);
   ctx_.counters->expired_customers += static_cast<int64_t>(expired_.size());
   ctx_.cache_counters->expired.fetch_add(expired_.size(), std::memory_order_relaxed);
   expired_.clear();
-  cache_.MarkAllClean();
   cache_.EvictToBudget();
   PublishCacheCounters();
 }

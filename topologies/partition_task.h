@@ -37,6 +37,7 @@ struct TopologyCounters {
   std::array<int64_t, processors::kInvalidReasonCount> invalid{};
   int64_t segment_changes = 0;
   int64_t duplicates = 0;         // valid events dropped by deduplication
+  int64_t ignored = 0;            // records that are not engagement events (identify, ...)
   int64_t expired_customers = 0;  // deleted after state.retention_ms without events
 };
 
@@ -106,6 +107,8 @@ class PartitionTask {
   state::TimeMs last_record_wall_{0};  // wall-clock time of the last record, for idleness
   std::string out_;                    // reused output buffer
   std::vector<std::string> expired_;   // reused list of customers expired in a commit
+  // Expiry timers to write at the next commit: only when a customer's expiry day moved.
+  std::vector<std::pair<state::TimeMs, std::string>> timers_;
   uint64_t published_hits_ = 0;
   uint64_t published_misses_ = 0;
   size_t published_bytes_ = 0;
