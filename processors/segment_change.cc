@@ -1,10 +1,28 @@
 #include "processors/segment_change.h"
 
+#include <cmath>
+
 #include "processors/event_id.h"
 #include "processors/json_writer.h"
 #include "processors/timestamp.h"
 
 namespace processors {
+namespace {
+
+// Doubles with an exact int64 representation up to this magnitude are written as integers.
+constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
+
+void WriteFeature(JsonWriter& w, double v) {
+  if (!std::isfinite(v)) {
+    w.Null();
+  } else if (std::trunc(v) == v && std::fabs(v) <= kMaxExactInteger) {
+    w.Value(static_cast<int64_t>(v));
+  } else {
+    w.Value(v);
+  }
+}
+
+}  // namespace
 
 std::string SegmentChangeEventId(const SegmentChange& c) {
   const std::string at = std::to_string(c.changed_at.value());
@@ -26,7 +44,12 @@ void WriteSegmentChangeJson(const SegmentChange& c, std::string* out) {
   w.Key("changed_at").Value(FormatIso8601(c.changed_at));
   w.Key("detected_at").Value(FormatIso8601(c.detected_at));
   w.Key("rule").Value(c.rule);
-  w.Key("features").BeginObject().Key("events_total").Value(c.events_total).EndObject();
+  w.Key("features").BeginObject();
+  for (const FeatureValue& f : c.features) {
+    w.Key(f.name);
+    WriteFeature(w, f.value);
+  }
+  w.EndObject();
   w.EndObject();
 }
 

@@ -9,10 +9,13 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "fmt/format.h"
+#include "processors/feature_catalog.h"
+#include "processors/rules/expr_parser.h"
 
 namespace topologies {
 namespace {
@@ -47,8 +50,14 @@ class Loader {
             {"http", [&](const YAML::Node& n) { Http(n); }},
             {"log", [&](const YAML::Node& n) { Log(n); }},
             {"segments", [&](const YAML::Node& n) { Segments(n); }},
-            {"features", [&](const YAML::Node& n) { Features(n); }},
+            {"features",
+             [&](const YAML::Node& n) {
+               const size_t before = out_->errors.size();
+               Features(n);
+               features_invalid_ = out_->errors.size() != before;
+             }},
         });
+    CompileSegments();
     CheckCrossFields(root);
   }
 
@@ -370,6 +379,8 @@ class Loader {
     for (const auto& item : n) {
       processors::SegmentDefinition d;
       bool has_name = false;
+      std::optional<YAML::Node> min_events;  // the min_events value, when given
+      const size_t index = out_->config.segments.size();
       Map(item, "segments[]",
           {
               {"name",
@@ -380,10 +391,53 @@ class Loader {
                    Error(v, fmt::format("segment '{}' is declared twice", d.name));
                  }
                }},
-              {"min_events", [&](const YAML::Node& v) { Int(v, d.min_events, 1); }},
+              {"min_events",
+               [&](const YAML::Node& v) {
+                 Int(v, d.min_events, 1);
+                 min_events.emplace(v);
+               }},
+              {"enter", [&](const YAML::Node& v) { Expression(v, index, true, d.enter); }},
+              {"exit", [&](const YAML::Node& v) { Expression(v, index, false, d.exit); }},
+              {"min_dwell_ms", [&](const YAML::Node& v) { Int(v, d.min_dwell_ms, 0); }},
           });
       if (!has_name && item.IsMap()) Error(item, "a segment needs a non-empty 'name'");
+      if (min_events && !d.enter.empty()) {
+        Error(*min_events, fmt::format("segment '{}' has both 'min_events' and 'enter'; "
+                                       "min_events is sugar for enter: \"events_total >= N\"",
+                                       d.name));
+      }
       out_->config.segments.push_back(std::move(d));
+    }
+  }
+
+  // An expression scalar; compiled by CompileSegments once the features are known.
+  void Expression(const YAML::Node& v, size_t segment, bool enter, std::string& field) {
+    if (!v.IsScalar()) {
+      Error(v, "an expression must be a single string, for example \"events_total >= 3\"");
+      return;
+    }
+    field = v.Scalar();  // no ${VAR} interpolation: columns must match the file
+    if (field.empty()) Error(v, "an expression must not be empty");
+    expressions_.push_back({v.Mark(), v.Tag() == "!", segment, enter});
+  }
+
+  // Compiles every segment expression against the configured feature catalogue, and
+  // reports errors at their line and column in the file.
+  void CompileSegments() {
+    if (features_invalid_ || expressions_.empty()) return;  // the catalogue is unknown
+    const processors::FeatureCatalog catalog(out_->config.features);
+    for (const ExpressionSite& e : expressions_) {
+      const processors::SegmentDefinition& d = out_->config.segments[e.segment];
+      const std::string& text = e.enter ? d.enter : d.exit;
+      if (text.empty()) continue;
+      const processors::rules::Compiled c = processors::rules::Compile(text, catalog);
+      if (c.ok()) continue;
+      // Columns are exact for single-line scalars; a quote adds one.
+      const bool known = e.mark.line >= 0 && !e.mark.is_null();
+      const int column = e.mark.column + 1 + (e.quoted ? 1 : 0) + static_cast<int>(c.error->offset);
+      out_->errors.push_back({known ? e.mark.line + 1 : 0, known ? column : 0,
+                              fmt::format("segment '{}' {}: {}", d.name, e.enter ? "enter" : "exit",
+                                          c.error->message)});
     }
   }
 
@@ -546,7 +600,17 @@ class Loader {
     }
   }
 
+  // Where a segment expression sits in the file.
+  struct ExpressionSite {
+    YAML::Mark mark;
+    bool quoted;  // the scalar starts with a quote, one column before its text
+    size_t segment;
+    bool enter;  // else exit
+  };
+
   ConfigLoad* out_;
+  std::vector<ExpressionSite> expressions_;
+  bool features_invalid_ = false;
 };
 
 }  // namespace
@@ -626,6 +690,9 @@ std::vector<std::string> KnownConfigKeys() {
       "log.level",
       "segments[].name",
       "segments[].min_events",
+      "segments[].enter",
+      "segments[].exit",
+      "segments[].min_dwell_ms",
       "features.half_lives_days",
       "features.session_gap_ms",
       "features.conversion_types",

@@ -114,7 +114,8 @@ struct Config {
   FeaturesConfig features;
   // debug, info, warn or error. Default info. ENGAGED_LOG_LEVEL overrides it.
   ops::LogLevel log_level = ops::LogLevel::kInfo;
-  // The segment ladder, in any order. Default: none.
+  // Segments in priority order (docs/segments.md); a list of min_events-only segments
+  // is a ladder in any order. Default: none.
   std::vector<processors::SegmentDefinition> segments;
 };
 

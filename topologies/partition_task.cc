@@ -117,18 +117,26 @@ ops::Result<state::CustomerState*> PartitionTask::Lookup(std::string_view custom
 
 ops::Status PartitionTask::EvaluateSegments(std::string_view customer_id, state::CustomerState& s,
                                             state::TimeMs at) {
-  const processors::SegmentDefinition* now = ctx_.ladder->Evaluate(s);
-  const std::string_view next = now != nullptr ? std::string_view(now->name) : std::string_view();
-  if (next == s.segment) return ops::Status::Ok();
-  const std::string rule = now != nullptr ? processors::SegmentLadder::RuleText(*now) : "";
+  const processors::SegmentDecision d = ctx_.ladder->Evaluate(s, at);
+  if (d.move == processors::SegmentMove::kStay) return ops::Status::Ok();
+  const std::string_view next = d.to != nullptr ? std::string_view(d.to->name) : std::string_view();
+  // The features the deciding rule read, as of the change (before it takes effect).
+  std::vector<processors::FeatureValue> features;
+  if (d.rule != nullptr) {
+    const processors::FeatureCatalog& catalog = ctx_.ladder->catalog();
+    for (const processors::FeatureId id : d.rule->features()) {
+      features.push_back({catalog.Name(id), catalog.Value(id, s, at)});
+    }
+  }
   processors::SegmentChange change{
       .customer_id = customer_id,
       .previous_segment = s.segment,
       .segment = next,
-      .rule = rule,
+      .rule = d.rule_text,
       .changed_at = at,
       .detected_at = ctx_.clock(),
       .events_total = s.events_total,
+      .features = features,
   };
   out_.clear();
   processors::WriteSegmentChangeJson(change, &out_);

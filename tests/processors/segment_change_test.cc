@@ -2,10 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "processors/event_id.h"
 
 namespace processors {
 namespace {
+
+const FeatureValue kFeatures[] = {
+    {"events_total", 3.0}, {"days_since_last_event", 1.25}, {"nps_latest", std::nan("")}};
 
 SegmentChange Change() {
   return {.customer_id = "c\"1",
@@ -14,7 +19,8 @@ SegmentChange Change() {
           .rule = "events_total >= 3",
           .changed_at = state::TimeMs(1709632800000),
           .detected_at = state::TimeMs(1709632801500),
-          .events_total = 3};
+          .events_total = 3,
+          .features = kFeatures};
 }
 
 TEST(SegmentChangeTest, WritesTheV1Schema) {
@@ -26,7 +32,8 @@ TEST(SegmentChangeTest, WritesTheV1Schema) {
           SegmentChangeEventId(Change()) +
           R"(","customer_id":"c\"1","previous_segment":null,"segment":"active",)"
           R"("changed_at":"2024-03-05T10:00:00.000Z","detected_at":"2024-03-05T10:00:01.500Z",)"
-          R"("rule":"events_total >= 3","features":{"events_total":3}})");
+          R"("rule":"events_total >= 3","features":{"events_total":3,"days_since_last_event":1.25,)"
+          R"("nps_latest":null}})");
 }
 
 TEST(SegmentChangeTest, EventIdIgnoresProcessingTimeButNotTheTransition) {

@@ -80,7 +80,7 @@ TEST_P(ReplayGoldenTest, ReplayingInTwoHalvesGivesTheSameOutputsAsOnce) {
   EXPECT_EQ(combined, testutil::ReadFile((golden / "expected/segment-changes.ndjson").string()));
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, ReplayGoldenTest, testing::Values("basic"));
+INSTANTIATE_TEST_SUITE_P(Golden, ReplayGoldenTest, testing::Values("basic", "hysteresis"));
 
 TEST(ReplayTest, AMissingInputIsAClearError) {
   testutil::TempDir dir;
