@@ -29,6 +29,7 @@ constexpr double kMemtableShare = 0.25;
 // One memtable is at most this share of the memtable budget, and at most 64 MiB.
 constexpr int kMemtablesPerBudget = 4;
 constexpr size_t kMaxWriteBufferBytes = size_t{64} << 20;
+constexpr double kMemtableBloomRatio = 0.1;  // of the memtable's size
 
 ops::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return ops::Status::Ok();
@@ -49,6 +50,10 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
       std::min(kMaxWriteBufferBytes,
                static_cast<size_t>(static_cast<double>(memory_bytes) * kMemtableShare) /
                    kMemtablesPerBudget);
+  // Most point lookups miss the memtable (the cache holds the hot customers): a bloom
+  // filter over whole keys lets them skip the skip-list search.
+  cf.memtable_whole_key_filtering = true;
+  cf.memtable_prefix_bloom_size_ratio = kMemtableBloomRatio;
   cf.compression = rocksdb::kLZ4Compression;
   cf.bottommost_compression = rocksdb::kZSTD;
   return cf;
