@@ -74,24 +74,28 @@ class Parser {
     Depth(-1, t);
   }
 
-  Type ParseOr() {
-    Type t = ParseAnd();
-    while (!failed() && Peek().kind == TokenKind::kOr) {
+  // `left and right` compiles to: left; kAndJump end; right; end: (likewise `or`).
+  template <typename ParseOperand>
+  Type ParseLogic(TokenKind kind, Op jump, ParseOperand operand) {
+    Type t = operand();
+    while (!failed() && Peek().kind == kind) {
       const Token& op = Next();
-      Binary(Op::kOr, t, ParseAnd(), Type::kBool, op);
+      Require(t, Type::kBool, op, "left");
+      const size_t at = program_.EmitJump(jump);
+      Depth(-1, op);
+      Require(operand(), Type::kBool, op, "right");
+      program_.PatchJump(at);
       t = Type::kBool;
     }
     return t;
   }
 
+  Type ParseOr() {
+    return ParseLogic(TokenKind::kOr, Op::kOrJump, [this] { return ParseAnd(); });
+  }
+
   Type ParseAnd() {
-    Type t = ParseNot();
-    while (!failed() && Peek().kind == TokenKind::kAnd) {
-      const Token& op = Next();
-      Binary(Op::kAnd, t, ParseNot(), Type::kBool, op);
-      t = Type::kBool;
-    }
-    return t;
+    return ParseLogic(TokenKind::kAnd, Op::kAndJump, [this] { return ParseNot(); });
   }
 
   Type ParseNot() {

@@ -23,23 +23,41 @@ void Program::PushLoad(FeatureId id) {
 
 void Program::Emit(Op op) { code_.push_back({op, 0}); }
 
+size_t Program::EmitJump(Op op) {
+  code_.push_back({op, 0});
+  return code_.size() - 1;
+}
+
 double Program::Run(const FeatureCatalog& catalog, const state::CustomerState& s,
                     state::TimeMs now) const {
   double stack[kMaxStackDepth];
   size_t sp = 0;  // the number of values on the stack
-  for (const Instr& in : code_) {
-    if (in.op == Op::kConst) {
-      stack[sp++] = consts_[in.arg];
-      continue;
-    }
-    if (in.op == Op::kLoad) {
-      stack[sp++] = catalog.Value(in.arg, s, now);
-      continue;
-    }
-    if (in.op == Op::kNeg || in.op == Op::kNot) {
-      double& x = stack[sp - 1];
-      x = in.op == Op::kNeg ? -x : Bool(x == 0.0);
-      continue;
+  const size_t n = code_.size();
+  for (size_t pc = 0; pc < n; ++pc) {
+    const Instr& in = code_[pc];
+    switch (in.op) {
+      case Op::kConst:
+        stack[sp++] = consts_[in.arg];
+        continue;
+      case Op::kLoad:
+        stack[sp++] = catalog.Value(in.arg, s, now);
+        continue;
+      case Op::kNeg:
+        stack[sp - 1] = -stack[sp - 1];
+        continue;
+      case Op::kNot:
+        stack[sp - 1] = Bool(stack[sp - 1] == 0.0);
+        continue;
+      case Op::kAndJump:
+      case Op::kOrJump:
+        if ((stack[sp - 1] != 0.0) == (in.op == Op::kOrJump)) {
+          pc = in.arg - 1;  // the loop's ++pc lands on the target
+        } else {
+          --sp;
+        }
+        continue;
+      default:
+        break;  // binary operators, below
     }
     const double b = stack[--sp];
     double& a = stack[sp - 1];
@@ -74,14 +92,8 @@ double Program::Run(const FeatureCatalog& catalog, const state::CustomerState& s
       case Op::kNe:
         a = Bool(a < b || a > b);
         break;  // false with NaN, unlike IEEE !=
-      case Op::kAnd:
-        a = Bool(a != 0.0 && b != 0.0);
-        break;
-      case Op::kOr:
-        a = Bool(a != 0.0 || b != 0.0);
-        break;
       default:
-        break;  // unary ops and pushes are handled above
+        break;  // unary ops, pushes and jumps are handled above
     }
   }
   return sp > 0 ? stack[sp - 1] : 0.0;

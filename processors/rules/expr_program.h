@@ -1,6 +1,8 @@
 #pragma once
 
-// A compiled segment expression: postfix bytecode over doubles. Feature names were
+// A compiled segment expression: postfix bytecode over doubles, with short-circuit
+// jumps for `and` / `or` (a costly feature on the right is not read when the left side
+// decides). Feature names were
 // resolved to FeatureCatalog ids at compile time, so running a program does no string
 // work and no allocation. Booleans are 1.0 / 0.0 on the stack.
 //
@@ -36,14 +38,14 @@ enum class Op : uint8_t {
   kGe,
   kEq,
   kNe,
-  kAnd,  // both booleans
-  kOr,
+  kAndJump,  // short-circuit `and`: if the top is false, jump to `arg` keeping it; else pop
+  kOrJump,   // short-circuit `or`: if the top is true, jump to `arg` keeping it; else pop
   kNot,
 };
 
 struct Instr {
   Op op;
-  uint16_t arg = 0;  // kConst: index into consts; kLoad: FeatureId
+  uint16_t arg = 0;  // kConst: index into consts; kLoad: FeatureId; jumps: target index
 };
 
 class Program {
@@ -64,6 +66,10 @@ class Program {
   void PushConst(double v);
   void PushLoad(FeatureId id);
   void Emit(Op op);
+  // Emits a jump whose target PatchJump sets later; returns its index.
+  size_t EmitJump(Op op);
+  // Points the jump at `at` to the next instruction to be emitted.
+  void PatchJump(size_t at) { code_[at].arg = static_cast<uint16_t>(code_.size()); }
   // Replaces the last instruction's constant by its negation. REQUIRES: it is kConst.
   void NegateLastConst() { consts_[code_.back().arg] = -consts_[code_.back().arg]; }
   bool LastIsConst() const { return !code_.empty() && code_.back().op == Op::kConst; }

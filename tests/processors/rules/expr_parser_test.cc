@@ -53,6 +53,20 @@ TEST_F(ExprParserTest, AndBindsTighterThanOrAndNotTighterThanAnd) {
   EXPECT_EQ(Value("not events_total >= 5"), 0.0);
 }
 
+TEST_F(ExprParserTest, ChainsOfAndOrShortCircuitToTheRightValue) {
+  EXPECT_EQ(Value("1 > 2 or 1 > 2 or 2 > 1"), 1.0);
+  EXPECT_EQ(Value("1 > 2 or 1 > 2 or 2 > 3"), 0.0);
+  EXPECT_EQ(Value("1 < 2 and 2 < 3 and 3 < 2"), 0.0);
+  EXPECT_EQ(Value("1 < 2 and 2 < 3 and 3 < 4"), 1.0);
+  EXPECT_EQ(Value("(1 > 2 and 1 < 2) or (2 > 1 and not 3 < 1)"), 1.0);
+  EXPECT_EQ(Value("not (1 < 2 or 1 > 2) or events_total == 10"), 1.0);
+  const Compiled c = Compile("events_total > 1 and active_days > 1", catalog_);
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c.program.code().size(), 7u);  // load const gt jump load const gt
+  EXPECT_EQ(c.program.code()[3].op, Op::kAndJump);
+  EXPECT_EQ(c.program.code()[3].arg, 7u);  // past the end: the left value is the result
+}
+
 TEST_F(ExprParserTest, AllComparisons) {
   EXPECT_EQ(Value("events_total < 10"), 0.0);
   EXPECT_EQ(Value("events_total <= 10"), 1.0);
