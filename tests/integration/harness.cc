@@ -66,6 +66,9 @@ std::string MakeConfig(const std::string& bootstrap, const Topics& topics,
   std::ostringstream c;
   c << "application_id: " << topics.input << "-app\n"
     << "kafka:\n  bootstrap.servers: \"" << bootstrap << "\"\n"
+    // A killed member holds its partitions until its session times out; the broker's
+    // minimum keeps restarts in the tests quick.
+    << "  session.timeout.ms: 6000\n  heartbeat.interval.ms: 1000\n"
     << "input:\n  topics: [" << topics.input << "]\n"
     << "output:\n  segment_changes_topic: " << topics.segment_changes << "\n"
     << "  dead_letters_topic: " << topics.dead_letters << "\n"

@@ -89,7 +89,9 @@ TEST(RestartTest, NothingLostNothingCountedTwiceAcrossStopsAndKills) {
     engaged = start();
   }
   producer.join();
-  ASSERT_TRUE(WaitForCounts(port, produced, 120000)) << engaged->log();
+  // Generous: each kill leaves a group member that holds its partitions until its
+  // session times out, and the machine may be busy.
+  ASSERT_TRUE(WaitForCounts(port, produced, 120000 + plan.events / 2)) << engaged->log();
   ASSERT_EQ(engaged->Terminate(), 0) << engaged->log();
 
   for (const auto& [id, n] : produced) {
