@@ -49,6 +49,7 @@ ops::Status PartitionTask::Process(const InputRecord& r) {
   const processors::Decoded d = decoder_.Decode(r.value);
   if (d.status == processors::DecodeStatus::kIgnored) {  // identify, page_ping, ...
     ++ctx_.counters->ignored;
+    ctx_.probe->OnIgnored();
     return ops::Status::Ok();
   }
   if (d.status != processors::DecodeStatus::kOk) {
@@ -79,12 +80,14 @@ ops::Status PartitionTask::Process(const InputRecord& r) {
     const int64_t horizon = ctx_.config->input.dedup_horizon_ms;
     if (processors::IsDuplicate(s.recent_ids, id_hash, e.time, horizon)) {
       ++ctx_.counters->duplicates;
+      ctx_.probe->OnDuplicate();
       return ops::Status::Ok();
     }
     processors::Remember(s.recent_ids, id_hash, e.time, horizon);
   }
   const state::TimeMs seen_before = s.last_seen;
   const bool was_new = s.events_total == 0;
+  if (e.unmapped) ctx_.probe->OnUnmapped();
   features_.Apply(e, s);
   cache_.MarkDirty(e.customer_id);
   const int64_t retention = ctx_.config->state.retention_ms;

@@ -15,6 +15,15 @@ TopologyProbe::TopologyProbe(ops::MetricsRegistry* registry) : registry_(registr
   }
   dead_letters_ = registry->GetCounter("engaged_dead_letters_total",
                                        "Records written to the dead-letter topic.");
+  unmapped_ = registry->GetCounter(
+      "engaged_events_unmapped_total",
+      "Valid events whose name the taxonomy does not know; they count as custom.");
+  duplicates_ = registry->GetCounter(
+      "engaged_events_duplicate_total",
+      "Valid events dropped because their event id was seen within the dedup horizon.");
+  ignored_ = registry->GetCounter(
+      "engaged_records_ignored_total",
+      "Records that are not engagement events (identify, page_ping, ...), dropped.");
   commit_seconds_ =
       registry->GetHistogram("engaged_commit_duration_seconds",
                              "Time to flush outputs and write state and offsets at one commit.",

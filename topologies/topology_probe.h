@@ -31,6 +31,12 @@ class TopologyProbe {
   ops::Counter ConsumedCounter(std::string_view topic, state::Partition p) const;
   void OnInvalid(processors::InvalidReason reason);
   void OnDeadLetter() const { dead_letters_.Inc(); }
+  // A valid event whose name the taxonomy does not know (it counts as `custom`).
+  void OnUnmapped() const { unmapped_.Inc(); }
+  // A valid event dropped because its event id was seen within the dedup horizon.
+  void OnDuplicate() const { duplicates_.Inc(); }
+  // A record that is not an engagement event (identify, page_ping, ...), dropped.
+  void OnIgnored() const { ignored_.Inc(); }
   void OnSegmentChange(std::string_view from, std::string_view to);
   void OnCommit(double seconds) const { commit_seconds_.Observe(seconds); }
   void OnProcessed(double seconds) const { processing_seconds_.Observe(seconds); }
@@ -53,6 +59,9 @@ class TopologyProbe {
   std::array<ops::Counter, processors::kInvalidReasonCount> invalid_{};
   std::map<std::pair<std::string, std::string>, ops::Counter> transitions_;
   ops::Counter dead_letters_;
+  ops::Counter unmapped_;
+  ops::Counter duplicates_;
+  ops::Counter ignored_;
   ops::Histogram commit_seconds_;
   ops::Histogram processing_seconds_;
   ops::Histogram end_to_end_seconds_;
