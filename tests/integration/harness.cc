@@ -65,7 +65,8 @@ std::string MakeConfig(const std::string& bootstrap, const Topics& topics,
                        const std::string& state_dir, int http_port, const std::string& extra_yaml) {
   std::ostringstream c;
   c << "application_id: " << topics.input << "-app\n"
-    << "kafka:\n  bootstrap.servers: \"" << bootstrap << "\"\n"
+    << "kafka:\n  bootstrap.servers: \"" << bootstrap
+    << "\"\n"
     // A killed member holds its partitions until its session times out; the broker's
     // minimum keeps restarts in the tests quick.
     << "  session.timeout.ms: 6000\n  heartbeat.interval.ms: 1000\n"

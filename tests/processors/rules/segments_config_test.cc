@@ -70,9 +70,9 @@ TEST(SegmentsConfigTest, ValidatePrintsEveryExpressionErrorAndExits78) {
   testutil::TempDir dir;
   testutil::WriteFile(dir.File("c.yaml"), kBad);
   std::string log;
-  EXPECT_EQ(testutil::RunToCompletion({ENGAGED_BINARY, "validate", "--config", dir.File("c.yaml")},
-                                      &log),
-            78);
+  EXPECT_EQ(
+      testutil::RunToCompletion({ENGAGED_BINARY, "validate", "--config", dir.File("c.yaml")}, &log),
+      78);
   EXPECT_NE(log.find("c.yaml:4:13: segment 'a' enter: unknown feature"), std::string::npos) << log;
   EXPECT_NE(log.find("c.yaml:7:32: "), std::string::npos) << log;
   EXPECT_NE(log.find("c.yaml:8:25: "), std::string::npos) << log;
