@@ -22,6 +22,16 @@ void WriteFeature(JsonWriter& w, double v) {
   }
 }
 
+// The "features" member: the snapshot by name.
+void WriteFeatures(JsonWriter& w, const SegmentChange& c) {
+  w.Key("features").BeginObject();
+  for (const FeatureValue& f : c.features) {
+    w.Key(f.name);
+    WriteFeature(w, f.value);
+  }
+  w.EndObject();
+}
+
 }  // namespace
 
 std::string SegmentChangeEventId(const SegmentChange& c) {
@@ -44,11 +54,26 @@ void WriteSegmentChangeJson(const SegmentChange& c, std::string* out) {
   w.Key("changed_at").Value(FormatIso8601(c.changed_at));
   w.Key("detected_at").Value(FormatIso8601(c.detected_at));
   w.Key("rule").Value(c.rule);
-  w.Key("features").BeginObject();
-  for (const FeatureValue& f : c.features) {
-    w.Key(f.name);
-    WriteFeature(w, f.value);
-  }
+  WriteFeatures(w, c);
+  w.EndObject();
+}
+
+void WriteAudienceTrackJson(const SegmentChange& c, AudienceEvent which, std::string* out) {
+  const bool entered = which == AudienceEvent::kEntered;
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("type").Value("track");
+  w.Key("event").Value(entered ? "Audience Entered" : "Audience Exited");
+  w.Key("userId").Value(c.customer_id);
+  w.Key("messageId")
+      .Value(DeterministicId({SegmentChangeEventId(c), entered ? "entered" : "exited"}));
+  w.Key("timestamp").Value(FormatIso8601(c.changed_at));
+  w.Key("properties").BeginObject();
+  w.Key("audience_key").Value(entered ? c.segment : c.previous_segment);
+  w.Key(entered ? "previous_audience_key" : "next_audience_key")
+      .StringOrNull(entered ? c.previous_segment : c.segment);
+  w.Key("rule").Value(c.rule);
+  WriteFeatures(w, c);
   w.EndObject();
   w.EndObject();
 }

@@ -39,4 +39,18 @@ std::string SegmentChangeEventId(const SegmentChange& c);
 // integers, NaN and infinities as null.
 void WriteSegmentChangeJson(const SegmentChange& c, std::string* out);
 
+// The optional Segment-compatible form of a change (SPEC §5): `track` events named
+// "Audience Exited" (for previous_segment) and "Audience Entered" (for segment). A move
+// from A to B is two events, a move from or to no segment one. Not yet wired to an
+// output: topologies/ would emit these instead of, or beside, the v1 event.
+enum class AudienceEvent : uint8_t {
+  kExited,   // "Audience Exited" for c.previous_segment; REQUIRES: it is not empty
+  kEntered,  // "Audience Entered" for c.segment; REQUIRES: it is not empty
+};
+
+// Appends the Segment track event `which` of `c` to `out`. messageId is deterministic
+// (the v1 event id and `which`); timestamp is changed_at; properties carry
+// audience_key, the other audience, rule and the feature snapshot.
+void WriteAudienceTrackJson(const SegmentChange& c, AudienceEvent which, std::string* out);
+
 }  // namespace processors

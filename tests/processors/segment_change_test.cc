@@ -49,6 +49,24 @@ TEST(SegmentChangeTest, EventIdIgnoresProcessingTimeButNotTheTransition) {
   EXPECT_EQ(SegmentChangeEventId(a).size(), 32u);
 }
 
+TEST(SegmentChangeTest, AudienceTrackEventsInTheSegmentShape) {
+  SegmentChange c = Change();
+  c.previous_segment = "new";
+  std::string exited, entered;
+  WriteAudienceTrackJson(c, AudienceEvent::kExited, &exited);
+  WriteAudienceTrackJson(c, AudienceEvent::kEntered, &entered);
+  EXPECT_EQ(entered, R"({"type":"track","event":"Audience Entered","userId":"c\"1","messageId":")" +
+                         DeterministicId({SegmentChangeEventId(c), "entered"}) +
+                         R"(","timestamp":"2024-03-05T10:00:00.000Z","properties":{)"
+                         R"("audience_key":"active","previous_audience_key":"new",)"
+                         R"("rule":"events_total >= 3","features":{"events_total":3,)"
+                         R"("days_since_last_event":1.25,"nps_latest":null}}})");
+  EXPECT_NE(exited.find(R"("event":"Audience Exited")"), std::string::npos) << exited;
+  EXPECT_NE(exited.find(R"("audience_key":"new","next_audience_key":"active")"), std::string::npos)
+      << exited;
+  EXPECT_EQ(exited.find(DeterministicId({SegmentChangeEventId(c), "entered"})), std::string::npos);
+}
+
 TEST(EventIdTest, PartsAreLengthDelimited) {
   EXPECT_NE(DeterministicId({"ab", "c"}), DeterministicId({"a", "bc"}));
   EXPECT_EQ(DeterministicId({"x", "y"}), DeterministicId({"x", "y"}));
