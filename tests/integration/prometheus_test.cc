@@ -29,7 +29,7 @@ constexpr const char* kPrometheusBinary = "/usr/bin/prometheus";
 constexpr int kEvents = 4000;
 constexpr int kInvalid = 10;  // dead-lettered, so that the data-quality panels have data
 constexpr int kBatches = 8;   // produced kBatchPauseMs apart, so that scrapes see the counters grow
-constexpr int kBatchPauseMs = 500;
+constexpr int kBatchPauseMs = 1000;
 constexpr int kCustomers = 300;
 constexpr int kStartTimeoutMs = 30000;
 constexpr int kDrainTimeoutMs = 30000;
@@ -201,13 +201,14 @@ TEST(PrometheusTest, ScrapesLagThroughputAndLatencyOfARealRun) {
   testutil::TempDir dir;
   const int port = FreePort();
 
-  // Statistics every second, so that lag follows the run closely, and commits every 3 s,
-  // so that records wait between commits and the lag is seen above 0 before it drains.
+  // Statistics every second, so that lag follows the run closely, and commits every 5 s,
+  // so that records wait between commits for several statistics intervals and scrapes,
+  // and the lag is seen above 0 before it drains (3 s was sometimes too short to catch).
   std::string config = MakeConfig(bootstrap, topics, dir.File("state"), port);
   const std::string kafka_map = "kafka:\n";
   config.insert(config.find(kafka_map) + kafka_map.size(), "  statistics.interval.ms: \"1000\"\n");
   const std::string commit = "commit_interval_ms: 200";
-  config.replace(config.find(commit), commit.size(), "commit_interval_ms: 3000");
+  config.replace(config.find(commit), commit.size(), "commit_interval_ms: 5000");
   Engaged engaged(dir, config, "engaged");
   Prometheus prometheus(dir, port);
   ASSERT_TRUE(prometheus.WaitReady(kStartTimeoutMs))
