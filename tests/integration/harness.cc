@@ -5,9 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "tests/testutil/files.h"
 
@@ -45,7 +47,7 @@ int HttpGet(int port, const std::string& path, std::string* body) {
     close(fd);
     return 0;
   }
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
   if (write(fd, req.data(), req.size()) < 0) {
     close(fd);
     return 0;
@@ -59,6 +61,22 @@ int HttpGet(int port, const std::string& path, std::string* body) {
   if (sp == std::string::npos || hdr_end == std::string::npos) return 0;
   if (body != nullptr) *body = resp.substr(hdr_end + 4);
   return std::stoi(resp.substr(sp + 1, 3));
+}
+
+bool WaitForCounts(int port, const std::map<std::string, int64_t>& expected, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto it = expected.begin();
+  while (it != expected.end()) {
+    std::string body;
+    if (HttpGet(port, "/customers/" + it->first, &body) == 200 &&
+        JsonInt(body, "events_total") == it->second) {
+      ++it;
+      continue;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
 }
 
 std::string MakeConfig(const std::string& bootstrap, const Topics& topics,

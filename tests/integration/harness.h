@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,8 +28,13 @@ Topics CreateTopics(testutil::KafkaClient& kafka, const std::string& prefix, int
 // A port that was free a moment ago.
 int FreePort();
 
-// GET http://127.0.0.1:port/path; returns the status code (0 when unreachable).
+// GET http://127.0.0.1:port/path over HTTP/1.0, so that any server (Prometheus too)
+// closes the connection and never chunks the body; returns the status code (0 when
+// unreachable).
 int HttpGet(int port, const std::string& path, std::string* body);
+
+// Waits until GET /customers/{id} reports each expected events_total.
+bool WaitForCounts(int port, const std::map<std::string, int64_t>& expected, int timeout_ms);
 
 // The YAML config of one engaged instance.
 std::string MakeConfig(const std::string& bootstrap, const Topics& topics,

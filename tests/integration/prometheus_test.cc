@@ -35,34 +35,6 @@ constexpr int kStartTimeoutMs = 30000;
 constexpr int kDrainTimeoutMs = 30000;
 constexpr double kSaneLatencySeconds = 60.0;
 
-// GET over HTTP/1.0, so that Prometheus (Go's net/http) closes the connection and never
-// chunks the body. Returns the status code, 0 when unreachable.
-int Get10(int port, const std::string& target, std::string* body) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return 0;
-  }
-  const std::string req = "GET " + target + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  if (write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size())) {
-    close(fd);
-    return 0;
-  }
-  std::string resp;
-  char buf[4096];
-  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) resp.append(buf, static_cast<size_t>(n));
-  close(fd);
-  const size_t sp = resp.find(' ');
-  const size_t hdr_end = resp.find("\r\n\r\n");
-  if (sp == std::string::npos || hdr_end == std::string::npos) return 0;
-  *body = resp.substr(hdr_end + 4);
-  return std::atoi(resp.c_str() + sp + 1);
-}
-
 std::string UrlEncode(const std::string& s) {
   std::string out;
   for (const unsigned char c : s) {
@@ -108,7 +80,7 @@ class Prometheus {
   bool WaitReady(int timeout_ms) const {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     std::string body;
-    while (Get10(port_, "/-/ready", &body) != 200) {
+    while (HttpGet(port_, "/-/ready", &body) != 200) {
       if (std::chrono::steady_clock::now() > deadline) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -118,7 +90,7 @@ class Prometheus {
   // The response of an instant query; "" when Prometheus did not answer 200.
   std::string Raw(const std::string& promql) const {
     std::string body;
-    if (Get10(port_, "/api/v1/query?query=" + UrlEncode(promql), &body) != 200) return "";
+    if (HttpGet(port_, "/api/v1/query?query=" + UrlEncode(promql), &body) != 200) return "";
     return body;
   }
 
@@ -287,7 +259,7 @@ TEST(PrometheusTest, ScrapesLagThroughputAndLatencyOfARealRun) {
     EXPECT_FALSE(prometheus.Query(expr).empty()) << "no data for the panel query " << expr;
   }
   std::string rules;
-  EXPECT_EQ(Get10(prometheus.port(), "/api/v1/rules", &rules), 200);
+  EXPECT_EQ(HttpGet(prometheus.port(), "/api/v1/rules", &rules), 200);
   for (const char* alert : {"EngagedInstanceDown", "EngagedLagGrowing", "EngagedNoProgress",
                             "EngagedErrorRatioHigh", "EngagedRestoreStuck"}) {
     EXPECT_NE(rules.find(alert), std::string::npos) << alert;

@@ -30,22 +30,6 @@ struct Plan {
   int kills = EnvInt("ENGAGED_CRASH_KILLS", 3);
 };
 
-bool WaitForCounts(int port, const std::map<std::string, int64_t>& expected, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  auto it = expected.begin();
-  while (it != expected.end()) {
-    std::string body;
-    if (HttpGet(port, "/customers/" + it->first, &body) == 200 &&
-        JsonInt(body, "events_total") == it->second) {
-      ++it;
-      continue;
-    }
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
-
 TEST(RestartTest, NothingLostNothingCountedTwiceAcrossStopsAndKills) {
   const std::string bootstrap = testutil::KafkaClient::FixtureBootstrap();
   ASSERT_FALSE(bootstrap.empty()) << "no broker: run through ctest (the kafka fixture)";

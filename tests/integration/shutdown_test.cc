@@ -25,23 +25,6 @@ constexpr int kCountsTimeoutMs = 60000;
 
 using Clock = std::chrono::steady_clock;
 
-// Waits until /customers/{id} reports each expected count.
-bool WaitForCounts(int port, const std::map<std::string, int64_t>& expected, int timeout_ms) {
-  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  auto it = expected.begin();
-  while (it != expected.end()) {
-    std::string body;
-    if (HttpGet(port, "/customers/" + it->first, &body) == 200 &&
-        JsonInt(body, "events_total") == it->second) {
-      ++it;
-      continue;
-    }
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
-
 bool WaitReady(int port, int timeout_ms) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   std::string body;
