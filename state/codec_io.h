@@ -32,6 +32,7 @@
 //                (bytes).
 //   kFeedback:   rating_sum (num); rating_count (uv); presence byte (bit 0 nps, 1 csat,
 //                2 ces); per present answer: value (num), time (zz delta).
+//   kChurn:      band (byte, ChurnBand); risk (num); since (zz delta).
 // Section data are written only when they differ from the default, so a customer who
 // never bought writes no kPurchases at all. All values round-trip exactly: the
 // decayed sums and money need every bit for determinism (a commit may evict a customer
@@ -56,6 +57,7 @@ enum Section : uint8_t {
   kSessions,
   kPurchases,
   kFeedback,
+  kChurn,  // added after version 2 shipped: older blobs simply lack the bit
   kSectionCount,
 };
 

@@ -167,6 +167,12 @@ void PutFeedback(const CustomerState& s, std::string* out) {
   }
 }
 
+void PutChurn(const CustomerState& s, std::string* out) {
+  out->push_back(static_cast<char>(s.churn.band));
+  PutNumber(s.churn.risk, out);
+  PutTime(s.churn.since, s.last_seen, out);
+}
+
 uint64_t SectionMask(const CustomerState& s) {
   static const CustomerState d;
   uint64_t m = 0;
@@ -178,6 +184,7 @@ uint64_t SectionMask(const CustomerState& s) {
   m |= uint64_t{!(s.sessions == d.sessions)} << kSessions;
   m |= uint64_t{!(s.purchases == d.purchases)} << kPurchases;
   m |= uint64_t{!(s.feedback == d.feedback)} << kFeedback;
+  m |= uint64_t{!(s.churn == d.churn)} << kChurn;
   return m;
 }
 
@@ -279,6 +286,14 @@ void GetFeedback(CodecIn& in, CustomerState& s) {
   }
 }
 
+void GetChurn(CodecIn& in, CustomerState& s) {
+  const uint8_t band = in.Byte();
+  in.Require(band <= static_cast<uint8_t>(ChurnBand::kHigh));
+  s.churn.band = in.ok() ? static_cast<ChurnBand>(band) : ChurnBand::kNone;
+  s.churn.risk = in.Number();
+  s.churn.since = GetTime(in, s.last_seen);
+}
+
 }  // namespace
 
 void GetSections(CodecIn& in, uint64_t mask, CustomerState& s) {
@@ -290,6 +305,7 @@ void GetSections(CodecIn& in, uint64_t mask, CustomerState& s) {
   if ((mask >> kSessions) & 1) GetSessions(in, s);
   if ((mask >> kPurchases) & 1) GetPurchases(in, s);
   if ((mask >> kFeedback) & 1) GetFeedback(in, s);
+  if ((mask >> kChurn) & 1) GetChurn(in, s);
 }
 
 double CodecIn::Number() {
@@ -316,6 +332,7 @@ void PutSections(const CustomerState& s, std::string* out) {
   if ((mask >> kSessions) & 1) PutSessions(s, out);
   if ((mask >> kPurchases) & 1) PutPurchases(s, out);
   if ((mask >> kFeedback) & 1) PutFeedback(s, out);
+  if ((mask >> kChurn) & 1) PutChurn(s, out);
 }
 
 }  // namespace state

@@ -104,6 +104,18 @@ struct Feedback {
   bool operator==(const Feedback&) const = default;
 };
 
+// The churn-risk band the customer was last placed in (processors/churn/risk.h).
+enum class ChurnBand : uint8_t { kNone = 0, kLow = 1, kMedium = 2, kHigh = 3 };
+
+// The latest churn-risk evaluation.
+struct ChurnState {
+  ChurnBand band = ChurnBand::kNone;
+  double risk = 0;  // 0–1, at the evaluation that set `band` or later
+  TimeMs since{0};  // event time the customer entered `band`, ms since epoch
+
+  bool operator==(const ChurnState&) const = default;
+};
+
 struct CustomerState {
   // Event time of the first and of the latest valid event, ms since the epoch (UTC).
   TimeMs first_seen{0};
@@ -126,6 +138,7 @@ struct CustomerState {
   Sessions sessions;
   Purchases purchases;
   Feedback feedback;
+  ChurnState churn;
 
   bool operator==(const CustomerState&) const = default;
 };

@@ -11,6 +11,7 @@
 #include <rocksdb/write_buffer_manager.h>
 
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "fmt/format.h"
@@ -237,14 +238,18 @@ ops::Status Store::FindCustomer(std::string_view customer_id,
   return FromRocks(it->status(), "scanning customer state");
 }
 
-ops::Status Store::ForEachDueTimer(Partition p, TimeMs upto,
+ops::Status Store::ForEachDueTimer(Partition p, TimeMs after, TimeMs upto,
                                    const std::function<bool(TimeMs, std::string_view)>& fn) {
+  if (upto <= after) return ops::Status::Ok();
   const std::string end = keys::Timer(p, TimeMs(upto.value() + 1), "");
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, timers_));
-  for (it->Seek(keys::PartitionPrefix(p)); it->Valid(); it->Next()) {
+  const std::string begin = after.value() == std::numeric_limits<int64_t>::min()
+                                ? keys::PartitionPrefix(p)
+                                : keys::Timer(p, TimeMs(after.value() + 1), "");
+  for (it->Seek(begin); it->Valid(); it->Next()) {
     const std::string_view key = it->key().ToStringView();
     if (!fn(keys::TimerDue(key), key.substr(keys::kTimerPrefixBytes))) break;
   }

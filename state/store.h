@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -116,6 +117,13 @@ class Store {
   // number of due timers.
   ops::Status ForEachDueTimer(
       Partition p, TimeMs upto,
+      const std::function<bool(TimeMs due, std::string_view customer_id)>& fn) {
+    return ForEachDueTimer(p, TimeMs(std::numeric_limits<int64_t>::min()), upto, fn);
+  }
+  // The same for the timers due in (after, upto]: seeking past `after` skips the
+  // deleted timers of earlier firings instead of stepping over their tombstones.
+  ops::Status ForEachDueTimer(
+      Partition p, TimeMs after, TimeMs upto,
       const std::function<bool(TimeMs due, std::string_view customer_id)>& fn);
 
   // Deletes every customer, timer, offset and stream time of `p` (DeleteRange).

@@ -128,6 +128,27 @@ TEST(CodecTest, ReadsAndWritesTheCheckedInVersion2Blob) {
   EXPECT_EQ(*decoded, SampleV2());
 }
 
+TEST(CodecTest, TheChurnSectionRoundTripsAndRejectsUnknownBands) {
+  CustomerState s = SampleV2();
+  s.churn = {ChurnBand::kMedium, 0.6180339887498949, TimeMs(1700000123000)};
+  std::string bytes;
+  EncodeCustomer(s, &bytes);
+  auto decoded = DecodeCustomer(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, s);
+
+  CustomerState only = Sample();
+  only.churn = {ChurnBand::kHigh, 0.5, only.last_seen};
+  std::string churn;
+  EncodeCustomer(only, &churn);
+  // Mask (two varint bytes for bit 8), then the band byte.
+  ASSERT_EQ(static_cast<uint8_t>(churn[25]), 0x80);
+  ASSERT_EQ(churn[26], '\x02');
+  ASSERT_EQ(churn[27], static_cast<char>(ChurnBand::kHigh));
+  churn[27] = 4;  // no such band
+  EXPECT_FALSE(DecodeCustomer(churn).ok());
+}
+
 TEST(CodecTest, RejectsEveryTruncationOfAFullState) {
   std::string bytes;
   EncodeCustomer(SampleV2(), &bytes);
@@ -148,8 +169,8 @@ TEST(CodecTest, AnEmptyCustomerIsTheHeaderAndAnEmptySectionMask) {
 TEST(CodecTest, RejectsUnknownSectionsAndOutOfRangeCounts) {
   std::string bytes;
   EncodeCustomer(Sample(), &bytes);
-  bytes.back() = static_cast<char>(1 << 7 | 1);  // a mask varint naming bit 7 and more
-  bytes.push_back('\x01');                       // bit 7 of byte 2: section 14
+  bytes.back() = static_cast<char>(1 << 7 | 1);  // a mask varint naming bit 0 and more
+  bytes.push_back('\x40');                       // bit 6 of byte 2: section 13
   EXPECT_FALSE(DecodeCustomer(bytes).ok());
 
   CustomerState s = Sample();
