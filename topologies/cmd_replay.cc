@@ -9,6 +9,8 @@
 #include "ops/log.h"
 #include "processors/json_writer.h"
 #include "state/store.h"
+#include "topologies/cdnow_source.h"
+#include "topologies/churn_models.h"
 #include "topologies/commands.h"
 #include "topologies/config_check.h"
 #include "topologies/file_io.h"
@@ -51,12 +53,23 @@ std::string SummaryJson(const TopologyCounters& c, double seconds) {
   w.Key("events_duplicate").Value(c.duplicates);
   w.Key("events_ignored").Value(c.ignored);
   w.Key("segment_changes").Value(c.segment_changes);
-  w.Key("churn_events").Value(int64_t{0});
+  w.Key("churn_events").Value(c.churn_events);
   w.Key("customers_expired").Value(c.expired_customers);
   w.Key("duration_s").Value(seconds);
   w.EndObject();
   out.push_back('\n');
   return out;
+}
+
+ops::Result<std::unique_ptr<Source>> OpenReplaySource(const ReplayArgs& args) {
+  if (args.format == "cdnow") {
+    auto cdnow = CdnowSource::Open(args.input);
+    if (!cdnow.ok()) return cdnow.status();
+    return std::unique_ptr<Source>(std::move(cdnow).value());
+  }
+  auto file = FileSource::Open(args.input);
+  if (!file.ok()) return file.status();
+  return std::unique_ptr<Source>(std::move(file).value());
 }
 
 }  // namespace
@@ -79,7 +92,7 @@ int ReplayCommand(const ReplayArgs& args) {
   config->processing.idle_timer_ms = 0;
   auto store = state::Store::Open(
       {.dir = state_dir, .sync_commits = false, .memory_bytes = StoreMemoryBytes(config->state)});
-  auto source = FileSource::Open(args.input);
+  auto source = OpenReplaySource(args);
   auto sink = FileSink::Open(args.out_dir);
   for (const ops::Status* s : {&store.status(), &source.status(), &sink.status()}) {
     if (!s->ok()) {
@@ -87,8 +100,17 @@ int ReplayCommand(const ReplayArgs& args) {
       return kExitFailure;
     }
   }
+  std::unique_ptr<ChurnModels> churn;
+  if (ChurnEnabled(*config)) {
+    auto loaded = ChurnModels::Load(config->churn);
+    if (!loaded.ok()) {
+      fmt::print(stderr, "engaged replay: {}\n", loaded.status().ToString());
+      return kExitFailure;
+    }
+    churn = std::move(loaded).value();
+  }
   TopologyProbe probe;
-  Topology topology(&*config, store->get(), sink->get(), &probe, SystemNow);
+  Topology topology(&*config, store->get(), sink->get(), &probe, SystemNow, churn.get());
   Runner runner(&config->processing, source->get(), &topology, SystemNow);
   const std::atomic<bool> never_stop{false};
   if (auto s = runner.Run(never_stop); !s.ok()) {
@@ -106,6 +128,7 @@ int ReplayCommand(const ReplayArgs& args) {
   }
   log.Info("replay finished", {{"events_in", topology.counters().events_in},
                                {"segment_changes", topology.counters().segment_changes},
+                               {"churn_events", topology.counters().churn_events},
                                {"duration_s", seconds}});
   return kExitOk;
 }

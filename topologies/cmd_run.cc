@@ -10,6 +10,7 @@
 #include "ops/metrics.h"
 #include "processors/state_json.h"
 #include "state/store.h"
+#include "topologies/churn_models.h"
 #include "topologies/commands.h"
 #include "topologies/config_check.h"
 #include "topologies/kafka/kafka_io.h"
@@ -165,10 +166,12 @@ int RunCommand(const RunArgs& args) {
   TopologyProbe probe(&metrics);
   kafka::KafkaProbe kafka_probe(&metrics);
 
-  auto sink = kafka::OpenKafkaSink({.properties = config->kafka,
-                                    .segment_changes_topic = config->output.segment_changes_topic,
-                                    .dead_letters_topic = config->output.dead_letters_topic,
-                                    .probe = &kafka_probe});
+  auto sink = kafka::OpenKafkaSink(
+      {.properties = config->kafka,
+       .segment_changes_topic = config->output.segment_changes_topic,
+       .dead_letters_topic = config->output.dead_letters_topic,
+       .churn_risk_topic = ChurnEnabled(*config) ? config->output.churn_risk_topic : std::string(),
+       .probe = &kafka_probe});
   if (!sink.ok()) {
     Log().Error("cannot start the producer", {{"error", sink.status().ToString()}});
     return kExitFailure;
@@ -181,7 +184,16 @@ int RunCommand(const RunArgs& args) {
     Log().Error("cannot start the consumer", {{"error", source.status().ToString()}});
     return kExitFailure;
   }
-  Topology topology(&*config, store->get(), sink->get(), &probe, SystemNow);
+  std::unique_ptr<ChurnModels> churn;
+  if (ChurnEnabled(*config)) {
+    auto loaded = ChurnModels::Load(config->churn);
+    if (!loaded.ok()) {
+      Log().Error("cannot load the churn model", {{"error", loaded.status().ToString()}});
+      return kExitFailure;
+    }
+    churn = std::move(loaded).value();
+  }
+  Topology topology(&*config, store->get(), sink->get(), &probe, SystemNow, churn.get());
   const StateProbe state_probe(&metrics, store->get(), &topology.cache_counters());
   const processors::FeatureCatalog catalog(config->features);
 

@@ -22,7 +22,8 @@ struct ReplayArgs {
   std::string config_path;
   std::string input;  // a file, or "-" for stdin
   std::string out_dir;
-  std::string state_dir;  // empty: a temporary directory, removed afterwards
+  std::string state_dir;          // empty: a temporary directory, removed afterwards
+  std::string format = "ndjson";  // or "cdnow"
 };
 int ReplayCommand(const ReplayArgs& args);
 

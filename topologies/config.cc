@@ -50,6 +50,7 @@ class Loader {
             {"http", [&](const YAML::Node& n) { Http(n); }},
             {"log", [&](const YAML::Node& n) { Log(n); }},
             {"segments", [&](const YAML::Node& n) { Segments(n); }},
+            {"churn", [&](const YAML::Node& n) { Churn(n); }},
             {"features",
              [&](const YAML::Node& n) {
                const size_t before = out_->errors.size();
@@ -314,6 +315,23 @@ class Loader {
             {"segment_changes_topic",
              [&](const YAML::Node& v) { String(v, o.segment_changes_topic); }},
             {"dead_letters_topic", [&](const YAML::Node& v) { String(v, o.dead_letters_topic); }},
+            {"churn_risk_topic", [&](const YAML::Node& v) { String(v, o.churn_risk_topic); }},
+        });
+  }
+
+  void Churn(const YAML::Node& n) {
+    processors::churn::ChurnOptions& c = out_->config.churn;
+    Map(n, "churn",
+        {
+            {"model_file", [&](const YAML::Node& v) { String(v, c.model_file); }},
+            {"session_model_file", [&](const YAML::Node& v) { String(v, c.session_model_file); }},
+            {"p_alive_weight",
+             [&](const YAML::Node& v) { Fraction(v, c.p_alive_weight, 0.0, 1.0); }},
+            {"inactivity_half_life_ms",
+             [&](const YAML::Node& v) { Int(v, c.inactivity_half_life_ms, 1); }},
+            {"medium", [&](const YAML::Node& v) { Fraction(v, c.medium, 0.0, 1.0); }},
+            {"high", [&](const YAML::Node& v) { Fraction(v, c.high, 0.0, 1.0); }},
+            {"hysteresis", [&](const YAML::Node& v) { Fraction(v, c.hysteresis, 0.0, 0.5); }},
         });
   }
 
@@ -339,6 +357,7 @@ class Loader {
             {"max_future_ms", [&](const YAML::Node& v) { Int(v, p.max_future_ms, 0); }},
             {"shutdown_grace_ms", [&](const YAML::Node& v) { Int(v, p.shutdown_grace_ms, 1); }},
             {"idle_timer_ms", [&](const YAML::Node& v) { Int(v, p.idle_timer_ms, 0); }},
+            {"silence_horizon_ms", [&](const YAML::Node& v) { Int(v, p.silence_horizon_ms, 0); }},
         });
   }
 
@@ -595,7 +614,13 @@ class Loader {
   void CheckCrossFields(const YAML::Node& root) {
     const Config& c = out_->config;
     if (c.application_id.empty()) Error(root, "application_id must not be empty");
-    if (c.output.segment_changes_topic.empty() || c.output.dead_letters_topic.empty()) {
+    if (c.churn.high <= c.churn.medium) {
+      const YAML::Node churn = root["churn"];
+      Error(churn ? churn : root, fmt::format("churn.high ({}) must be above churn.medium ({})",
+                                              c.churn.high, c.churn.medium));
+    }
+    if (c.output.segment_changes_topic.empty() || c.output.dead_letters_topic.empty() ||
+        c.output.churn_risk_topic.empty()) {
       Error(root, "output topics must not be empty");
     }
   }
@@ -674,6 +699,7 @@ std::vector<std::string> KnownConfigKeys() {
       "input.dedup_horizon_ms",
       "output.segment_changes_topic",
       "output.dead_letters_topic",
+      "output.churn_risk_topic",
       "state.dir",
       "state.memory_budget_bytes",
       "state.cache_share",
@@ -684,6 +710,7 @@ std::vector<std::string> KnownConfigKeys() {
       "processing.max_future_ms",
       "processing.shutdown_grace_ms",
       "processing.idle_timer_ms",
+      "processing.silence_horizon_ms",
       "http.enabled",
       "http.host",
       "http.port",
@@ -693,6 +720,13 @@ std::vector<std::string> KnownConfigKeys() {
       "segments[].enter",
       "segments[].exit",
       "segments[].min_dwell_ms",
+      "churn.model_file",
+      "churn.session_model_file",
+      "churn.p_alive_weight",
+      "churn.inactivity_half_life_ms",
+      "churn.medium",
+      "churn.high",
+      "churn.hysteresis",
       "features.half_lives_days",
       "features.session_gap_ms",
       "features.conversion_types",

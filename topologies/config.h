@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ops/log.h"
+#include "processors/churn/risk.h"
 #include "processors/decoder.h"
 #include "processors/feature_options.h"
 #include "processors/segments.h"
@@ -51,6 +52,8 @@ struct OutputConfig {
   std::string segment_changes_topic = "engaged.segment-changes";
   // Records that failed validation. Default "engaged.dead-letters".
   std::string dead_letters_topic = "engaged.dead-letters";
+  // Churn-risk band changes (when churn risk is on). Default "engaged.churn-risk".
+  std::string churn_risk_topic = "engaged.churn-risk";
 };
 
 struct StateConfig {
@@ -84,6 +87,11 @@ struct ProcessingConfig {
   // them by the wall clock. 0: stream time only (replay always uses 0, so replays are
   // deterministic). Default 60000. Unit: ms.
   int64_t idle_timer_ms = 60000;
+  // A customer without events is re-evaluated (segments, churn risk) at every UTC
+  // midnight until it has been silent this long; 0: only on its events. Rules that
+  // look further back than this (days_since(last_seen) >= N) need it raised.
+  // Default 15552000000 (180 days). Unit: ms.
+  int64_t silence_horizon_ms = 180 * 24 * 3600 * 1000LL;
 };
 
 struct HttpConfig {
@@ -117,7 +125,15 @@ struct Config {
   // Segments in priority order (docs/segments.md); a list of min_events-only segments
   // is a ladder in any order. Default: none.
   std::vector<processors::SegmentDefinition> segments;
+  // Churn risk (docs/churn-model.md): on when churn.model_file or
+  // churn.session_model_file is set.
+  processors::churn::ChurnOptions churn;
 };
+
+// True when churn risk is scored (a model file is configured).
+inline bool ChurnEnabled(const Config& c) {
+  return !c.churn.model_file.empty() || !c.churn.session_model_file.empty();
+}
 
 // RocksDB's share of the state memory budget. Unit: bytes.
 inline size_t StoreMemoryBytes(const StateConfig& s) {

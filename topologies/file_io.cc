@@ -83,11 +83,12 @@ ops::Result<std::unique_ptr<FileSink>> FileSink::Open(const std::string& dir) {
   };
   ENGAGED_RETURN_IF_ERROR(open("segment-changes.ndjson", &sink->segment_changes_));
   ENGAGED_RETURN_IF_ERROR(open("dead-letters.ndjson", &sink->dead_letters_));
+  ENGAGED_RETURN_IF_ERROR(open("churn-risk.ndjson", &sink->churn_risk_));
   return sink;
 }
 
 FileSink::~FileSink() {
-  for (std::FILE* f : {segment_changes_, dead_letters_}) {
+  for (std::FILE* f : {segment_changes_, dead_letters_, churn_risk_}) {
     if (f != nullptr) std::fclose(f);
   }
 }
@@ -99,6 +100,10 @@ ops::Status FileSink::Emit(OutputStream stream, std::string_view key, std::strin
   switch (stream) {
     case OutputStream::kSegmentChanges:
       f = segment_changes_;
+      line_.append(value);
+      break;
+    case OutputStream::kChurnRisk:
+      f = churn_risk_;
       line_.append(value);
       break;
     case OutputStream::kDeadLetters: {
@@ -119,7 +124,7 @@ ops::Status FileSink::Emit(OutputStream stream, std::string_view key, std::strin
 }
 
 ops::Status FileSink::Flush() {
-  for (std::FILE* f : {segment_changes_, dead_letters_}) {
+  for (std::FILE* f : {segment_changes_, dead_letters_, churn_risk_}) {
     if (std::fflush(f) != 0) {
       return ops::Status::IoError(fmt::format("flushing output: {}", std::strerror(errno)));
     }

@@ -41,8 +41,9 @@ class FileSource final : public Source {
   InputRecord record_;
 };
 
-// Writes DIR/segment-changes.ndjson (one event per line) and DIR/dead-letters.ndjson
-// (one JSON object per line with the headers, the key and the original value).
+// Writes DIR/segment-changes.ndjson and DIR/churn-risk.ndjson (one event per line) and
+// DIR/dead-letters.ndjson (one JSON object per line with the headers, the key and the
+// original value).
 class FileSink final : public Sink {
  public:
   static ops::Result<std::unique_ptr<FileSink>> Open(const std::string& dir);
@@ -56,6 +57,7 @@ class FileSink final : public Sink {
   FileSink() = default;
   std::FILE* segment_changes_ = nullptr;
   std::FILE* dead_letters_ = nullptr;
+  std::FILE* churn_risk_ = nullptr;
   std::string line_;
 };
 

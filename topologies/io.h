@@ -29,7 +29,9 @@ struct InputRecord {
 enum class OutputStream : uint8_t {
   kSegmentChanges,
   kDeadLetters,
+  kChurnRisk,
 };
+inline constexpr size_t kOutputStreamCount = 3;
 
 struct Header {
   std::string_view key;

@@ -16,12 +16,16 @@ int main(int argc, char** argv) {
   ReplayArgs replay;
   auto* replay_cmd = app.add_subcommand("replay", "The same topology over files");
   replay_cmd->add_option("--config", replay.config_path, "YAML config file")->required();
-  replay_cmd->add_option("--input", replay.input, "NDJSON input file, or - for stdin")->required();
+  replay_cmd->add_option("--input", replay.input, "Input file (ndjson: or - for stdin)")
+      ->required();
   replay_cmd->add_option("--out", replay.out_dir, "Output directory")->required();
   replay_cmd->add_option("--state-dir", replay.state_dir,
                          "Keep state here and continue from it (default: a temporary directory)");
-  std::string format = "ndjson";
-  replay_cmd->add_option("--format", format, "Input format")->check(CLI::IsMember({"ndjson"}));
+  replay_cmd
+      ->add_option("--format", replay.format,
+                   "Input format: ndjson (events, one per line) or cdnow (CDNOW purchase log)")
+      ->check(CLI::IsMember({"ndjson", "cdnow"}))
+      ->capture_default_str();
 
   ValidateArgs validate;
   auto* validate_cmd = app.add_subcommand("validate", "Check a config file; exit 0 or 78");

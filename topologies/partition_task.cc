@@ -2,10 +2,13 @@
 
 #include <algorithm>
 
+#include "processors/churn/risk_event.h"
+#include "processors/decay.h"
 #include "processors/dedup.h"
 #include "processors/features.h"
 #include "processors/segment_change.h"
 #include "processors/timestamp.h"
+#include "topologies/churn_models.h"
 
 namespace topologies {
 
@@ -18,6 +21,14 @@ namespace {
 state::TimeMs ExpiryDue(state::TimeMs last_seen, int64_t retention_ms) {
   const int64_t at = last_seen.value() + retention_ms;
   return state::TimeMs((at / state::kMsPerDay + 1) * state::kMsPerDay);
+}
+
+// The UTC midnight after `t`, and the one at or before it.
+state::TimeMs MidnightAfter(state::TimeMs t) {
+  return state::TimeMs((processors::UtcDay(t) + 1) * state::kMsPerDay);
+}
+state::TimeMs MidnightAtOrBefore(state::TimeMs t) {
+  return state::TimeMs(processors::UtcDay(t) * state::kMsPerDay);
 }
 
 }  // namespace
@@ -36,7 +47,9 @@ PartitionTask::PartitionTask(state::Partition p, const TaskContext& ctx)
       ctx_(ctx),
       decoder_(ToDecoderOptions(ctx.config->input)),
       features_(ctx.config->features, static_cast<uint64_t>(p.value()) + 1),
-      cache_(0) {}
+      cache_(0),
+      evaluates_silent_((!ctx.ladder->segments().empty() || ctx.churn != nullptr) &&
+                        ctx.config->processing.silence_horizon_ms > 0) {}
 
 PartitionTask::~PartitionTask() {
   ctx_.cache_counters->bytes.fetch_sub(published_bytes_, std::memory_order_relaxed);
@@ -72,6 +85,11 @@ ops::Status PartitionTask::Process(const InputRecord& r) {
     stream_time_ = e.time;
     stream_time_dirty_ = true;
   }
+  // Silent customers' wakes up to this event's day come first, so that what they
+  // decide does not depend on where commits fall.
+  if (MidnightAtOrBefore(stream_time_) > fired_through_) {
+    ENGAGED_RETURN_IF_ERROR(FireTimers(MidnightAtOrBefore(stream_time_)));
+  }
   auto customer = Lookup(e.customer_id);
   if (!customer.ok()) return customer.status();
   state::CustomerState& s = **customer;
@@ -90,13 +108,31 @@ ops::Status PartitionTask::Process(const InputRecord& r) {
   if (e.unmapped) ctx_.probe->OnUnmapped();
   features_.Apply(e, s);
   cache_.MarkDirty(e.customer_id);
-  const int64_t retention = ctx_.config->state.retention_ms;
-  if (retention > 0 &&
-      (was_new || ExpiryDue(seen_before, retention) != ExpiryDue(s.last_seen, retention))) {
-    timers_.emplace_back(ExpiryDue(s.last_seen, retention), e.customer_id);
-  }
   ++ctx_.counters->events_valid;
-  return EvaluateSegments(e.customer_id, s, e.time);
+  bool changed = false;
+  ENGAGED_RETURN_IF_ERROR(EvaluateSegments(e.customer_id, s, e.time, &changed));
+  ENGAGED_RETURN_IF_ERROR(EvaluateChurn(e.customer_id, s, e.time, &changed));
+  ScheduleAfterEvent(e.customer_id, s, seen_before, was_new);
+  return ops::Status::Ok();
+}
+
+void PartitionTask::ScheduleAfterEvent(std::string_view customer_id, const state::CustomerState& s,
+                                       state::TimeMs seen_before, bool was_new) {
+  const int64_t retention = ctx_.config->state.retention_ms;
+  state::TimeMs next;
+  state::TimeMs before;
+  if (evaluates_silent_) {
+    next = MidnightAfter(s.last_seen);
+    before = MidnightAfter(seen_before);
+  } else if (retention > 0) {
+    next = ExpiryDue(s.last_seen, retention);
+    before = ExpiryDue(seen_before, retention);
+  } else {
+    return;
+  }
+  // One timer per customer per active day: an event on the same day leaves it as it is.
+  if (!was_new && next == before) return;
+  pending_timers_.emplace(next, std::string(customer_id));
 }
 
 void PartitionTask::Advance(const InputRecord& r) {
@@ -118,10 +154,19 @@ ops::Result<state::CustomerState*> PartitionTask::Lookup(std::string_view custom
                        stored->has_value() ? std::move(**stored) : state::CustomerState());
 }
 
+ops::Result<state::CustomerState*> PartitionTask::LookupExisting(std::string_view customer_id) {
+  if (state::CustomerState* cached = cache_.Find(customer_id)) return cached;
+  auto stored = ctx_.store->GetCustomer(partition_, customer_id);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return nullptr;
+  return cache_.Insert(customer_id, std::move(**stored));
+}
+
 ops::Status PartitionTask::EvaluateSegments(std::string_view customer_id, state::CustomerState& s,
-                                            state::TimeMs at) {
+                                            state::TimeMs at, bool* changed) {
   const processors::SegmentDecision d = ctx_.ladder->Evaluate(s, at);
   if (d.move == processors::SegmentMove::kStay) return ops::Status::Ok();
+  *changed = true;
   const std::string_view next = d.to != nullptr ? std::string_view(d.to->name) : std::string_view();
   // The features the deciding rule read, as of the change (before it takes effect).
   std::vector<processors::FeatureValue> features;
@@ -148,6 +193,44 @@ ops::Status PartitionTask::EvaluateSegments(std::string_view customer_id, state:
   ++ctx_.counters->segment_changes;
   s.segment = std::string(next);
   s.segment_entered_at = at;
+  return ops::Status::Ok();
+}
+
+ops::Status PartitionTask::EvaluateChurn(std::string_view customer_id, state::CustomerState& s,
+                                         state::TimeMs at, bool* changed) {
+  if (ctx_.churn == nullptr) return ops::Status::Ok();
+  const processors::churn::ChurnScorer& scorer = ctx_.churn->scorer();
+  const processors::churn::ChurnScore score = scorer.Score(s, at);
+  const state::ChurnBand band =
+      processors::churn::NextChurnBand(s.churn.band, score.risk, scorer.options());
+  if (band == s.churn.band) {
+    // The risk is kept only with band changes: rewriting it on every wake would make
+    // every silent customer dirty every day.
+    return ops::Status::Ok();
+  }
+  *changed = true;
+  const state::ChurnBand previous = s.churn.band;
+  s.churn = {band, score.risk, at};
+  // A customer's first band is recorded silently when it is low: "no band yet" to low
+  // is not news. Every other change is an event.
+  if (previous == state::ChurnBand::kNone && band == state::ChurnBand::kLow) {
+    return ops::Status::Ok();
+  }
+  const processors::churn::ChurnRiskChange change{
+      .customer_id = customer_id,
+      .previous_band = previous,
+      .band = band,
+      .score = &score,
+      .expected_purchases_30d = scorer.ExpectedPurchases30d(score),
+      .changed_at = at,
+      .detected_at = ctx_.clock(),
+      .events_total = s.events_total,
+  };
+  out_.clear();
+  processors::churn::WriteChurnRiskJson(change, &out_);
+  ENGAGED_RETURN_IF_ERROR(ctx_.sink->Emit(OutputStream::kChurnRisk, customer_id, out_, {}));
+  ctx_.probe->OnChurnChange(processors::churn::ChurnBandName(band));
+  ++ctx_.counters->churn_events;
   return ops::Status::Ok();
 }
 
@@ -181,25 +264,72 @@ state::TimeMs PartitionTask::TimerTime() const {
   return stream_time_;
 }
 
-ops::Status PartitionTask::FireExpiryTimers(state::StoreBatch& batch) {
+ops::Status PartitionTask::FireTimers(state::TimeMs limit) {
+  // The store's timers in (fired_through_, limit], in due order; with the pending ones
+  // merged in below.
+  std::vector<std::pair<state::TimeMs, std::string>> stored;
+  if (limit > fired_through_) {
+    ENGAGED_RETURN_IF_ERROR(ctx_.store->ForEachDueTimer(partition_, fired_through_, limit,
+                                                        [&](state::TimeMs at, std::string_view id) {
+                                                          stored.emplace_back(at, std::string(id));
+                                                          return true;
+                                                        }));
+    fired_through_ = limit;
+  }
+  size_t next_stored = 0;
+  std::pair<state::TimeMs, std::string> last{state::TimeMs(std::numeric_limits<int64_t>::min()),
+                                             std::string()};
+  while (true) {
+    const bool have_pending = !pending_timers_.empty() && pending_timers_.begin()->first <= limit;
+    const bool have_stored = next_stored < stored.size();
+    if (!have_pending && !have_stored) break;
+    std::pair<state::TimeMs, std::string> timer;
+    if (have_stored && (!have_pending || stored[next_stored] <= *pending_timers_.begin())) {
+      timer = std::move(stored[next_stored++]);
+      fired_timers_.push_back(timer);
+    } else {
+      timer = std::move(pending_timers_.extract(pending_timers_.begin()).value());
+    }
+    if (timer == last) continue;  // the same timer in the store and scheduled again
+    last = timer;
+    ++ctx_.counters->timers_fired;
+    ctx_.probe->OnTimerFired();
+    ENGAGED_RETURN_IF_ERROR(OnWake(timer.first, timer.second));
+  }
+  return ops::Status::Ok();
+}
+
+ops::Status PartitionTask::OnWake(state::TimeMs due, const std::string& customer_id) {
+  auto customer = LookupExisting(customer_id);
+  if (!customer.ok()) return customer.status();
+  state::CustomerState* s = *customer;
+  // Stale: the customer expired, or an event after this timer was set scheduled a
+  // later one.
+  if (s == nullptr || s->events_total == 0 || due <= s->last_seen) return ops::Status::Ok();
   const int64_t retention = ctx_.config->state.retention_ms;
-  if (retention <= 0) return ops::Status::Ok();
-  const state::TimeMs now = TimerTime();
-  std::vector<std::pair<state::TimeMs, std::string>> due;
-  ENGAGED_RETURN_IF_ERROR(
-      ctx_.store->ForEachDueTimer(partition_, now, [&](state::TimeMs at, std::string_view id) {
-        due.emplace_back(at, std::string(id));
-        return true;
-      }));
-  for (const auto& [at, id] : due) {
-    batch.DeleteTimer(partition_, at, id);
-    auto customer = Lookup(id);
-    if (!customer.ok()) return customer.status();
-    // A timer is stale when the customer was seen again after it was set; the newer
-    // event set a later timer.
-    if ((*customer)->last_seen.value() + retention > now.value()) continue;
-    batch.DeleteCustomer(partition_, id);
-    expired_.push_back(id);
+  if (retention > 0 && due >= ExpiryDue(s->last_seen, retention)) {
+    // Deleted at the next commit; an event before then starts the customer afresh.
+    *s = state::CustomerState();
+    cache_.MarkDirty(customer_id);
+    expired_.push_back(customer_id);
+    return ops::Status::Ok();
+  }
+  const int64_t horizon = ctx_.config->processing.silence_horizon_ms;
+  const bool in_horizon = evaluates_silent_ && due.value() - s->last_seen.value() <= horizon;
+  if (in_horizon) {
+    bool changed = false;
+    ENGAGED_RETURN_IF_ERROR(EvaluateSegments(customer_id, *s, due, &changed));
+    ENGAGED_RETURN_IF_ERROR(EvaluateChurn(customer_id, *s, due, &changed));
+    if (changed) cache_.MarkDirty(customer_id);
+    const state::TimeMs tomorrow(due.value() + state::kMsPerDay);
+    if (tomorrow.value() - s->last_seen.value() <= horizon) {
+      pending_timers_.emplace(tomorrow, customer_id);
+      return ops::Status::Ok();
+    }
+  }
+  // Past the horizon, only expiry remains.
+  if (retention > 0 && ExpiryDue(s->last_seen, retention) > due) {
+    pending_timers_.emplace(ExpiryDue(s->last_seen, retention), customer_id);
   }
   return ops::Status::Ok();
 }
@@ -207,11 +337,17 @@ ops::Status PartitionTask::FireExpiryTimers(state::StoreBatch& batch) {
 ops::Status PartitionTask::CollectCommit(
     state::StoreBatch& batch,
     std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets) {
+  const state::TimeMs now = MidnightAtOrBefore(TimerTime());
+  ENGAGED_RETURN_IF_ERROR(FireTimers(std::max(now, fired_through_)));
   cache_.ForEachDirty([&](std::string_view id, const state::CustomerState& s) {
-    batch.PutCustomer(partition_, id, s);
+    if (s.events_total == 0) {
+      batch.DeleteCustomer(partition_, id);  // expired
+    } else {
+      batch.PutCustomer(partition_, id, s);
+    }
   });
-  for (const auto& [due, id] : timers_) batch.PutTimer(partition_, due, id);
-  ENGAGED_RETURN_IF_ERROR(FireExpiryTimers(batch));
+  for (const auto& [due, id] : fired_timers_) batch.DeleteTimer(partition_, due, id);
+  for (const auto& [due, id] : pending_timers_) batch.PutTimer(partition_, due, id);
   for (auto& [topic, pos] : positions_) {
     if (!pos.dirty) continue;
     state::TopicPartition tp{topic, partition_};
@@ -225,9 +361,13 @@ ops::Status PartitionTask::CollectCommit(
 void PartitionTask::AfterCommit() {
   for (auto& [topic, pos] : positions_) pos.dirty = false;
   stream_time_dirty_ = false;
-  timers_.clear();
+  pending_timers_.clear();
+  fired_timers_.clear();
   cache_.MarkAllClean();
-  for (const std::string& id : expired_) cache_.Erase(id);
+  for (const std::string& id : expired_) {
+    const state::CustomerState* s = cache_.Find(id);
+    if (s != nullptr && s->events_total == 0) cache_.Erase(id);
+  }
   ctx_.counters->expired_customers += static_cast<int64_t>(expired_.size());
   ctx_.cache_counters->expired.fetch_add(expired_.size(), std::memory_order_relaxed);
   expired_.clear();

@@ -6,8 +6,10 @@
 //
 // Owned by the Topology; used from the processing thread only; not thread-safe.
 
+#include <limits>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,10 +38,14 @@ struct TopologyCounters {
   int64_t events_valid = 0;
   std::array<int64_t, processors::kInvalidReasonCount> invalid{};
   int64_t segment_changes = 0;
+  int64_t churn_events = 0;       // churn-risk band changes emitted
   int64_t duplicates = 0;         // valid events dropped by deduplication
   int64_t ignored = 0;            // records that are not engagement events (identify, ...)
   int64_t expired_customers = 0;  // deleted after state.retention_ms without events
+  int64_t timers_fired = 0;       // wake timers fired (stale ones included)
 };
+
+class ChurnModels;
 
 // What every task shares. Owned by the Topology; outlives its tasks.
 struct TaskContext {
@@ -48,6 +54,7 @@ struct TaskContext {
   Sink* sink;
   TopologyProbe* probe;
   const processors::SegmentLadder* ladder;
+  const ChurnModels* churn;  // nullptr: churn risk is off
   Clock clock;
   TopologyCounters* counters;
   CacheCounters* cache_counters;  // published for the state probe
@@ -66,8 +73,8 @@ class PartitionTask {
   // error; an error means the sink or the store failed, and is fatal to the process.
   ops::Status Process(const InputRecord& r);
 
-  // Adds this task's dirty customers, expired customers, timers, offsets and stream
-  // time to `batch`, and the offsets to `offsets`. Fires the due expiry timers.
+  // Fires the timers due by TimerTime(), then adds this task's dirty and expired
+  // customers, timers, offsets and stream time to `batch`, and the offsets to `offsets`.
   ops::Status CollectCommit(state::StoreBatch& batch,
                             std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets);
   // The batch from CollectCommit is durable: mark everything clean and trim the cache.
@@ -84,11 +91,25 @@ class PartitionTask {
   ops::Status DeadLetter(const InputRecord& r, processors::InvalidReason reason,
                          std::string_view message);
   ops::Status EvaluateSegments(std::string_view customer_id, state::CustomerState& s,
-                               state::TimeMs at);
+                               state::TimeMs at, bool* changed);
+  ops::Status EvaluateChurn(std::string_view customer_id, state::CustomerState& s, state::TimeMs at,
+                            bool* changed);
   void Advance(const InputRecord& r);
   // The time timers fire by: stream time, or the wall clock for an idle partition.
   state::TimeMs TimerTime() const;
-  ops::Status FireExpiryTimers(state::StoreBatch& batch);
+
+  // Wake timers (docs/architecture.md, "Timers"). Every timer is due at a UTC midnight.
+  // Schedules the first wake after `s` was updated by an event that moved last_seen
+  // from `seen_before` (`was_new`: the customer's first event).
+  void ScheduleAfterEvent(std::string_view customer_id, const state::CustomerState& s,
+                          state::TimeMs seen_before, bool was_new);
+  // Fires, in due order, every timer due at or before `limit` (a UTC midnight): the
+  // store's and those scheduled since the last commit, including the ones that firing
+  // schedules.
+  ops::Status FireTimers(state::TimeMs limit);
+  ops::Status OnWake(state::TimeMs due, const std::string& customer_id);
+  // The cached or stored state of a customer, or nullptr when there is none.
+  ops::Result<state::CustomerState*> LookupExisting(std::string_view customer_id);
   void PublishCacheCounters();
 
   state::Partition partition_;
@@ -106,9 +127,14 @@ class PartitionTask {
   bool stream_time_dirty_ = false;
   state::TimeMs last_record_wall_{0};  // wall-clock time of the last record, for idleness
   std::string out_;                    // reused output buffer
-  std::vector<std::string> expired_;   // reused list of customers expired in a commit
-  // Expiry timers to write at the next commit: only when a customer's expiry day moved.
-  std::vector<std::pair<state::TimeMs, std::string>> timers_;
+  std::vector<std::string> expired_;   // customers expired since the last commit
+  bool evaluates_silent_;              // segments or churn: wake silent customers daily
+  // Timers scheduled since the last commit, not yet in the store, in due order.
+  std::set<std::pair<state::TimeMs, std::string>, std::less<>> pending_timers_;
+  // Store timers fired since the last commit: deleted at the next commit.
+  std::vector<std::pair<state::TimeMs, std::string>> fired_timers_;
+  // Every store timer due at or before this has fired (or is in fired_timers_).
+  state::TimeMs fired_through_{std::numeric_limits<int64_t>::min()};
   uint64_t published_hits_ = 0;
   uint64_t published_misses_ = 0;
   size_t published_bytes_ = 0;

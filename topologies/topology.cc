@@ -19,9 +19,10 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 Topology::Topology(const Config* config, state::Store* store, Sink* sink, TopologyProbe* probe,
-                   Clock clock)
+                   Clock clock, ChurnModels* churn)
     : store_(store),
       probe_(probe),
+      churn_(churn),
       ladder_(config->segments, config->features),
       cache_budget_bytes_(static_cast<size_t>(
           static_cast<double>(config->state.memory_budget_bytes) * config->state.cache_share)),
@@ -30,6 +31,7 @@ Topology::Topology(const Config* config, state::Store* store, Sink* sink, Topolo
            .sink = sink,
            .probe = probe,
            .ladder = &ladder_,
+           .churn = churn,
            .clock = std::move(clock),
            .counters = &counters_,
            .cache_counters = &cache_counters_} {}
@@ -72,6 +74,16 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   if (!batch.empty()) ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
   for (auto& [p, task] : tasks_) task->AfterCommit();
   probe_->OnCommit(SecondsSince(start));
+  if (churn_ != nullptr) {
+    // Between commits, so that one commit's outputs all come from one model.
+    auto reloaded = churn_->ReloadChanged();
+    if (!reloaded.ok()) {
+      Log().Error("cannot reload the churn model; the previous one stays in use",
+                  {{"error", reloaded.status().ToString()}});
+    } else if (*reloaded) {
+      Log().Info("churn model reloaded", {});
+    }
+  }
   return offsets;
 }
 

@@ -23,6 +23,7 @@
 #include "ops/status.h"
 #include "processors/segments.h"
 #include "state/store.h"
+#include "topologies/churn_models.h"
 #include "topologies/clock.h"
 #include "topologies/config.h"
 #include "topologies/io.h"
@@ -33,9 +34,10 @@ namespace topologies {
 
 class Topology : public PartitionListener {
  public:
-  // All pointers must outlive the Topology.
-  Topology(const Config* config, state::Store* store, Sink* sink, TopologyProbe* probe,
-           Clock clock);
+  // All pointers must outlive the Topology. `churn` is null when churn risk is off; the
+  // Topology reloads its models when their files change (at commits).
+  Topology(const Config* config, state::Store* store, Sink* sink, TopologyProbe* probe, Clock clock,
+           ChurnModels* churn = nullptr);
 
   // Processes one record. Bad input is dead-lettered, never an error; an error is a
   // failure of the sink or the store and is fatal.
@@ -68,6 +70,7 @@ class Topology : public PartitionListener {
 
   state::Store* store_;
   TopologyProbe* probe_;
+  ChurnModels* churn_;
   processors::SegmentLadder ladder_;
   TopologyCounters counters_;
   CacheCounters cache_counters_;

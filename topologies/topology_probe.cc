@@ -5,6 +5,11 @@
 #endif
 
 namespace topologies {
+namespace {
+
+constexpr std::array<std::string_view, 3> kChurnBands = {"low", "medium", "high"};
+
+}  // namespace
 
 TopologyProbe::TopologyProbe(ops::MetricsRegistry* registry) : registry_(registry) {
   for (int i = 0; i < processors::kInvalidReasonCount; ++i) {
@@ -13,6 +18,14 @@ TopologyProbe::TopologyProbe(ops::MetricsRegistry* registry) : registry_(registr
         "engaged_records_invalid_total", "Input records rejected by validation, by reason.",
         {{"reason", std::string(processors::InvalidReasonName(reason))}});
   }
+  for (size_t i = 0; i < kChurnBands.size(); ++i) {
+    churn_events_[i] = registry->GetCounter("engaged_churn_events_total",
+                                            "Churn-risk events emitted, by the band entered.",
+                                            {{"band", std::string(kChurnBands[i])}});
+  }
+  timers_fired_ = registry->GetCounter(
+      "engaged_timers_fired_total",
+      "Wake timers fired: daily re-evaluations of silent customers and expiries.");
   dead_letters_ = registry->GetCounter("engaged_dead_letters_total",
                                        "Records written to the dead-letter topic.");
   unmapped_ = registry->GetCounter(
@@ -59,6 +72,12 @@ ops::Counter TopologyProbe::ConsumedCounter(std::string_view topic, state::Parti
 
 void TopologyProbe::OnInvalid(processors::InvalidReason reason) {
   invalid_[static_cast<size_t>(reason)].Inc();
+}
+
+void TopologyProbe::OnChurnChange(std::string_view band) const {
+  for (size_t i = 0; i < kChurnBands.size(); ++i) {
+    if (kChurnBands[i] == band) churn_events_[i].Inc();
+  }
 }
 
 void TopologyProbe::OnSegmentChange(std::string_view from, std::string_view to) {

@@ -38,6 +38,10 @@ class TopologyProbe {
   // A record that is not an engagement event (identify, page_ping, ...), dropped.
   void OnIgnored() const { ignored_.Inc(); }
   void OnSegmentChange(std::string_view from, std::string_view to);
+  // A churn-risk event emitted for a customer entering `band` (low, medium, high).
+  void OnChurnChange(std::string_view band) const;
+  // A wake timer fired (stale ones included).
+  void OnTimerFired() const { timers_fired_.Inc(); }
   void OnCommit(double seconds) const { commit_seconds_.Observe(seconds); }
   void OnProcessed(double seconds) const { processing_seconds_.Observe(seconds); }
   // Time from the input record's broker timestamp to the end of its processing (its
@@ -58,6 +62,8 @@ class TopologyProbe {
   ops::MetricsRegistry* registry_ = nullptr;
   std::array<ops::Counter, processors::kInvalidReasonCount> invalid_{};
   std::map<std::pair<std::string, std::string>, ops::Counter> transitions_;
+  std::array<ops::Counter, 3> churn_events_{};  // low, medium, high
+  ops::Counter timers_fired_;
   ops::Counter dead_letters_;
   ops::Counter unmapped_;
   ops::Counter duplicates_;

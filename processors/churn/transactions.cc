@@ -35,9 +35,8 @@ bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), IsDigit);
 }
 
-bool IsNumber(std::string_view s) {
-  double v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+bool ParseNumber(std::string_view s, double* v) {
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
   return ec == std::errc() && ptr == s.data() + s.size();
 }
 
@@ -68,30 +67,11 @@ ops::Status LineError(std::string message) {
   return ops::Status::InvalidArgument(std::move(message));
 }
 
-// `customer_id date quantity amount`, or `master_id customer_id date quantity amount`.
 LineResult ParseCdnowLine(std::string_view line, bool first_line) {
-  const std::vector<std::string_view> f = SplitWhitespace(line);
-  if (f.empty()) return std::optional<Purchase>();
-  if (first_line && !IsDigit(f[0].front())) return std::optional<Purchase>();  // a header
-  if (f.size() != kCdnowColumns && f.size() != kCdnowSampleColumns) {
-    return LineError(fmt::format("expected {} or {} whitespace-separated fields, found {}",
-                                 kCdnowColumns, kCdnowSampleColumns, f.size()));
-  }
-  const size_t id_at = f.size() - kCdnowColumns;
-  const std::string_view id = f[id_at];
-  const std::string_view date = f[id_at + 1];
-  if (!AllDigits(id)) return LineError(fmt::format("customer id '{}' is not a number", id));
-  std::optional<int64_t> day;
-  if (date.size() == kCdnowDateLength && AllDigits(date)) {
-    day = ParseCalendarDate(
-        fmt::format("{}-{}-{}", date.substr(0, 4), date.substr(4, 2), date.substr(6, 2)));
-  }
-  if (!day) return LineError(fmt::format("date '{}' is not a valid YYYYMMDD date", date));
-  if (!IsNumber(f[id_at + 2]) || !IsNumber(f[id_at + 3])) {
-    return LineError(
-        fmt::format("quantity '{}' or amount '{}' is not a number", f[id_at + 2], f[id_at + 3]));
-  }
-  return std::optional<Purchase>(Purchase{std::string(StripLeadingZeros(id)), *day});
+  auto parsed = ParseCdnowPurchase(line, first_line);
+  if (!parsed.ok()) return parsed.status();
+  if (!parsed->has_value()) return std::optional<Purchase>();
+  return std::optional<Purchase>(Purchase{std::move((*parsed)->customer_id), (*parsed)->day});
 }
 
 ops::Result<std::string> JsonCustomerId(simdjson::dom::element e) {
@@ -166,6 +146,33 @@ std::string PythonRounded(double v) {
 }
 
 }  // namespace
+
+ops::Result<std::optional<CdnowPurchase>> ParseCdnowPurchase(std::string_view line,
+                                                             bool first_line) {
+  const std::vector<std::string_view> f = SplitWhitespace(line);
+  if (f.empty()) return std::optional<CdnowPurchase>();
+  if (first_line && !IsDigit(f[0].front())) return std::optional<CdnowPurchase>();  // a header
+  if (f.size() != kCdnowColumns && f.size() != kCdnowSampleColumns) {
+    return LineError(fmt::format("expected {} or {} whitespace-separated fields, found {}",
+                                 kCdnowColumns, kCdnowSampleColumns, f.size()));
+  }
+  const size_t id_at = f.size() - kCdnowColumns;
+  const std::string_view id = f[id_at];
+  const std::string_view date = f[id_at + 1];
+  if (!AllDigits(id)) return LineError(fmt::format("customer id '{}' is not a number", id));
+  std::optional<int64_t> day;
+  if (date.size() == kCdnowDateLength && AllDigits(date)) {
+    day = ParseCalendarDate(
+        fmt::format("{}-{}-{}", date.substr(0, 4), date.substr(4, 2), date.substr(6, 2)));
+  }
+  if (!day) return LineError(fmt::format("date '{}' is not a valid YYYYMMDD date", date));
+  CdnowPurchase p{std::string(StripLeadingZeros(id)), *day, 0, 0};
+  if (!ParseNumber(f[id_at + 2], &p.quantity) || !ParseNumber(f[id_at + 3], &p.amount)) {
+    return LineError(
+        fmt::format("quantity '{}' or amount '{}' is not a number", f[id_at + 2], f[id_at + 3]));
+  }
+  return std::optional<CdnowPurchase>(std::move(p));
+}
 
 std::optional<TransactionFormat> ParseTransactionFormat(std::string_view name) {
   if (name == "ndjson") return TransactionFormat::kNdjson;

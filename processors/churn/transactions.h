@@ -60,6 +60,19 @@ std::optional<int64_t> ParseCalendarDate(std::string_view text);
 // Days since 1970-01-01 to "YYYY-MM-DD".
 std::string FormatCalendarDate(int64_t day);
 
+// One line of CDNOW text: `customer_id date quantity amount`, or the sample's
+// `master_id customer_id date quantity amount`. Ids lose their leading zeros.
+struct CdnowPurchase {
+  std::string customer_id;
+  int64_t day = 0;      // days since 1970-01-01 (UTC)
+  double quantity = 0;  // CDs bought
+  double amount = 0;    // dollars
+};
+// nullopt for a blank line, or a header on the first line. Errors: InvalidArgument
+// saying what is wrong (without the line number).
+ops::Result<std::optional<CdnowPurchase>> ParseCdnowPurchase(std::string_view line,
+                                                             bool first_line);
+
 // One customer's summary, with their id.
 struct CustomerRecord {
   std::string id;

@@ -28,11 +28,23 @@ std::string Mask(const std::string& text) {
   return MaskValues(MaskValues(text, R"("detected_at":")", "\""), R"("duration_s":)", ",}");
 }
 
-class ReplayGoldenTest : public testing::TestWithParam<std::string> {};
+constexpr const char* kOutputs[] = {"segment-changes.ndjson", "churn-risk.ndjson",
+                                    "dead-letters.ndjson", "summary.json"};
+
+// Scenario configs name files next to them as ${ENGAGED_GOLDEN_DIR}/...
+class ReplayGoldenTest : public testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    golden_ = std::filesystem::path(ENGAGED_SOURCE_DIR) / "tests/topologies/golden" / GetParam();
+    setenv("ENGAGED_GOLDEN_DIR", golden_.c_str(), 1);
+  }
+  void TearDown() override { unsetenv("ENGAGED_GOLDEN_DIR"); }
+
+  std::filesystem::path golden_;
+};
 
 TEST_P(ReplayGoldenTest, MatchesTheCheckedInOutputs) {
-  const std::filesystem::path golden =
-      std::filesystem::path(ENGAGED_SOURCE_DIR) / "tests/topologies/golden" / GetParam();
+  const std::filesystem::path& golden = golden_;
   testutil::TempDir out;
   std::string log;
   const int rc = testutil::RunToCompletion(
@@ -41,7 +53,7 @@ TEST_P(ReplayGoldenTest, MatchesTheCheckedInOutputs) {
       &log);
   ASSERT_EQ(rc, 0) << log;
   const bool update = std::getenv("ENGAGED_UPDATE_GOLDEN") != nullptr;
-  for (const char* name : {"segment-changes.ndjson", "dead-letters.ndjson", "summary.json"}) {
+  for (const char* name : kOutputs) {
     const std::string got = Mask(testutil::ReadFile(out.File(name)));
     const std::string expected_path = (golden / "expected" / name).string();
     if (update) {
@@ -54,8 +66,7 @@ TEST_P(ReplayGoldenTest, MatchesTheCheckedInOutputs) {
 }
 
 TEST_P(ReplayGoldenTest, ReplayingInTwoHalvesGivesTheSameOutputsAsOnce) {
-  const std::filesystem::path golden =
-      std::filesystem::path(ENGAGED_SOURCE_DIR) / "tests/topologies/golden" / GetParam();
+  const std::filesystem::path& golden = golden_;
   const auto lines = testutil::ReadLines((golden / "input.ndjson").string());
   testutil::TempDir dir;
   std::string first, second;
@@ -64,7 +75,7 @@ TEST_P(ReplayGoldenTest, ReplayingInTwoHalvesGivesTheSameOutputsAsOnce) {
   }
   testutil::WriteFile(dir.File("first.ndjson"), first);
   testutil::WriteFile(dir.File("second.ndjson"), second);
-  std::string combined;
+  std::string changes, churn;
   for (const char* half : {"first", "second"}) {
     std::string log;
     ASSERT_EQ(testutil::RunToCompletion(
@@ -74,13 +85,16 @@ TEST_P(ReplayGoldenTest, ReplayingInTwoHalvesGivesTheSameOutputsAsOnce) {
                   &log),
               0)
         << log;
-    combined +=
-        Mask(testutil::ReadFile(dir.File(std::string("out-") + half + "/segment-changes.ndjson")));
+    const std::string out = dir.File(std::string("out-") + half);
+    changes += Mask(testutil::ReadFile(out + "/segment-changes.ndjson"));
+    churn += Mask(testutil::ReadFile(out + "/churn-risk.ndjson"));
   }
-  EXPECT_EQ(combined, testutil::ReadFile((golden / "expected/segment-changes.ndjson").string()));
+  EXPECT_EQ(changes, testutil::ReadFile((golden / "expected/segment-changes.ndjson").string()));
+  EXPECT_EQ(churn, testutil::ReadFile((golden / "expected/churn-risk.ndjson").string()));
 }
 
-INSTANTIATE_TEST_SUITE_P(Golden, ReplayGoldenTest, testing::Values("basic", "hysteresis"));
+INSTANTIATE_TEST_SUITE_P(Golden, ReplayGoldenTest,
+                         testing::Values("basic", "hysteresis", "lifecycle", "churn"));
 
 TEST(ReplayTest, AMissingInputIsAClearError) {
   testutil::TempDir dir;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/testutil/temp_dir.h"
 
 namespace topologies {
@@ -13,13 +15,24 @@ class FakeSink final : public Sink {
  public:
   ops::Status Emit(OutputStream stream, std::string_view, std::string_view value,
                    std::span<const Header>) override {
-    (stream == OutputStream::kSegmentChanges ? changes : dead).emplace_back(value);
+    switch (stream) {
+      case OutputStream::kSegmentChanges:
+        changes.emplace_back(value);
+        break;
+      case OutputStream::kChurnRisk:
+        churn.emplace_back(value);
+        break;
+      case OutputStream::kDeadLetters:
+        dead.emplace_back(value);
+        break;
+    }
     return ops::Status::Ok();
   }
   ops::Status Flush() override {
     return fail_flush ? ops::Status::Unavailable("broker gone") : ops::Status::Ok();
   }
   std::vector<std::string> changes;
+  std::vector<std::string> churn;
   std::vector<std::string> dead;
   bool fail_flush = false;
 };
@@ -203,6 +216,106 @@ TEST_F(TopologyTest, TheWriteBackCacheStaysWithinItsBudget) {
   EXPECT_LE(topology_->cache_counters().bytes.load(), budget);
   EXPECT_TRUE(Stored("c0"));
   EXPECT_TRUE(Stored("c4999"));
+}
+
+// Segments about silence: only the daily wake timers can move a customer into `quiet`.
+std::vector<processors::SegmentDefinition> SilenceSegments() {
+  return {
+      {.name = "quiet", .enter = "days_since(last_seen) >= 3", .exit = "days_since(last_seen) < 1"},
+      {.name = "active", .enter = "events_total >= 1"}};
+}
+
+bool Mentions(const std::vector<std::string>& outputs, const std::string& text) {
+  return std::any_of(outputs.begin(), outputs.end(),
+                     [&](const std::string& o) { return o.find(text) != std::string::npos; });
+}
+
+// 2023-11-14T22:13:20Z; the wake timers of a customer last seen then are due at the
+// following UTC midnights, from 2023-11-15T00:00Z.
+constexpr int64_t kT0 = 1700000000000;
+
+TEST_F(TopologyTest, ASilentCustomerMovesByStoredTimersAfterARestart) {
+  config_.segments = SilenceSegments();
+  config_.processing.idle_timer_ms = 0;
+  Start();
+  ASSERT_TRUE(Feed(0, EventAt("silent", kT0)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  ASSERT_EQ(sink_.changes.size(), 1u);  // none -> active
+  Start();                              // a restart: the timer is only in the store now
+  // Another customer's event moves stream time five days on; silent's wakes fire in
+  // due order before it, and the one at the midnight after three days moves silent.
+  ASSERT_TRUE(Feed(1, EventAt("other", kT0 + 5 * kDay)).ok());
+  ASSERT_EQ(sink_.changes.size(), 3u);
+  EXPECT_NE(sink_.changes[1].find(R"("customer_id":"silent","previous_segment":"active",)"
+                                  R"("segment":"quiet","changed_at":"2023-11-18T00:00:00.000Z")"),
+            std::string::npos)
+      << sink_.changes[1];
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_EQ((*store_->GetCustomer(state::Partition(0), "silent"))->segment, "quiet");
+  // Fired timers are deleted: a second restart and more stream time repeat nothing.
+  Start();
+  ASSERT_TRUE(Feed(2, EventAt("other", kT0 + 6 * kDay)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_EQ(sink_.changes.size(), 3u);
+}
+
+TEST_F(TopologyTest, AnEventCancelsTheWakesScheduledBeforeIt) {
+  config_.segments = SilenceSegments();
+  config_.processing.idle_timer_ms = 0;
+  Start();
+  for (int day = 0; day < 10; ++day) {  // active every second day: never 3 days silent
+    ASSERT_TRUE(Feed(day, EventAt("regular", kT0 + day * 2 * kDay)).ok());
+    if (day % 3 == 0) {
+      ASSERT_TRUE(topology_->Commit().ok());
+    }
+  }
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_FALSE(Mentions(sink_.changes, R"("segment":"quiet")"));
+  EXPECT_GT(topology_->counters().timers_fired, 0);
+}
+
+TEST_F(TopologyTest, TheSilenceHorizonEndsTheDailyWakes) {
+  config_.segments = SilenceSegments();
+  config_.processing.idle_timer_ms = 0;
+  config_.state.retention_ms = 0;
+  config_.processing.silence_horizon_ms = 2 * kDay;  // shorter than quiet's 3 days
+  Start();
+  ASSERT_TRUE(Feed(0, EventAt("silent", kT0)).ok());
+  ASSERT_TRUE(Feed(1, EventAt("other", kT0 + 30 * kDay)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_FALSE(Mentions(sink_.changes, R"("segment":"quiet")"));
+  // silent: the wakes at +1 and +2 midnights; other: none due yet.
+  EXPECT_EQ(topology_->counters().timers_fired, 2);
+}
+
+TEST_F(TopologyTest, AnIdlePartitionMovesSilentCustomersByTheWallClock) {
+  config_.segments = SilenceSegments();
+  config_.processing.idle_timer_ms = 60000;
+  now_ = state::TimeMs(kT0);
+  Start();
+  ASSERT_TRUE(Feed(0, EventAt("silent", kT0)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_FALSE(Mentions(sink_.changes, R"("segment":"quiet")"));
+  now_ = state::TimeMs(kT0 + 4 * kDay);  // no record arrives meanwhile
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_TRUE(
+      Mentions(sink_.changes, R"("segment":"quiet","changed_at":"2023-11-18T00:00:00.000Z")"));
+}
+
+TEST_F(TopologyTest, AnExpiredCustomerWhoReturnsBeforeTheCommitStartsAfresh) {
+  config_.state.retention_ms = 2 * kDay;
+  config_.processing.idle_timer_ms = 0;
+  Start();
+  ASSERT_TRUE(Feed(0, EventAt("back", kT0)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  // One record past back's expiry day, then back's own, with no commit in between.
+  ASSERT_TRUE(Feed(1, EventAt("other", kT0 + 4 * kDay)).ok());
+  ASSERT_TRUE(Feed(2, EventAt("back", kT0 + 4 * kDay)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  auto stored = store_->GetCustomer(state::Partition(0), "back");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->events_total, 1) << "the expired state must not come back";
+  EXPECT_EQ(topology_->counters().expired_customers, 1);
 }
 
 }  // namespace

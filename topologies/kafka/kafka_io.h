@@ -44,6 +44,8 @@ struct KafkaSinkOptions {
   Properties properties;
   std::string segment_changes_topic;
   std::string dead_letters_topic;
+  // Empty when churn risk is off: the topic is then neither checked nor written.
+  std::string churn_risk_topic;
   // How long Flush waits for delivery. Unit: ms.
   int flush_timeout_ms = 30000;
   int startup_timeout_ms = 15000;

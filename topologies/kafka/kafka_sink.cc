@@ -50,13 +50,22 @@ class KafkaSink final : public Sink {
       return ops::Status::InvalidArgument(fmt::format("kafka producer: {}", errstr));
     (void)conf->release();  // rd_kafka_new took ownership
     self->producer_.reset(rk);
-    ENGAGED_RETURN_IF_ERROR(CheckTopicsExist(rk, {o.segment_changes_topic, o.dead_letters_topic},
-                                             o.startup_timeout_ms));
+    std::vector<std::string> topics = {o.segment_changes_topic, o.dead_letters_topic};
+    if (!o.churn_risk_topic.empty()) topics.push_back(o.churn_risk_topic);
+    ENGAGED_RETURN_IF_ERROR(CheckTopicsExist(rk, topics, o.startup_timeout_ms));
     self->topics_[Index(OutputStream::kSegmentChanges)].reset(
         rd_kafka_topic_new(rk, o.segment_changes_topic.c_str(), nullptr));
     self->topics_[Index(OutputStream::kDeadLetters)].reset(
         rd_kafka_topic_new(rk, o.dead_letters_topic.c_str(), nullptr));
+    if (!o.churn_risk_topic.empty()) {
+      self->topics_[Index(OutputStream::kChurnRisk)].reset(
+          rd_kafka_topic_new(rk, o.churn_risk_topic.c_str(), nullptr));
+    }
     if (o.probe != nullptr) {
+      if (!o.churn_risk_topic.empty()) {
+        self->produced_[Index(OutputStream::kChurnRisk)] =
+            o.probe->ProducedCounter(o.churn_risk_topic);
+      }
       self->produced_[Index(OutputStream::kSegmentChanges)] =
           o.probe->ProducedCounter(o.segment_changes_topic);
       self->produced_[Index(OutputStream::kDeadLetters)] =
@@ -67,6 +76,9 @@ class KafkaSink final : public Sink {
 
   ops::Status Emit(OutputStream stream, std::string_view key, std::string_view value,
                    std::span<const Header> headers) override {
+    if (topics_[Index(stream)] == nullptr) {
+      return ops::Status::FailedPrecondition("no output topic is configured for this stream");
+    }
     rd_kafka_headers_t* hdrs = nullptr;
     if (!headers.empty()) {
       hdrs = rd_kafka_headers_new(headers.size());
@@ -146,8 +158,9 @@ class KafkaSink final : public Sink {
   }
 
   HandlePtr producer_;
-  std::array<TopicPtr, 2> topics_;
-  std::array<ops::Counter, 2> produced_{};  // per OutputStream; no-ops without a probe
+  std::array<TopicPtr, kOutputStreamCount> topics_;
+  std::array<ops::Counter, kOutputStreamCount>
+      produced_{};  // per OutputStream; no-ops without a probe
   int flush_timeout_ms_ = 30000;
   std::mutex mu_;  // guards failure_: callbacks may run on librdkafka's threads
   ops::Status failure_;

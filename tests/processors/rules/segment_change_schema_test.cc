@@ -6,88 +6,23 @@
 #include <simdjson.h>
 
 #include <cmath>
-#include <fstream>
-#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "processors/segment_change.h"
+#include "tests/testutil/files.h"
+#include "tests/testutil/json_schema.h"
 
 namespace processors {
 namespace {
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string JsonType(simdjson::dom::element e) {
-  switch (e.type()) {
-    case simdjson::dom::element_type::STRING:
-      return "string";
-    case simdjson::dom::element_type::NULL_VALUE:
-      return "null";
-    case simdjson::dom::element_type::OBJECT:
-      return "object";
-    case simdjson::dom::element_type::ARRAY:
-      return "array";
-    case simdjson::dom::element_type::BOOL:
-      return "boolean";
-    default:
-      return "number";
-  }
-}
-
-// The types a schema property allows ("type": "x" or ["x", "y"]); empty when unstated.
-std::set<std::string> AllowedTypes(simdjson::dom::element property) {
-  std::set<std::string> out;
-  simdjson::dom::element type;
-  if (property["type"].get(type) != simdjson::SUCCESS) return out;
-  if (type.is_string()) {
-    out.insert(std::string(std::string_view(type)));
-  } else {
-    for (simdjson::dom::element t : simdjson::dom::array(type)) {
-      out.insert(std::string(std::string_view(t)));
-    }
-  }
-  return out;
-}
-
 class SegmentChangeSchemaTest : public testing::Test {
  protected:
-  SegmentChangeSchemaTest()
-      : schema_text_(Read(std::string(ENGAGED_SOURCE_DIR) + "/schemas/segment-change.v1.json")) {
-    schema_ = schema_parser_.parse(schema_text_).value();
-  }
-
   // Every violation of the schema by `json`.
   std::vector<std::string> Violations(const std::string& json) {
-    std::vector<std::string> out;
-    simdjson::dom::element doc;
-    if (parser_.parse(json).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
-      return {"not a JSON object: " + json};
-    }
-    const simdjson::dom::object event = doc;
-    const simdjson::dom::object properties = schema_["properties"];
-    for (simdjson::dom::element r : simdjson::dom::array(schema_["required"])) {
-      const std::string_view key = r;
-      if (event[key].error() != simdjson::SUCCESS) out.push_back("missing " + std::string(key));
-    }
-    for (auto [key, value] : event) {
-      simdjson::dom::element property;
-      if (properties[key].get(property) != simdjson::SUCCESS) {
-        out.push_back("additional property " + std::string(key));
-        continue;
-      }
-      const std::set<std::string> allowed = AllowedTypes(property);
-      if (!allowed.empty() && !allowed.count(JsonType(value))) {
-        out.push_back(std::string(key) + " has type " + JsonType(value));
-      }
-    }
-    CheckDetails(event, out);
+    std::vector<std::string> out = checker_.Violations(json);
+    if (checker_.last() != nullptr) CheckDetails(*checker_.last(), out);
     return out;
   }
 
@@ -96,7 +31,7 @@ class SegmentChangeSchemaTest : public testing::Test {
     simdjson::dom::object features;
     if (event["features"].get(features) == simdjson::SUCCESS) {
       for (auto [key, value] : features) {
-        const std::string t = JsonType(value);
+        const std::string t = testutil::SchemaChecker::JsonType(value);
         if (t != "number" && t != "string" && t != "null") out.push_back("feature " + t);
       }
     }
@@ -113,10 +48,7 @@ class SegmentChangeSchemaTest : public testing::Test {
     }
   }
 
-  std::string schema_text_;
-  simdjson::dom::parser schema_parser_;
-  simdjson::dom::element schema_;
-  simdjson::dom::parser parser_;
+  testutil::SchemaChecker checker_{"schemas/segment-change.v1.json"};
 };
 
 TEST_F(SegmentChangeSchemaTest, EventsFromTheWriterValidate) {
@@ -151,10 +83,10 @@ TEST_F(SegmentChangeSchemaTest, TheCheckRejectsABrokenEvent) {
 }
 
 TEST_F(SegmentChangeSchemaTest, GoldenReplayOutputsValidate) {
-  for (const char* golden : {"basic", "hysteresis"}) {
+  for (const char* golden : {"basic", "hysteresis", "lifecycle"}) {
     const std::string path = std::string(ENGAGED_SOURCE_DIR) + "/tests/topologies/golden/" +
                              golden + "/expected/segment-changes.ndjson";
-    std::istringstream lines(Read(path));
+    std::istringstream lines(testutil::ReadFile(path));
     int n = 0;
     for (std::string line; std::getline(lines, line);) {
       if (line.empty()) continue;
