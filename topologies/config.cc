@@ -325,8 +325,6 @@ class Loader {
         {
             {"model_file", [&](const YAML::Node& v) { String(v, c.model_file); }},
             {"session_model_file", [&](const YAML::Node& v) { String(v, c.session_model_file); }},
-            {"p_alive_weight",
-             [&](const YAML::Node& v) { Fraction(v, c.p_alive_weight, 0.0, 1.0); }},
             {"inactivity_half_life_ms",
              [&](const YAML::Node& v) { Int(v, c.inactivity_half_life_ms, 1); }},
             {"medium", [&](const YAML::Node& v) { Fraction(v, c.medium, 0.0, 1.0); }},
@@ -722,7 +720,6 @@ std::vector<std::string> KnownConfigKeys() {
       "segments[].min_dwell_ms",
       "churn.model_file",
       "churn.session_model_file",
-      "churn.p_alive_weight",
       "churn.inactivity_half_life_ms",
       "churn.medium",
       "churn.high",

@@ -135,16 +135,16 @@ ChurnScore ChurnScorer::Score(const state::CustomerState& s, state::TimeMs now) 
     out.model = sessions_.get();
     out.summary = Summarise(s.sessions.count, s.first_seen, s.sessions.start, now, sessions_->unit);
   }
+  double alive = 1;  // no model: inactivity alone
   if (out.model == nullptr) {
     out.p_alive = kNaN;
-    out.inactivity_term = 1 - out.engagement_left;
   } else {
     out.p_alive = ProbabilityAlive(out.model->params, out.summary);
     if (!std::isfinite(out.p_alive)) out.p_alive = 1;  // invalid history: no evidence
-    const double w = options_.p_alive_weight;
-    out.p_alive_term = w * (1 - out.p_alive);
-    out.inactivity_term = (1 - w) * (1 - out.engagement_left);
+    alive = out.p_alive;
   }
+  out.p_alive_term = 1 - alive;
+  out.inactivity_term = alive * (1 - out.engagement_left);
   out.risk = std::clamp(out.p_alive_term + out.inactivity_term, 0.0, 1.0);
   return out;
 }

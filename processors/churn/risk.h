@@ -1,9 +1,11 @@
 #pragma once
 
-// Churn risk per customer (docs/churn-model.md, "Churn risk at run time"): a number in
-// [0, 1] from the BG/NBD probability that the customer is still alive and from how much
-// of their engagement has decayed since their last activity, and a band (low / medium /
-// high) with hysteresis, so that a risk hovering at a threshold does not flap.
+// Churn risk per customer (docs/churn-model.md, "Churn risk at run time"):
+//   risk = 1 − P(alive) · 2^(−silence / inactivity_half_life)
+// the probability that the customer is NOT both alive (BG/NBD) and still engaged (the
+// share of their engagement left since their last activity, as a forward-decayed
+// counter sees it), and a band (low / medium / high) with hysteresis, so that a risk
+// hovering at a threshold does not flap.
 //
 // Models are read from the JSON that `engaged fit` prints. A ChurnScorer is immutable
 // after construction and thread-safe; pure functions otherwise.
@@ -29,9 +31,6 @@ struct ChurnOptions {
   // An optional model of sessions (fitted on session starts), used for customers who
   // never bought. Empty: those customers are scored on inactivity alone. Default empty.
   std::string session_model_file;
-  // Weight of (1 − P(alive)) in the risk; the rest goes to inactivity. Default 0.6.
-  // Unit: fraction (0 to 1).
-  double p_alive_weight = 0.6;
   // Half-life of the engagement left after the last activity: after this much silence
   // the inactivity term is 0.5. Default 1209600000 (14 days). Unit: ms.
   int64_t inactivity_half_life_ms = 14 * state::kMsPerDay;

@@ -95,7 +95,8 @@ TEST(ChurnScorerTest, RiskIsTheDocumentedMixAndRisesWithSilence) {
     EXPECT_DOUBLE_EQ(score.p_alive, ProbabilityAlive(model->params, score.summary));
     const double left = std::exp2(-silent_days / 14.0);
     EXPECT_NEAR(score.engagement_left, left, 1e-12);
-    EXPECT_NEAR(score.risk, 0.6 * (1 - score.p_alive) + 0.4 * (1 - left), 1e-12);
+    EXPECT_NEAR(score.risk, 1 - score.p_alive * left, 1e-12);
+    EXPECT_NEAR(score.p_alive_term + score.inactivity_term, score.risk, 1e-12);
     EXPECT_GT(score.risk, previous) << silent_days;
     previous = score.risk;
   }
