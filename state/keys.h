@@ -75,4 +75,13 @@ inline std::string StreamTimeKey(Partition p) {
   return k;
 }
 
+// meta CF: 'm', partition (u32, big-endian) -> the partition's customers per segment
+// and churn band (state/store.h MemberCounts).
+inline constexpr char kMemberCountsPrefix = 'm';
+inline std::string MemberCountsKey(Partition p) {
+  std::string k(1, kMemberCountsPrefix);
+  PutBigEndian32(static_cast<uint32_t>(p.value()), &k);
+  return k;
+}
+
 }  // namespace state::keys

@@ -17,6 +17,7 @@
 #include "fmt/format.h"
 #include "state/codec.h"
 #include "state/keys.h"
+#include "state/varint.h"
 
 namespace state {
 namespace {
@@ -102,6 +103,16 @@ void StoreBatch::PutStreamTime(Partition p, TimeMs t) {
   scratch_.clear();
   EncodeFixed64(static_cast<uint64_t>(t.value()), &scratch_);
   batch_->Put(meta_, keys::StreamTimeKey(p), scratch_).PermitUncheckedError();
+}
+
+void StoreBatch::PutMemberCounts(Partition p, const MemberCounts& counts) {
+  scratch_.clear();
+  PutVarint64(counts.size(), &scratch_);
+  for (const auto& [label, n] : counts) {
+    PutBytes(label, &scratch_);
+    PutSigned(n, &scratch_);
+  }
+  batch_->Put(meta_, keys::MemberCountsKey(p), scratch_).PermitUncheckedError();
 }
 
 void StoreBatch::DeleteCustomer(Partition p, std::string_view customer_id) {
@@ -204,6 +215,27 @@ ops::Result<std::optional<TimeMs>> Store::GetStreamTime(Partition p) {
   return std::optional<TimeMs>(TimeMs(**v));
 }
 
+ops::Result<MemberCounts> Store::GetMemberCounts(Partition p) {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), meta_, keys::MemberCountsKey(p), &value);
+  MemberCounts counts;
+  if (s.IsNotFound()) return counts;
+  if (!s.ok()) return FromRocks(s, "reading member counts");
+  ByteReader r(value);
+  const auto n = r.Varint64();
+  for (uint64_t i = 0; n && i < *n; ++i) {
+    const auto label = r.Bytes();
+    const auto count = r.Signed();
+    if (!label || !count) break;
+    counts.emplace(std::string(*label), *count);
+  }
+  if (!n || counts.size() != *n || !r.empty()) {
+    return ops::Status::Corruption(
+        fmt::format("member counts of partition {} are malformed", p.value()));
+  }
+  return counts;
+}
+
 ops::Status Store::Write(StoreBatch& batch) {
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
@@ -265,6 +297,7 @@ ops::Status Store::DropPartition(Partition p) {
   const std::string offsets_end = std::string(1, keys::kOffsetPrefix) + end;
   batch.DeleteRange(meta_, offsets_begin, offsets_end).PermitUncheckedError();
   batch.Delete(meta_, keys::StreamTimeKey(p)).PermitUncheckedError();
+  batch.Delete(meta_, keys::MemberCountsKey(p)).PermitUncheckedError();
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
   return FromRocks(db_->Write(wo, &batch), fmt::format("dropping partition {}", p.value()));

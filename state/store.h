@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,11 @@ struct StoreStats {
   uint64_t memtable_bytes = 0;
 };
 
+// Customers per label of one partition ("segment:NAME", "churn:BAND"), kept by its
+// partition task and committed with the customers' state, so that counts built from
+// it are exact for the committed state.
+using MemberCounts = std::map<std::string, int64_t, std::less<>>;
+
 // A set of changes written atomically by Store::Write. Made by Store::NewBatch and
 // valid while that Store lives.
 class StoreBatch {
@@ -75,6 +81,7 @@ class StoreBatch {
   // state), so cancelling names the same triple.
   void PutTimer(Partition p, TimeMs due, std::string_view customer_id);
   void DeleteTimer(Partition p, TimeMs due, std::string_view customer_id);
+  void PutMemberCounts(Partition p, const MemberCounts& counts);
   size_t count() const;
   bool empty() const { return count() == 0; }
 
@@ -102,6 +109,8 @@ class Store {
   ops::Result<std::optional<CustomerState>> GetCustomer(Partition p, std::string_view customer_id);
   // The offset to resume `tp` from, or nullopt when nothing was ever committed for it.
   ops::Result<std::optional<Offset>> GetOffset(const TopicPartition& tp);
+  // The stored member counts of `p`; empty when none were stored.
+  ops::Result<MemberCounts> GetMemberCounts(Partition p);
   // The stored stream time of `p`, or nullopt.
   ops::Result<std::optional<TimeMs>> GetStreamTime(Partition p);
   // Writes `batch` atomically, with the WAL. The batch is emptied.

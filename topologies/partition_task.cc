@@ -39,6 +39,9 @@ ops::Result<std::unique_ptr<PartitionTask>> PartitionTask::Create(state::Partiti
   auto stream_time = ctx.store->GetStreamTime(p);
   if (!stream_time.ok()) return stream_time.status();
   if (stream_time->has_value()) task->stream_time_ = **stream_time;
+  auto members = ctx.store->GetMemberCounts(p);
+  if (!members.ok()) return members.status();
+  task->members_ = std::move(members).value();
   return task;
 }
 
@@ -190,6 +193,7 @@ ops::Status PartitionTask::EvaluateSegments(std::string_view customer_id, state:
   processors::WriteSegmentChangeJson(change, &out_);
   ENGAGED_RETURN_IF_ERROR(ctx_.sink->Emit(OutputStream::kSegmentChanges, customer_id, out_, {}));
   ctx_.probe->OnSegmentChange(s.segment, next);
+  CountMove("segment:", s.segment, next);
   ++ctx_.counters->segment_changes;
   s.segment = std::string(next);
   s.segment_entered_at = at;
@@ -211,6 +215,8 @@ ops::Status PartitionTask::EvaluateChurn(std::string_view customer_id, state::Cu
   *changed = true;
   const state::ChurnBand previous = s.churn.band;
   s.churn = {band, score.risk, at};
+  CountMove("churn:", processors::churn::ChurnBandName(previous),
+            processors::churn::ChurnBandName(band));
   // A customer's first band is recorded silently when it is low: "no band yet" to low
   // is not news. Every other change is an event.
   if (previous == state::ChurnBand::kNone && band == state::ChurnBand::kLow) {
@@ -309,6 +315,8 @@ ops::Status PartitionTask::OnWake(state::TimeMs due, const std::string& customer
   const int64_t retention = ctx_.config->state.retention_ms;
   if (retention > 0 && due >= ExpiryDue(s->last_seen, retention)) {
     // Deleted at the next commit; an event before then starts the customer afresh.
+    CountMove("segment:", s->segment, "");
+    CountMove("churn:", processors::churn::ChurnBandName(s->churn.band), "");
     *s = state::CustomerState();
     cache_.MarkDirty(customer_id);
     expired_.push_back(customer_id);
@@ -355,12 +363,27 @@ ops::Status PartitionTask::CollectCommit(
     offsets.emplace_back(std::move(tp), pos.next);
   }
   if (stream_time_dirty_) batch.PutStreamTime(partition_, stream_time_);
+  if (members_dirty_) batch.PutMemberCounts(partition_, members_);
   return ops::Status::Ok();
+}
+
+void PartitionTask::CountMove(std::string_view kind, std::string_view from, std::string_view to) {
+  const auto add = [&](std::string_view name, int64_t delta) {
+    if (name.empty()) return;
+    std::string label = std::string(kind) + std::string(name);
+    auto it = members_.try_emplace(std::move(label), 0).first;
+    it->second += delta;
+    if (it->second == 0) members_.erase(it);
+  };
+  add(from, -1);
+  add(to, +1);
+  members_dirty_ = true;
 }
 
 void PartitionTask::AfterCommit() {
   for (auto& [topic, pos] : positions_) pos.dirty = false;
   stream_time_dirty_ = false;
+  members_dirty_ = false;
   pending_timers_.clear();
   fired_timers_.clear();
   cache_.MarkAllClean();

@@ -82,6 +82,9 @@ class PartitionTask {
 
   // True when the cache's dirty entries need a commit to stay within its bound.
   bool NeedsCommit() const { return cache_.NeedsCommit(); }
+  // Committed-or-pending customers per segment ("segment:NAME") and churn band
+  // ("churn:BAND") of this partition; the store holds the committed counts.
+  const state::MemberCounts& member_counts() const { return members_; }
   // This task's share of the write-back cache budget. Unit: bytes.
   void SetCacheBudget(size_t bytes) { cache_.set_max_bytes(bytes); }
 
@@ -111,6 +114,8 @@ class PartitionTask {
   // The cached or stored state of a customer, or nullptr when there is none.
   ops::Result<state::CustomerState*> LookupExisting(std::string_view customer_id);
   void PublishCacheCounters();
+  // One customer moved from label `from` to `to` (an empty name: none).
+  void CountMove(std::string_view kind, std::string_view from, std::string_view to);
 
   state::Partition partition_;
   TaskContext ctx_;
@@ -135,6 +140,8 @@ class PartitionTask {
   std::vector<std::pair<state::TimeMs, std::string>> fired_timers_;
   // Every store timer due at or before this has fired (or is in fired_timers_).
   state::TimeMs fired_through_{std::numeric_limits<int64_t>::min()};
+  state::MemberCounts members_;
+  bool members_dirty_ = false;
   uint64_t published_hits_ = 0;
   uint64_t published_misses_ = 0;
   size_t published_bytes_ = 0;

@@ -73,6 +73,7 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->CollectCommit(batch, offsets));
   if (!batch.empty()) ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
   for (auto& [p, task] : tasks_) task->AfterCommit();
+  PublishMembers();
   probe_->OnCommit(SecondsSince(start));
   if (churn_ != nullptr) {
     // Between commits, so that one commit's outputs all come from one model.
@@ -103,6 +104,7 @@ ops::Result<std::vector<std::optional<state::Offset>>> Topology::OnAssigned(
                 {"partition", tp.partition.value()},
                 {"resume_offset", stored->has_value() ? (*stored)->value() : int64_t{-1}}});
   }
+  PublishMembers();
   assigned_count_.store(static_cast<int>(assigned_.size()));
   probe_->SetAssignedPartitions(static_cast<int>(assigned_.size()));
   ready_.store(true);
@@ -133,9 +135,18 @@ ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partition
     it = still_assigned ? std::next(it) : tasks_.erase(it);
   }
   RebalanceCacheBudget();
+  PublishMembers();
   assigned_count_.store(static_cast<int>(assigned_.size()));
   probe_->SetAssignedPartitions(static_cast<int>(assigned_.size()));
   return ops::Status::Ok();
+}
+
+void Topology::PublishMembers() {
+  state::MemberCounts totals;
+  for (const auto& [p, task] : tasks_) {
+    for (const auto& [label, n] : task->member_counts()) totals[label] += n;
+  }
+  probe_->SetMembers(totals);
 }
 
 }  // namespace topologies

@@ -67,6 +67,8 @@ class Topology : public PartitionListener {
   ops::Result<PartitionTask*> TaskFor(state::Partition p);
   // Splits the cache budget evenly over the tasks.
   void RebalanceCacheBudget();
+  // Publishes the tasks' customers per segment and churn band.
+  void PublishMembers();
 
   state::Store* store_;
   TopologyProbe* probe_;

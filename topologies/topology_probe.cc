@@ -80,6 +80,30 @@ void TopologyProbe::OnChurnChange(std::string_view band) const {
   }
 }
 
+void TopologyProbe::SetMembers(const std::map<std::string, int64_t, std::less<>>& totals) {
+  if (registry_ == nullptr) return;
+  for (const auto& [label, n] : totals) {
+    if (members_.count(label) != 0) continue;
+    const size_t colon = label.find(':');
+    const std::string kind = label.substr(0, colon);
+    const std::string name = label.substr(colon + 1);
+    members_.emplace(label,
+                     kind == "churn"
+                         ? registry_->GetGauge("engaged_churn_band_customers",
+                                               "Customers per churn-risk band, in the committed "
+                                               "state of the partitions this instance holds.",
+                                               {{"band", name}})
+                         : registry_->GetGauge("engaged_segment_customers",
+                                               "Customers per segment, in the committed state of "
+                                               "the partitions this instance holds.",
+                                               {{"segment", name}}));
+  }
+  for (auto& [label, gauge] : members_) {
+    const auto it = totals.find(label);
+    gauge.Set(it == totals.end() ? 0.0 : static_cast<double>(it->second));
+  }
+}
+
 void TopologyProbe::OnSegmentChange(std::string_view from, std::string_view to) {
   if (registry_ == nullptr) return;
   auto key = std::make_pair(std::string(from.empty() ? "none" : from),

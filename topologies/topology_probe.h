@@ -40,6 +40,9 @@ class TopologyProbe {
   void OnSegmentChange(std::string_view from, std::string_view to);
   // A churn-risk event emitted for a customer entering `band` (low, medium, high).
   void OnChurnChange(std::string_view band) const;
+  // The customers per segment and churn band of the partitions this instance holds
+  // (state::MemberCounts labels); labels missing from `totals` go to 0.
+  void SetMembers(const std::map<std::string, int64_t, std::less<>>& totals);
   // A wake timer fired (stale ones included).
   void OnTimerFired() const { timers_fired_.Inc(); }
   void OnCommit(double seconds) const { commit_seconds_.Observe(seconds); }
@@ -62,7 +65,8 @@ class TopologyProbe {
   ops::MetricsRegistry* registry_ = nullptr;
   std::array<ops::Counter, processors::kInvalidReasonCount> invalid_{};
   std::map<std::pair<std::string, std::string>, ops::Counter> transitions_;
-  std::array<ops::Counter, 3> churn_events_{};  // low, medium, high
+  std::map<std::string, ops::Gauge, std::less<>> members_;  // by MemberCounts label
+  std::array<ops::Counter, 3> churn_events_{};              // low, medium, high
   ops::Counter timers_fired_;
   ops::Counter dead_letters_;
   ops::Counter unmapped_;

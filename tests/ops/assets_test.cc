@@ -55,6 +55,7 @@ std::map<std::string, std::string> ExportedMetrics() {
   topologies::TopologyProbe topology(&registry);
   topology.ConsumedCounter("in", state::Partition(0)).Inc();
   topology.OnSegmentChange("", "active");
+  topology.SetMembers({{"segment:active", 1}, {"churn:high", 1}});
   topologies::kafka::KafkaProbe kafka(&registry);
   kafka.ProducedCounter("out").Inc();
   kafka.SetLag({"in", state::Partition(0)}, 1, 0.5);

@@ -154,9 +154,12 @@ TEST(StoreTest, DropPartitionRemovesOnlyThatPartition) {
     batch.PutTimer(Partition(p), TimeMs(5), "x");
     batch.PutOffset({"t", Partition(p)}, Offset(9));
     batch.PutStreamTime(Partition(p), TimeMs(9));
+    batch.PutMemberCounts(Partition(p), {{"segment:a", 1}});
   }
   ASSERT_TRUE((*store)->Write(batch).ok());
   ASSERT_TRUE((*store)->DropPartition(Partition(1)).ok());
+  EXPECT_TRUE((*store)->GetMemberCounts(Partition(1))->empty());
+  EXPECT_EQ((*store)->GetMemberCounts(Partition(2))->size(), 1u);
   EXPECT_FALSE((*store)->GetCustomer(Partition(1), "x")->has_value());
   EXPECT_FALSE((*store)->GetOffset({"t", Partition(1)})->has_value());
   EXPECT_FALSE((*store)->GetStreamTime(Partition(1))->has_value());
@@ -164,6 +167,21 @@ TEST(StoreTest, DropPartitionRemovesOnlyThatPartition) {
   EXPECT_TRUE((*store)->GetCustomer(Partition(2), "x")->has_value());
   EXPECT_TRUE((*store)->GetOffset({"t", Partition(2)})->has_value());
   EXPECT_EQ(Due(**store, Partition(2), 100).size(), 1u);
+}
+
+TEST(StoreTest, MemberCountsRoundTripPerPartition) {
+  testutil::TempDir dir;
+  auto store = Store::Open({.dir = dir.path().string()});
+  ASSERT_TRUE(store.ok());
+  EXPECT_TRUE((*store)->GetMemberCounts(Partition(0))->empty());
+  const MemberCounts counts = {{"churn:high", 3}, {"segment:active", 12}, {"segment:x", -1}};
+  StoreBatch batch = (*store)->NewBatch();
+  batch.PutMemberCounts(Partition(0), counts);
+  ASSERT_TRUE((*store)->Write(batch).ok());
+  auto got = (*store)->GetMemberCounts(Partition(0));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, counts);
+  EXPECT_TRUE((*store)->GetMemberCounts(Partition(1))->empty());
 }
 
 TEST(StoreTest, CheckpointIsAConsistentReadableCopy) {

@@ -318,5 +318,28 @@ TEST_F(TopologyTest, AnExpiredCustomerWhoReturnsBeforeTheCommitStartsAfresh) {
   EXPECT_EQ(topology_->counters().expired_customers, 1);
 }
 
+TEST_F(TopologyTest, MemberCountsFollowTheCommittedSegmentsAndSurviveARestart) {
+  config_.segments = SilenceSegments();
+  config_.processing.idle_timer_ms = 0;
+  config_.state.retention_ms = 10 * kDay;
+  Start();
+  ASSERT_TRUE(Feed(0, EventAt("a", kT0)).ok());
+  ASSERT_TRUE(Feed(1, EventAt("b", kT0)).ok());
+  ASSERT_TRUE(Feed(2, EventAt("c", kT0)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_EQ(*store_->GetMemberCounts(state::Partition(0)),
+            (state::MemberCounts{{"segment:active", 3}}));
+  ASSERT_TRUE(Feed(3, EventAt("c", kT0 + 4 * kDay)).ok());  // a and b go quiet first
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_EQ(*store_->GetMemberCounts(state::Partition(0)),
+            (state::MemberCounts{{"segment:active", 1}, {"segment:quiet", 2}}));
+  Start();
+  ASSERT_TRUE(Feed(4, EventAt("c", kT0 + 12 * kDay)).ok());  // a and b expire
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_EQ(*store_->GetMemberCounts(state::Partition(0)),
+            (state::MemberCounts{{"segment:active", 1}}));
+  EXPECT_EQ(topology_->counters().expired_customers, 2);
+}
+
 }  // namespace
 }  // namespace topologies
