@@ -316,6 +316,20 @@ class Loader {
              [&](const YAML::Node& v) { String(v, o.segment_changes_topic); }},
             {"dead_letters_topic", [&](const YAML::Node& v) { String(v, o.dead_letters_topic); }},
             {"churn_risk_topic", [&](const YAML::Node& v) { String(v, o.churn_risk_topic); }},
+            {"segment_changes_format",
+             [&](const YAML::Node& v) {
+               std::string text;
+               if (!Scalar(v, &text)) return;
+               if (text == "engaged") {
+                 o.segment_changes_format = SegmentChangeFormat::kEngaged;
+               } else if (text == "segment_audience") {
+                 o.segment_changes_format = SegmentChangeFormat::kSegmentAudience;
+               } else {
+                 Error(v, fmt::format("output.segment_changes_format must be engaged or "
+                                      "segment_audience, got '{}'",
+                                      text));
+               }
+             }},
         });
   }
 
@@ -698,6 +712,7 @@ std::vector<std::string> KnownConfigKeys() {
       "output.segment_changes_topic",
       "output.dead_letters_topic",
       "output.churn_risk_topic",
+      "output.segment_changes_format",
       "state.dir",
       "state.memory_budget_bytes",
       "state.cache_share",

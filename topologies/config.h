@@ -47,9 +47,19 @@ struct InputConfig {
 // The decoder's options from the input section: the one place they are converted.
 processors::DecoderOptions ToDecoderOptions(const InputConfig& input);
 
+// How segment changes are written to output.segment_changes_topic.
+enum class SegmentChangeFormat : uint8_t {
+  kEngaged,          // one engaged.segment_change event (schemas/segment-change.v1.json)
+  kSegmentAudience,  // Segment "Audience Exited" then "Audience Entered" track events
+};
+
 struct OutputConfig {
   // Segment-change events. Default "engaged.segment-changes".
   std::string segment_changes_topic = "engaged.segment-changes";
+  // engaged (default) or segment_audience: Segment-compatible track events, an
+  // "Audience Exited" for the segment left and an "Audience Entered" for the one
+  // entered, for tools that read Segment's spec (docs/segments.md).
+  SegmentChangeFormat segment_changes_format = SegmentChangeFormat::kEngaged;
   // Records that failed validation. Default "engaged.dead-letters".
   std::string dead_letters_topic = "engaged.dead-letters";
   // Churn-risk band changes (when churn risk is on). Default "engaged.churn-risk".

@@ -189,9 +189,22 @@ ops::Status PartitionTask::EvaluateSegments(std::string_view customer_id, state:
       .events_total = s.events_total,
       .features = features,
   };
-  out_.clear();
-  processors::WriteSegmentChangeJson(change, &out_);
-  ENGAGED_RETURN_IF_ERROR(ctx_.sink->Emit(OutputStream::kSegmentChanges, customer_id, out_, {}));
+  if (ctx_.config->output.segment_changes_format == SegmentChangeFormat::kSegmentAudience) {
+    // Exited before Entered, so a consumer applying them in order ends in `next`.
+    for (const auto which :
+         {processors::AudienceEvent::kExited, processors::AudienceEvent::kEntered}) {
+      const bool exited = which == processors::AudienceEvent::kExited;
+      if ((exited ? change.previous_segment : change.segment).empty()) continue;
+      out_.clear();
+      processors::WriteAudienceTrackJson(change, which, &out_);
+      ENGAGED_RETURN_IF_ERROR(
+          ctx_.sink->Emit(OutputStream::kSegmentChanges, customer_id, out_, {}));
+    }
+  } else {
+    out_.clear();
+    processors::WriteSegmentChangeJson(change, &out_);
+    ENGAGED_RETURN_IF_ERROR(ctx_.sink->Emit(OutputStream::kSegmentChanges, customer_id, out_, {}));
+  }
   ctx_.probe->OnSegmentChange(s.segment, next);
   CountMove("segment:", s.segment, next);
   ++ctx_.counters->segment_changes;

@@ -341,5 +341,25 @@ TEST_F(TopologyTest, MemberCountsFollowTheCommittedSegmentsAndSurviveARestart) {
   EXPECT_EQ(topology_->counters().expired_customers, 2);
 }
 
+TEST_F(TopologyTest, SegmentAudienceFormatWritesExitedThenEnteredTrackEvents) {
+  config_.segments = SilenceSegments();
+  config_.processing.idle_timer_ms = 0;
+  config_.output.segment_changes_format = SegmentChangeFormat::kSegmentAudience;
+  Start();
+  ASSERT_TRUE(Feed(0, EventAt("a", kT0)).ok());
+  ASSERT_EQ(sink_.changes.size(), 1u);  // none -> active: nothing to exit
+  EXPECT_NE(sink_.changes[0].find(R"("event":"Audience Entered","userId":"a")"), std::string::npos)
+      << sink_.changes[0];
+  ASSERT_TRUE(Feed(1, EventAt("b", kT0 + 4 * kDay)).ok());  // a: active -> quiet
+  ASSERT_EQ(sink_.changes.size(), 4u);                      // a's exit and entry, b's entry
+  EXPECT_NE(sink_.changes[1].find(R"("event":"Audience Exited","userId":"a")"), std::string::npos);
+  EXPECT_NE(sink_.changes[1].find(R"("audience_key":"active","next_audience_key":"quiet")"),
+            std::string::npos)
+      << sink_.changes[1];
+  EXPECT_NE(sink_.changes[2].find(R"("event":"Audience Entered","userId":"a")"), std::string::npos);
+  EXPECT_NE(sink_.changes[2].find(R"("timestamp":"2023-11-18T00:00:00.000Z")"), std::string::npos)
+      << sink_.changes[2];
+}
+
 }  // namespace
 }  // namespace topologies
