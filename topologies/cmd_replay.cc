@@ -63,8 +63,9 @@ std::string SummaryJson(const TopologyCounters& c, double seconds) {
 
 int ReplayCommand(const ReplayArgs& args) {
   const auto start = std::chrono::steady_clock::now();
-  auto config = LoadConfigOrReport(args.config_path);
-  if (!config) return kExitConfig;
+  auto load = LoadConfigOrReport(args.config_path);
+  if (!load) return kExitConfig;
+  Config* config = &load->config;
   ops::SetLogLevel(config->log_level);
   const ops::Logger log("replay");
 
