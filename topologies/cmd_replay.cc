@@ -7,6 +7,7 @@
 
 #include "fmt/format.h"
 #include "ops/log.h"
+#include "ops/progress.h"
 #include "processors/json_writer.h"
 #include "state/store.h"
 #include "topologies/commands.h"
@@ -34,6 +35,14 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The size of a regular input file, for the ETA; 0 for stdin or when unknown.
+int64_t InputSize(const std::string& path) {
+  std::error_code ec;
+  if (path == "-" || !std::filesystem::is_regular_file(path, ec)) return 0;
+  const auto size = std::filesystem::file_size(path, ec);
+  return ec ? 0 : static_cast<int64_t>(size);
+}
 
 std::string SummaryJson(const TopologyCounters& c, double seconds) {
   std::string out;
@@ -88,6 +97,10 @@ int ReplayCommand(const ReplayArgs& args) {
       return kExitFailure;
     }
   }
+  ops::Progress progress({.label = "replay",
+                          .total_bytes = InputSize(args.input),
+                          .enabled = ops::StderrIsInteractive()});
+  (*source)->SetProgress(&progress);
   TopologyProbe probe;
   Topology topology(&*config, store->get(), sink->get(), &probe, SystemNow);
   Runner runner(&config->processing, source->get(), &topology, SystemNow);
@@ -96,6 +109,7 @@ int ReplayCommand(const ReplayArgs& args) {
     fmt::print(stderr, "engaged replay: {}\n", s.ToString());
     return kExitFailure;
   }
+  progress.Finish((*source)->bytes_read(), (*source)->lines_read());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::string summary = SummaryJson(topology.counters(), seconds);
