@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -31,7 +32,7 @@ std::string Count(double n) {
 }
 
 std::string Duration(double seconds) {
-  const auto s = static_cast<int64_t>(seconds + 0.5);
+  const int64_t s = std::lround(seconds);
   if (s >= kSecondsPerHour) {
     return fmt::format("{}:{:02}:{:02}", s / kSecondsPerHour,
                        (s % kSecondsPerHour) / kSecondsPerMinute, s % kSecondsPerMinute);
