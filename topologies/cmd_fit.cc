@@ -4,11 +4,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
 
 #include "fmt/format.h"
+#include "ops/progress.h"
 #include "processors/churn/fit.h"
 #include "processors/churn/transactions.h"
 #include "processors/json_writer.h"
@@ -45,12 +47,27 @@ std::optional<churn::SummaryOptions> ParseOptions(const FitArgs& args) {
   return churn::SummaryOptions{.format = *format, .calibration_end_day = *end, .unit = *unit};
 }
 
+// Reads the log, showing progress on a terminal (the size of a file gives the ETA).
 ops::Result<std::vector<churn::CustomerRecord>> ReadInput(const std::string& path,
                                                           const churn::SummaryOptions& options) {
-  if (path == kStdin) return churn::ReadSummaries(std::cin, options);
-  std::ifstream in(path);
-  if (!in) return ops::Status::IoError(fmt::format("cannot open: {}", std::strerror(errno)));
-  return churn::ReadSummaries(in, options);
+  std::ifstream file;
+  int64_t total_bytes = 0;
+  if (path != kStdin) {
+    file.open(path, std::ios::binary);
+    if (!file) return ops::Status::IoError(fmt::format("cannot open: {}", std::strerror(errno)));
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec) total_bytes = static_cast<int64_t>(size);
+  }
+  ops::Progress progress({.label = "fit: reading",
+                          .total_bytes = total_bytes,
+                          .enabled = ops::StderrIsInteractive(),
+                          .calls_per_clock_read = 1});  // one call per 64 KiB chunk
+  ops::ProgressStreambuf counted(path == kStdin ? std::cin.rdbuf() : file.rdbuf(), &progress);
+  std::istream in(&counted);
+  auto records = churn::ReadSummaries(in, options);
+  progress.Finish(counted.bytes(), counted.lines());
+  return records;
 }
 
 ops::Status WriteSummary(const std::string& path, std::span<const churn::CustomerRecord> records) {

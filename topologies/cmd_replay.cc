@@ -7,6 +7,7 @@
 
 #include "fmt/format.h"
 #include "ops/log.h"
+#include "ops/progress.h"
 #include "processors/json_writer.h"
 #include "state/store.h"
 #include "topologies/cdnow_source.h"
@@ -37,6 +38,14 @@ class TempDir {
   std::string path_;
 };
 
+// The size of a regular input file, for the ETA; 0 for stdin or when unknown.
+int64_t InputSize(const std::string& path) {
+  std::error_code ec;
+  if (path == "-" || !std::filesystem::is_regular_file(path, ec)) return 0;
+  const auto size = std::filesystem::file_size(path, ec);
+  return ec ? 0 : static_cast<int64_t>(size);
+}
+
 std::string SummaryJson(const TopologyCounters& c, double seconds) {
   std::string out;
   processors::JsonWriter w(&out);
@@ -61,7 +70,9 @@ std::string SummaryJson(const TopologyCounters& c, double seconds) {
   return out;
 }
 
-ops::Result<std::unique_ptr<Source>> OpenReplaySource(const ReplayArgs& args) {
+// `progress` is fed by NDJSON input; a CDNOW log is read whole when it is opened.
+ops::Result<std::unique_ptr<Source>> OpenReplaySource(const ReplayArgs& args,
+                                                      ops::Progress* progress) {
   if (args.format == "cdnow") {
     auto cdnow = CdnowSource::Open(args.input);
     if (!cdnow.ok()) return cdnow.status();
@@ -69,6 +80,7 @@ ops::Result<std::unique_ptr<Source>> OpenReplaySource(const ReplayArgs& args) {
   }
   auto file = FileSource::Open(args.input);
   if (!file.ok()) return file.status();
+  (*file)->SetProgress(progress);
   return std::unique_ptr<Source>(std::move(file).value());
 }
 
@@ -76,8 +88,9 @@ ops::Result<std::unique_ptr<Source>> OpenReplaySource(const ReplayArgs& args) {
 
 int ReplayCommand(const ReplayArgs& args) {
   const auto start = std::chrono::steady_clock::now();
-  auto config = LoadConfigOrReport(args.config_path);
-  if (!config) return kExitConfig;
+  auto load = LoadConfigOrReport(args.config_path);
+  if (!load) return kExitConfig;
+  Config* config = &load->config;
   ops::SetLogLevel(config->log_level);
   const ops::Logger log("replay");
 
@@ -92,7 +105,10 @@ int ReplayCommand(const ReplayArgs& args) {
   config->processing.idle_timer_ms = 0;
   auto store = state::Store::Open(
       {.dir = state_dir, .sync_commits = false, .memory_bytes = StoreMemoryBytes(config->state)});
-  auto source = OpenReplaySource(args);
+  ops::Progress progress({.label = "replay",
+                          .total_bytes = InputSize(args.input),
+                          .enabled = ops::StderrIsInteractive()});
+  auto source = OpenReplaySource(args, &progress);
   auto sink = FileSink::Open(args.out_dir);
   for (const ops::Status* s : {&store.status(), &source.status(), &sink.status()}) {
     if (!s->ok()) {

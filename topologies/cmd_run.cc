@@ -145,8 +145,9 @@ void ServeHttp(ops::HttpServer& http, const HttpContext& c) {
 }  // namespace
 
 int RunCommand(const RunArgs& args) {
-  auto config = LoadConfigOrReport(args.config_path);
-  if (!config) return kExitConfig;
+  auto load = LoadConfigOrReport(args.config_path);
+  if (!load) return kExitConfig;
+  Config* config = &load->config;
   ops::SetLogLevel(config->log_level);
   if (config->input.topics.empty()) {
     fmt::print(stderr, "{}: input.topics is empty; engaged run needs at least one topic\n",
@@ -213,9 +214,14 @@ int RunCommand(const RunArgs& args) {
     Log().Info("serving metrics and health",
                {{"url", fmt::format("http://{}:{}/metrics", config->http.host, http.port())}});
   }
+  // The kafka: values may hold secrets (sasl.password, ...): only their names are logged.
+  std::string overrides;
+  for (const auto& v : load->overridden_by) overrides += (overrides.empty() ? "" : ",") + v;
   Log().Info("engaged started", {{"version", ENGAGED_VERSION},
                                  {"application_id", config->application_id},
-                                 {"state_dir", config->state.dir}});
+                                 {"state_dir", config->state.dir},
+                                 {"kafka_properties", KafkaPropertyNamesForLog(*config)},
+                                 {"env_overrides", overrides}});
 
   Runner runner(&config->processing, source->get(), &topology, SystemNow, &probe);
   const ops::Status status = runner.Run(signals.stop());

@@ -6,7 +6,7 @@
 
 namespace topologies {
 
-std::optional<Config> LoadConfigOrReport(const std::string& path) {
+std::optional<ConfigLoad> LoadConfigOrReport(const std::string& path) {
   ConfigLoad load = LoadConfigFile(path);
   for (const auto& e : load.errors) fmt::print(stderr, "{}\n", FormatConfigError(path, e));
   if (!load.ok()) {
@@ -14,15 +14,19 @@ std::optional<Config> LoadConfigOrReport(const std::string& path) {
                load.errors.size() == 1 ? "" : "s");
     return std::nullopt;
   }
-  return std::move(load.config);
+  return load;
 }
 
 int ValidateCommand(const ValidateArgs& args) {
-  auto config = LoadConfigOrReport(args.config_path);
-  if (!config) return kExitConfig;
+  auto load = LoadConfigOrReport(args.config_path);
+  if (!load) return kExitConfig;
+  const Config& config = load->config;
   fmt::print("{}: ok ({} input topic{}, {} segment{})\n", args.config_path,
-             config->input.topics.size(), config->input.topics.size() == 1 ? "" : "s",
-             config->segments.size(), config->segments.size() == 1 ? "" : "s");
+             config.input.topics.size(), config.input.topics.size() == 1 ? "" : "s",
+             config.segments.size(), config.segments.size() == 1 ? "" : "s");
+  for (const std::string& variable : load->overridden_by) {
+    fmt::print("{}: overridden by {} from the environment\n", args.config_path, variable);
+  }
   return kExitOk;
 }
 

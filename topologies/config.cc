@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include "fmt/format.h"
 #include "processors/feature_catalog.h"
 #include "processors/rules/expr_parser.h"
+#include "topologies/config_env.h"
 
 namespace topologies {
 namespace {
@@ -24,10 +26,19 @@ namespace {
 constexpr std::array<const char*, processors::kSubScoreCount> kSubScoreNames = {
     "emotional", "contextual", "convenience", "social"};
 
-// Parses the YAML tree into a Config, collecting every error.
+// A node of the tree that an environment variable put there.
+struct OverrideSite {
+  YAML::Node node;
+  std::string variable;
+};
+
+// Parses the YAML tree into a Config, collecting every error. Errors in a value that an
+// environment variable gave name the variable instead of a line and column, and such
+// values are taken literally (no ${VAR} interpolation).
 class Loader {
  public:
-  explicit Loader(ConfigLoad* out) : out_(out) {}
+  Loader(ConfigLoad* out, std::vector<OverrideSite> overrides)
+      : out_(out), overrides_(std::move(overrides)) {}
 
   void Load(const YAML::Node& root) {
     if (!root.IsDefined() || root.IsNull()) {
@@ -66,6 +77,10 @@ class Loader {
   using Handler = std::function<void(const YAML::Node&)>;
 
   void Error(const YAML::Node& n, std::string message) {
+    if (current_override_ != nullptr) {
+      out_->errors.push_back({0, 0, fmt::format("{}: {}", *current_override_, message)});
+      return;
+    }
     const YAML::Mark m = n.Mark();
     const bool known = m.line >= 0 && !m.is_null();
     out_->errors.push_back({known ? m.line + 1 : 0, known ? m.column + 1 : 0, std::move(message)});
@@ -89,13 +104,31 @@ class Loader {
                                     section.empty() ? "" : section + ".", key, known));
         continue;
       }
-      it->second(kv.second);
+      Dispatch(kv.second, it->second);
     }
+  }
+
+  // Calls `handler` on `value`, naming the variable in errors when one set the value.
+  void Dispatch(const YAML::Node& value, const Handler& handler) {
+    const auto site = std::find_if(overrides_.begin(), overrides_.end(),
+                                   [&](const OverrideSite& o) { return o.node.is(value); });
+    if (site == overrides_.end()) {
+      handler(value);
+      return;
+    }
+    const std::string* outer = current_override_;
+    current_override_ = &site->variable;
+    handler(value);
+    current_override_ = outer;
   }
 
   // ${VAR} and ${VAR:-default}.
   bool Interpolate(const YAML::Node& n, const std::string& in, std::string* out) {
     out->clear();
+    if (current_override_ != nullptr) {  // already the environment's value
+      *out = in;
+      return true;
+    }
     size_t i = 0;
     while (i < in.size()) {
       const size_t start = in.find("${", i);
@@ -188,8 +221,10 @@ class Loader {
       return;
     }
     for (const auto& kv : n) {
-      std::string v;
-      if (Scalar(kv.second, &v)) out_->config.kafka[kv.first.as<std::string>()] = v;
+      Dispatch(kv.second, [&](const YAML::Node& value) {
+        std::string v;
+        if (Scalar(value, &v)) out_->config.kafka[kv.first.as<std::string>()] = v;
+      });
     }
   }
 
@@ -646,6 +681,8 @@ class Loader {
   };
 
   ConfigLoad* out_;
+  std::vector<OverrideSite> overrides_;
+  const std::string* current_override_ = nullptr;  // the variable being read, if any
   std::vector<ExpressionSite> expressions_;
   bool features_invalid_ = false;
 };
@@ -653,6 +690,10 @@ class Loader {
 }  // namespace
 
 ConfigLoad LoadConfigText(const std::string& yaml) {
+  return LoadConfigText(yaml, ProcessEnvironment());
+}
+
+ConfigLoad LoadConfigText(const std::string& yaml, const Environment& env) {
   ConfigLoad out;
   YAML::Node root;
   try {
@@ -661,12 +702,17 @@ ConfigLoad LoadConfigText(const std::string& yaml) {
     out.errors.push_back({e.mark.line + 1, e.mark.column + 1, e.msg});
     return out;
   }
-  Loader(&out).Load(root);
-  if (const char* level = std::getenv("ENGAGED_LOG_LEVEL"); level != nullptr && *level != '\0') {
-    if (!ops::ParseLogLevel(level, &out.config.log_level)) {
-      out.errors.push_back({0, 0, fmt::format("ENGAGED_LOG_LEVEL '{}' is not a log level", level)});
+  const std::vector<EnvOverride> overrides = ParseEnvOverrides(env, &out.errors);
+  std::vector<OverrideSite> sites;
+  if (root.IsMap()) {  // otherwise the loader reports the file's shape
+    const std::vector<YAML::Node> placed = MergeEnvOverrides(overrides, root, &out.errors);
+    for (size_t i = 0; i < overrides.size(); ++i) {
+      if (!placed[i].IsDefined()) continue;
+      sites.push_back({placed[i], overrides[i].variable});
+      out.overridden_by.push_back(overrides[i].variable);
     }
   }
+  Loader(&out, std::move(sites)).Load(root);
   return out;
 }
 
@@ -696,6 +742,26 @@ processors::DecoderOptions ToDecoderOptions(const InputConfig& input) {
   o.fields = input.fields;
   o.taxonomy = input.taxonomy;
   return o;
+}
+
+std::string EnvVariableForKey(std::string_view dotted_key) {
+  std::string out = "ENGAGED_";
+  const bool kafka = dotted_key.starts_with("kafka.");
+  for (size_t i = 0; i < dotted_key.size(); ++i) {
+    const char c = dotted_key[i];
+    if (c == '.') {
+      out += (kafka && i > 5) ? "_" : "__";
+    } else {
+      out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+  }
+  return out;
+}
+
+std::string KafkaPropertyNamesForLog(const Config& config) {
+  std::string names;
+  for (const auto& kv : config.kafka) names += (names.empty() ? "" : ",") + kv.first;
+  return names;
 }
 
 std::vector<std::string> KnownConfigKeys() {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -160,13 +161,37 @@ struct ConfigError {
 struct ConfigLoad {
   Config config;
   std::vector<ConfigError> errors;  // every problem found; the config is valid when empty
+  // The ENGAGED_* variables that overrode a key, by name (never their values).
+  std::vector<std::string> overridden_by;
   bool ok() const { return errors.empty(); }
 };
 
-// Reads and validates `path`. All problems are reported at once.
+// Environment variables as name/value pairs.
+using Environment = std::vector<std::pair<std::string, std::string>>;
+
+// The process's environment (environ).
+Environment ProcessEnvironment();
+
+// Reads and validates `path`, with the process's ENGAGED_* overrides (see
+// EnvVariableForKey). All problems are reported at once.
 ConfigLoad LoadConfigFile(const std::string& path);
 // The same for YAML text (tests, stdin).
 ConfigLoad LoadConfigText(const std::string& yaml);
+// The same with the overrides read from `env` instead of the process's environment.
+// ${VAR} interpolation still reads the process's environment.
+ConfigLoad LoadConfigText(const std::string& yaml, const Environment& env);
+
+// The environment variable that overrides `dotted_key` (a KnownConfigKeys() name, or
+// kafka.<property>): ENGAGED_ + the key in upper case, each '.' written "__"; under
+// kafka, each '.' of the property is written '_'. Examples:
+//   state.memory_budget_bytes -> ENGAGED_STATE__MEMORY_BUDGET_BYTES
+//   kafka.sasl.password       -> ENGAGED_KAFKA__SASL_PASSWORD
+// docs/configuration.md#environment-overrides states the rules.
+std::string EnvVariableForKey(std::string_view dotted_key);
+
+// The kafka: property names, comma-separated, for the start-up log line. Values are
+// never logged: they may hold secrets (sasl.password, ssl.key.password, ...).
+std::string KafkaPropertyNamesForLog(const Config& config);
 
 // "FILE:LINE:COL: message", the format of `engaged validate`.
 std::string FormatConfigError(const std::string& path, const ConfigError& e);

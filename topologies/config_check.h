@@ -9,7 +9,7 @@
 
 namespace topologies {
 
-// The config, or nullopt after printing its errors to stderr.
-std::optional<Config> LoadConfigOrReport(const std::string& path);
+// The loaded config, or nullopt after printing its errors to stderr.
+std::optional<ConfigLoad> LoadConfigOrReport(const std::string& path);
 
 }  // namespace topologies

@@ -43,12 +43,16 @@ ops::Result<PollStatus> FileSource::Poll(int /*timeout_ms*/) {
       if (std::ferror(file_)) {
         return ops::Status::IoError(fmt::format("reading {}: {}", topic_, std::strerror(errno)));
       }
+      // Ends the progress line before the topology logs the end of the partition.
+      if (progress_ != nullptr) progress_->Finish(bytes_read_, next_offset_);
       return PollStatus::kEnd;
     }
     len = static_cast<size_t>(n);
+    bytes_read_ += n;
     while (len > 0 && (line_[len - 1] == '\n' || line_[len - 1] == '\r')) --len;
     ++next_offset_;
   } while (len == 0);
+  if (progress_ != nullptr) progress_->Update(bytes_read_, next_offset_);
   record_ = InputRecord{.topic = topic_,
                         .partition = state::Partition(0),
                         .offset = state::Offset(next_offset_ - 1),

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "ops/progress.h"
 #include "topologies/io.h"
 
 namespace topologies {
@@ -21,7 +22,12 @@ class FileSource final : public Source {
   ~FileSource() override;
 
   void SetListener(PartitionListener* listener) override { listener_ = listener; }
+  // Reports the bytes and lines read to `progress`, and finishes it at the end of the
+  // input. Not owned; outlives this source.
+  void SetProgress(ops::Progress* progress) { progress_ = progress; }
   ops::Result<PollStatus> Poll(int timeout_ms) override;
+  int64_t bytes_read() const { return bytes_read_; }
+  int64_t lines_read() const { return next_offset_; }
   const InputRecord& record() const override { return record_; }
   void OnCommitted(std::span<const std::pair<state::TopicPartition, state::Offset>>) override {}
   ops::Status Close() override;
@@ -33,6 +39,8 @@ class FileSource final : public Source {
   bool owned_;
   std::string topic_;
   PartitionListener* listener_ = nullptr;
+  ops::Progress* progress_ = nullptr;
+  int64_t bytes_read_ = 0;
   bool assigned_ = false;
   bool closed_ = false;
   char* line_ = nullptr;

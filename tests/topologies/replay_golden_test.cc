@@ -108,6 +108,21 @@ TEST(ReplayTest, AMissingInputIsAClearError) {
   EXPECT_NE(log.find("cannot read"), std::string::npos) << log;
 }
 
+TEST(ReplayTest, ShowsNoProgressWhenStderrIsNotATerminal) {
+  // The output of a test run goes to a file: CI logs must hold JSON lines only.
+  const std::string golden = std::string(ENGAGED_SOURCE_DIR) + "/tests/topologies/golden/basic";
+  testutil::TempDir dir;
+  std::string log;
+  ASSERT_EQ(
+      testutil::RunToCompletion({ENGAGED_BINARY, "replay", "--config", golden + "/config.yaml",
+                                 "--input", golden + "/input.ndjson", "--out", dir.File("out")},
+                                &log),
+      0)
+      << log;
+  EXPECT_EQ(log.find('\r'), std::string::npos) << log;
+  EXPECT_EQ(log.find("records/s"), std::string::npos) << log;
+}
+
 TEST(ValidateTest, ExitsSeventyEightWithLineAndColumn) {
   testutil::TempDir dir;
   testutil::WriteFile(dir.File("c.yaml"), "application_id: x\nsegmants: []\n");
