@@ -40,8 +40,8 @@ TEST(ExamplesTest, EveryExampleConfigIsValid) {
   const auto configs = ExampleConfigs();
   std::set<std::string> names;
   for (const auto& path : configs) names.insert(path.filename().string());
-  for (const char* expected :
-       {"local.yaml", "lifecycle.yaml", "production.yaml", "segment.yaml", "snowplow.yaml"}) {
+  for (const char* expected : {"local.yaml", "lifecycle.yaml", "production.yaml", "segment.yaml",
+                               "snowplow.yaml", "cdnow.yaml"}) {
     EXPECT_TRUE(names.count(expected)) << expected;
   }
   for (const auto& path : configs) {
