@@ -244,6 +244,22 @@ ops::Status Store::Write(StoreBatch& batch) {
   return FromRocks(s, "committing state");
 }
 
+ops::Status Store::ForEachCustomer(
+    const std::function<bool(Partition, std::string_view, const CustomerState&)>& fn) {
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // a one-off scan must not evict the working set
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, customers_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    if (key.size() < 4) return ops::Status::Corruption("a customer key is shorter than 4 bytes");
+    auto decoded = DecodeCustomer(it->value().ToStringView());
+    if (!decoded.ok()) return decoded.status();
+    const Partition p(static_cast<int32_t>(keys::GetBigEndian32(key)));
+    if (!fn(p, key.substr(4), *decoded)) break;
+  }
+  return FromRocks(it->status(), "scanning customer state");
+}
+
 ops::Status Store::FindCustomer(std::string_view customer_id,
                                 const std::function<void(Partition, const CustomerState&)>& fn) {
   // Customers are keyed partition-first; walk the partitions that exist by seeking to

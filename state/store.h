@@ -121,6 +121,12 @@ class Store {
   ops::Status FindCustomer(std::string_view customer_id,
                            const std::function<void(Partition, const CustomerState&)>& fn);
 
+  // Calls `fn(partition, customer_id, state)` for every stored customer, in key order
+  // (partition, then id); stops early when `fn` returns false. A full scan: for tools
+  // (`engaged fit --state-dir`), not for the hot path.
+  ops::Status ForEachCustomer(
+      const std::function<bool(Partition, std::string_view, const CustomerState&)>& fn);
+
   // Calls `fn(due, customer_id)` for every timer of `p` due at or before `upto`, in
   // due-time order; stops early when `fn` returns false. Work is proportional to the
   // number of due timers.

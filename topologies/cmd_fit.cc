@@ -12,9 +12,11 @@
 #include "fmt/format.h"
 #include "ops/progress.h"
 #include "processors/churn/fit.h"
+#include "processors/churn/risk.h"
 #include "processors/churn/transactions.h"
 #include "processors/json_writer.h"
 #include "processors/timestamp.h"
+#include "state/store.h"
 #include "topologies/clock.h"
 #include "topologies/commands.h"
 
@@ -70,6 +72,32 @@ ops::Result<std::vector<churn::CustomerRecord>> ReadInput(const std::string& pat
   return records;
 }
 
+// The summaries of the customers in a state directory; `skipped` counts those with
+// activity of the basis after the calibration end.
+ops::Result<std::vector<churn::CustomerRecord>> ReadState(const FitArgs& args,
+                                                          const churn::SummaryOptions& options,
+                                                          int64_t* skipped) {
+  auto store = state::Store::Open({.dir = args.state_dir, .read_only = true});
+  if (!store.ok()) return store.status();
+  const churn::ChurnBasis basis =
+      args.basis == "sessions" ? churn::ChurnBasis::kSessions : churn::ChurnBasis::kPurchases;
+  std::vector<churn::CustomerRecord> records;
+  const ops::Status scanned = (*store)->ForEachCustomer(
+      [&](state::Partition, std::string_view id, const state::CustomerState& s) {
+        const auto summary =
+            churn::SummaryFromState(s, basis, options.calibration_end_day, options.unit);
+        if (summary) {
+          records.push_back({std::string(id), *summary});
+        } else if ((basis == churn::ChurnBasis::kPurchases ? s.purchases.distinct_days
+                                                           : s.sessions.count) > 0) {
+          ++*skipped;
+        }
+        return true;
+      });
+  if (!scanned.ok()) return scanned;
+  return records;
+}
+
 ops::Status WriteSummary(const std::string& path, std::span<const churn::CustomerRecord> records) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << churn::SummaryCsv(records);
@@ -102,13 +130,27 @@ std::string ModelJson(const churn::FitResult& fit, const churn::SummaryOptions& 
 int FitCommand(const FitArgs& args) {
   auto options = ParseOptions(args);
   if (!options) return kExitUsage;
-  auto records = ReadInput(args.input, *options);
+  if (args.input.empty() == args.state_dir.empty()) {
+    return Fail(kExitUsage, "give either --input or --state-dir");
+  }
+  const bool from_state = !args.state_dir.empty();
+  const std::string& source = from_state ? args.state_dir : args.input;
+  int64_t skipped = 0;
+  auto records = from_state ? ReadState(args, *options, &skipped) : ReadInput(args.input, *options);
   if (!records.ok()) {
-    return Fail(kExitFailure, fmt::format("{}: {}", args.input, records.status().message()));
+    return Fail(kExitFailure, fmt::format("{}: {}", source, records.status().message()));
+  }
+  if (skipped > 0) {
+    PrintError(
+        fmt::format("note: {} customers with {} after {} are left out (the state cannot "
+                    "tell their history up to then)",
+                    skipped, args.basis, args.calibration_end));
   }
   if (records->empty()) {
-    return Fail(kExitFailure, fmt::format("{}: no customer has a purchase on or before {}",
-                                          args.input, args.calibration_end));
+    return Fail(kExitFailure,
+                fmt::format("{}: no customer has a {} on or before {}", source,
+                            from_state && args.basis == "sessions" ? "session" : "purchase",
+                            args.calibration_end));
   }
   if (!args.summary_out.empty()) {
     auto status = WriteSummary(args.summary_out, *records);
@@ -118,8 +160,7 @@ int FitCommand(const FitArgs& args) {
   summaries.reserve(records->size());
   for (const auto& r : *records) summaries.push_back(r.summary);
   auto fit = churn::FitBgNbd(summaries);
-  if (!fit.ok())
-    return Fail(kExitFailure, fmt::format("{}: {}", args.input, fit.status().message()));
+  if (!fit.ok()) return Fail(kExitFailure, fmt::format("{}: {}", source, fit.status().message()));
   fmt::print("{}\n", ModelJson(*fit, *options));
   return kExitOk;
 }

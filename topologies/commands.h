@@ -57,11 +57,13 @@ struct GenArgs {
 int GenCommand(const GenArgs& args);
 
 struct FitArgs {
-  std::string input;              // a transaction log, or "-" for stdin
-  std::string format = "ndjson";  // "ndjson" or "cdnow"
-  std::string calibration_end;    // YYYY-MM-DD, the last day of calibration (inclusive)
-  std::string time_unit;          // "days" or "weeks"
-  std::string summary_out;        // empty: no per-customer summary CSV
+  std::string input;                // a transaction log, or "-" for stdin; or:
+  std::string state_dir;            // a state directory (RocksDB) to read summaries from
+  std::string basis = "purchases";  // with state_dir: "purchases" or "sessions"
+  std::string format = "ndjson";    // "ndjson" or "cdnow"
+  std::string calibration_end;      // YYYY-MM-DD, the last day of calibration (inclusive)
+  std::string time_unit;            // "days" or "weeks"
+  std::string summary_out;          // empty: no per-customer summary CSV
 };
 int FitCommand(const FitArgs& args);
 

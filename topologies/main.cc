@@ -56,7 +56,14 @@ int main(int argc, char** argv) {
 
   FitArgs fit;
   auto* fit_cmd = app.add_subcommand("fit", "Fit the BG/NBD churn model; prints it as JSON");
-  fit_cmd->add_option("--input", fit.input, "Transaction log, or - for stdin")->required();
+  auto* fit_input = fit_cmd->add_option("--input", fit.input, "Transaction log, or - for stdin");
+  auto* fit_state = fit_cmd->add_option(
+      "--state-dir", fit.state_dir,
+      "Fit from the customers in this state directory instead (read-only; engaged stopped)");
+  fit_input->excludes(fit_state);
+  fit_cmd->add_option("--basis", fit.basis, "With --state-dir: fit on purchase days or on sessions")
+      ->check(CLI::IsMember({"purchases", "sessions"}))
+      ->capture_default_str();
   fit_cmd->add_option("--format", fit.format, "Input format")
       ->check(CLI::IsMember({"ndjson", "cdnow"}))
       ->capture_default_str();

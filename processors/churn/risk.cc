@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "fmt/format.h"
+#include "processors/decay.h"
 
 namespace processors::churn {
 namespace {
@@ -67,6 +68,30 @@ ops::Result<ChurnModel> ParseChurnModel(std::string_view json) {
   if (!o["fitted_at"].get_string().get(text)) m.fitted_at = std::string(text);
   if (!o["calibration_end"].get_string().get(text)) m.calibration_end = std::string(text);
   return m;
+}
+
+std::optional<CustomerSummary> SummaryFromState(const state::CustomerState& s, ChurnBasis basis,
+                                                int64_t calibration_end_day, TimeUnit unit) {
+  int64_t count = 0;
+  state::TimeMs first, last;
+  if (basis == ChurnBasis::kPurchases) {
+    count = s.purchases.distinct_days;
+    first = s.purchases.first;
+    last = s.purchases.last;
+  } else if (basis == ChurnBasis::kSessions) {
+    count = s.sessions.count;
+    first = s.first_seen;
+    last = s.sessions.start;
+  }
+  if (count <= 0 || processors::UtcDay(last) > calibration_end_day) return std::nullopt;
+  const int64_t first_day = processors::UtcDay(first);
+  const double days_per_unit = DaysPerUnit(unit);
+  CustomerSummary out;
+  out.x = count - 1;
+  out.T = static_cast<double>(calibration_end_day - first_day) / days_per_unit;
+  out.t_x =
+      out.x == 0 ? 0 : static_cast<double>(processors::UtcDay(last) - first_day) / days_per_unit;
+  return out;
 }
 
 std::string_view ChurnBasisName(ChurnBasis basis) {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -61,6 +62,14 @@ enum class ChurnBasis : uint8_t {
   kInactivity,  // no model applies: inactivity alone
 };
 std::string_view ChurnBasisName(ChurnBasis basis);
+
+// The calibration summary of a customer's state for fitting (`engaged fit
+// --state-dir`): day-granular like the summaries of a transaction log, from the first
+// purchase (or the first event, for sessions) to the end of `calibration_end_day`.
+// nullopt when the customer has no history of that basis, or some of it after the
+// calibration end (the state cannot tell what came before it).
+std::optional<CustomerSummary> SummaryFromState(const state::CustomerState& s, ChurnBasis basis,
+                                                int64_t calibration_end_day, TimeUnit unit);
 
 struct ChurnScore {
   double risk = 0;                 // 0–1

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "processors/timestamp.h"
 #include "tests/testutil/temp_dir.h"
@@ -156,6 +158,75 @@ TEST(FitCliTest, DataErrorsExit1WithTheLine) {
                                           "--time-unit weeks");
   EXPECT_EQ(empty.exit_code, 1);
   EXPECT_NE(empty.err.find("no customer"), std::string::npos) << empty.err;
+}
+
+TEST(FitCliTest, FitsFromAStateDirectoryAsFromTheLog) {
+  // Replaying the calibration period of the CDNOW sample leaves per-customer purchase
+  // state from which --state-dir must rebuild the same summaries, hence the same fit.
+  testutil::TempDir dir;
+  std::ifstream sample(kSample);
+  ASSERT_TRUE(sample.is_open()) << "missing test data: " << kSample;
+  std::ofstream calibration(dir.File("calibration.txt"));
+  for (std::string line; std::getline(sample, line);) {
+    std::istringstream fields(line);
+    std::string master, id, date;
+    fields >> master >> id >> date;
+    if (date <= "19970930") calibration << line << "\n";
+  }
+  calibration.close();
+  std::ofstream(dir.File("config.yaml"))
+      << "application_id: fit-state\nstate:\n  retention_ms: 0\n";
+  const std::string replay = std::string(ENGAGED_BINARY) + " replay --config " +
+                             dir.File("config.yaml") + " --format cdnow --input " +
+                             dir.File("calibration.txt") + " --out " + dir.File("out") +
+                             " --state-dir " + dir.File("state") + " 2>/dev/null";
+  ASSERT_EQ(std::system(replay.c_str()), 0) << replay;
+
+  const std::string common = " --format cdnow --calibration-end 1997-09-30 --time-unit weeks";
+  const RunResult from_log =
+      RunFit(dir, "--input " + kSample + common + " --summary-out " + dir.File("log.csv"));
+  const RunResult from_state =
+      RunFit(dir, "--state-dir " + dir.File("state") +
+                      " --calibration-end 1997-09-30 --time-unit weeks --summary-out " +
+                      dir.File("state.csv"));
+  ASSERT_EQ(from_log.exit_code, 0) << from_log.err;
+  ASSERT_EQ(from_state.exit_code, 0) << from_state.err;
+  // The same summaries (in another order: the state is keyed by partition and id)...
+  const auto sorted_lines = [](const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  EXPECT_EQ(sorted_lines(Slurp(dir.File("state.csv"))), sorted_lines(Slurp(dir.File("log.csv"))));
+  // ... so the same model, up to the optimiser's tolerance (the order of the sums moves
+  // Nelder-Mead's path by ulps).
+  EXPECT_EQ(NumberField(from_state.out, "n_customers"), 2357);
+  for (const char* key : {"r", "alpha", "a", "b"}) {
+    EXPECT_NEAR(NumberField(from_state.out, key), NumberField(from_log.out, key),
+                1e-5 * std::fabs(NumberField(from_log.out, key)))
+        << key;
+  }
+  EXPECT_NEAR(NumberField(from_state.out, "log_likelihood"),
+              NumberField(from_log.out, "log_likelihood"), 1e-6);
+
+  // A calibration end before some of the state's purchases leaves those customers out.
+  const RunResult early = RunFit(
+      dir, "--state-dir " + dir.File("state") + " --calibration-end 1997-03-31 --time-unit weeks");
+  EXPECT_EQ(early.exit_code, 0) << early.err;
+  EXPECT_NE(early.err.find("customers with purchases after 1997-03-31 are left out"),
+            std::string::npos)
+      << early.err;
+  EXPECT_LT(NumberField(early.out, "n_customers"), 2357);
+
+  const RunResult both = RunFit(dir, "--input " + kSample + " --state-dir " + dir.File("state") +
+                                         " --calibration-end 1997-09-30 --time-unit weeks");
+  EXPECT_NE(both.exit_code, 0);
+  const RunResult sessions =
+      RunFit(dir, "--state-dir " + dir.File("state") +
+                      " --basis sessions --calibration-end 1997-09-30 --time-unit weeks");
+  EXPECT_EQ(sessions.exit_code, 0) << sessions.err;  // every purchase is a session here
 }
 
 }  // namespace
