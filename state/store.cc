@@ -105,6 +105,14 @@ void StoreBatch::PutStreamTime(Partition p, TimeMs t) {
   batch_->Put(meta_, keys::StreamTimeKey(p), scratch_).PermitUncheckedError();
 }
 
+void StoreBatch::DeleteTimers(Partition p, TimeMs after, TimeMs upto) {
+  const std::string begin = after.value() == std::numeric_limits<int64_t>::min()
+                                ? keys::PartitionPrefix(p)
+                                : keys::Timer(p, TimeMs(after.value() + 1), "");
+  const std::string end = keys::Timer(p, TimeMs(upto.value() + 1), "");
+  batch_->DeleteRange(timers_, begin, end).PermitUncheckedError();
+}
+
 void StoreBatch::PutMemberCounts(Partition p, const MemberCounts& counts) {
   scratch_.clear();
   PutVarint64(counts.size(), &scratch_);

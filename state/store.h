@@ -81,6 +81,8 @@ class StoreBatch {
   // state), so cancelling names the same triple.
   void PutTimer(Partition p, TimeMs due, std::string_view customer_id);
   void DeleteTimer(Partition p, TimeMs due, std::string_view customer_id);
+  // Deletes every timer of `p` due in (after, upto], with one range tombstone.
+  void DeleteTimers(Partition p, TimeMs after, TimeMs upto);
   void PutMemberCounts(Partition p, const MemberCounts& counts);
   size_t count() const;
   bool empty() const { return count() == 0; }

@@ -51,6 +51,7 @@ PartitionTask::PartitionTask(state::Partition p, const TaskContext& ctx)
       decoder_(ToDecoderOptions(ctx.config->input)),
       features_(ctx.config->features, static_cast<uint64_t>(p.value()) + 1),
       cache_(0),
+      last_record_wall_(ctx.clock()),
       evaluates_silent_((!ctx.ladder->segments().empty() || ctx.churn != nullptr) &&
                         ctx.config->processing.silence_horizon_ms > 0) {}
 
@@ -155,14 +156,6 @@ ops::Result<state::CustomerState*> PartitionTask::Lookup(std::string_view custom
   if (!stored.ok()) return stored.status();
   return cache_.Insert(customer_id,
                        stored->has_value() ? std::move(**stored) : state::CustomerState());
-}
-
-ops::Result<state::CustomerState*> PartitionTask::LookupExisting(std::string_view customer_id) {
-  if (state::CustomerState* cached = cache_.Find(customer_id)) return cached;
-  auto stored = ctx_.store->GetCustomer(partition_, customer_id);
-  if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return nullptr;
-  return cache_.Insert(customer_id, std::move(**stored));
 }
 
 ops::Status PartitionTask::EvaluateSegments(std::string_view customer_id, state::CustomerState& s,
@@ -284,73 +277,93 @@ state::TimeMs PartitionTask::TimerTime() const {
 }
 
 ops::Status PartitionTask::FireTimers(state::TimeMs limit) {
-  // The store's timers in (fired_through_, limit], in due order; with the pending ones
-  // merged in below.
-  std::vector<std::pair<state::TimeMs, std::string>> stored;
-  if (limit > fired_through_) {
-    ENGAGED_RETURN_IF_ERROR(ctx_.store->ForEachDueTimer(partition_, fired_through_, limit,
-                                                        [&](state::TimeMs at, std::string_view id) {
-                                                          stored.emplace_back(at, std::string(id));
-                                                          return true;
-                                                        }));
-    fired_through_ = limit;
-  }
-  size_t next_stored = 0;
+  // The store's timers in (fired_through_, limit] and the pending ones up to `limit`,
+  // merged in (due, customer) order and fired one at a time while the store is scanned:
+  // a midnight that wakes millions of customers holds none of them in memory.
   std::pair<state::TimeMs, std::string> last{state::TimeMs(std::numeric_limits<int64_t>::min()),
                                              std::string()};
-  while (true) {
-    const bool have_pending = !pending_timers_.empty() && pending_timers_.begin()->first <= limit;
-    const bool have_stored = next_stored < stored.size();
-    if (!have_pending && !have_stored) break;
-    std::pair<state::TimeMs, std::string> timer;
-    if (have_stored && (!have_pending || stored[next_stored] <= *pending_timers_.begin())) {
-      timer = std::move(stored[next_stored++]);
-      fired_timers_.push_back(timer);
-    } else {
-      timer = std::move(pending_timers_.extract(pending_timers_.begin()).value());
-    }
-    if (timer == last) continue;  // the same timer in the store and scheduled again
-    last = timer;
+  const auto fire = [&](state::TimeMs due, std::string_view id) -> ops::Status {
+    if (due == last.first && id == last.second) return ops::Status::Ok();  // stored and pending
+    last.first = due;
+    last.second.assign(id);
     ++ctx_.counters->timers_fired;
     ctx_.probe->OnTimerFired();
-    ENGAGED_RETURN_IF_ERROR(OnWake(timer.first, timer.second));
+    return OnWake(due, id);
+  };
+  // Fires the pending timers due by `limit` that sort before `bound` (all, if null).
+  // Firing may schedule more (a day later), which this loop also takes in order.
+  const auto fire_pending = [&](const std::pair<state::TimeMs, std::string_view>* bound) {
+    while (!pending_timers_.empty()) {
+      const auto& next = *pending_timers_.begin();
+      if (next.first > limit) break;
+      if (bound != nullptr && !(std::pair<state::TimeMs, std::string_view>(next) < *bound)) break;
+      auto node = pending_timers_.extract(pending_timers_.begin());
+      ENGAGED_RETURN_IF_ERROR(fire(node.value().first, node.value().second));
+    }
+    return ops::Status::Ok();
+  };
+  if (limit > fired_through_) {
+    ops::Status failed = ops::Status::Ok();
+    ENGAGED_RETURN_IF_ERROR(ctx_.store->ForEachDueTimer(
+        partition_, fired_through_, limit, [&](state::TimeMs at, std::string_view id) {
+          const std::pair<state::TimeMs, std::string_view> key(at, id);
+          failed = fire_pending(&key);
+          if (failed.ok()) failed = fire(at, id);
+          return failed.ok();
+        }));
+    ENGAGED_RETURN_IF_ERROR(failed);
+    fired_through_ = limit;  // the commit deletes the store's timers up to here
   }
-  return ops::Status::Ok();
+  return fire_pending(nullptr);
 }
 
-ops::Status PartitionTask::OnWake(state::TimeMs due, const std::string& customer_id) {
-  auto customer = LookupExisting(customer_id);
-  if (!customer.ok()) return customer.status();
-  state::CustomerState* s = *customer;
+ops::Status PartitionTask::OnWake(state::TimeMs due, std::string_view customer_id) {
+  // A customer that is not cached is read into `loaded` and cached only if the wake
+  // changes it, so that a midnight's wakes do not flood the cache with clean entries.
+  state::CustomerState* s = cache_.Find(customer_id);
+  std::optional<state::CustomerState> loaded;
+  if (s == nullptr) {
+    auto stored = ctx_.store->GetCustomer(partition_, customer_id);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) return ops::Status::Ok();  // expired and deleted
+    loaded = std::move(*stored);
+    s = &*loaded;
+  }
   // Stale: the customer expired, or an event after this timer was set scheduled a
   // later one.
-  if (s == nullptr || s->events_total == 0 || due <= s->last_seen) return ops::Status::Ok();
+  if (s->events_total == 0 || due <= s->last_seen) return ops::Status::Ok();
+  const auto keep = [&] {
+    if (loaded) s = cache_.Insert(customer_id, std::move(*loaded));
+    loaded.reset();
+    cache_.MarkDirty(customer_id);
+  };
   const int64_t retention = ctx_.config->state.retention_ms;
   if (retention > 0 && due >= ExpiryDue(s->last_seen, retention)) {
     // Deleted at the next commit; an event before then starts the customer afresh.
     CountMove("segment:", s->segment, "");
     CountMove("churn:", processors::churn::ChurnBandName(s->churn.band), "");
     *s = state::CustomerState();
-    cache_.MarkDirty(customer_id);
-    expired_.push_back(customer_id);
+    keep();
+    expired_.emplace_back(customer_id);
     return ops::Status::Ok();
   }
   const int64_t horizon = ctx_.config->processing.silence_horizon_ms;
   const bool in_horizon = evaluates_silent_ && due.value() - s->last_seen.value() <= horizon;
+  const state::TimeMs last_seen = s->last_seen;
   if (in_horizon) {
     bool changed = false;
     ENGAGED_RETURN_IF_ERROR(EvaluateSegments(customer_id, *s, due, &changed));
     ENGAGED_RETURN_IF_ERROR(EvaluateChurn(customer_id, *s, due, &changed));
-    if (changed) cache_.MarkDirty(customer_id);
+    if (changed) keep();
     const state::TimeMs tomorrow(due.value() + state::kMsPerDay);
-    if (tomorrow.value() - s->last_seen.value() <= horizon) {
-      pending_timers_.emplace(tomorrow, customer_id);
+    if (tomorrow.value() - last_seen.value() <= horizon) {
+      pending_timers_.emplace(tomorrow, std::string(customer_id));
       return ops::Status::Ok();
     }
   }
   // Past the horizon, only expiry remains.
-  if (retention > 0 && ExpiryDue(s->last_seen, retention) > due) {
-    pending_timers_.emplace(ExpiryDue(s->last_seen, retention), customer_id);
+  if (retention > 0 && ExpiryDue(last_seen, retention) > due) {
+    pending_timers_.emplace(ExpiryDue(last_seen, retention), std::string(customer_id));
   }
   return ops::Status::Ok();
 }
@@ -367,7 +380,11 @@ ops::Status PartitionTask::CollectCommit(
       batch.PutCustomer(partition_, id, s);
     }
   });
-  for (const auto& [due, id] : fired_timers_) batch.DeleteTimer(partition_, due, id);
+  // Every store timer up to fired_through_ has fired: one range tombstone, not one
+  // delete per timer.
+  if (fired_through_ > committed_fired_through_) {
+    batch.DeleteTimers(partition_, committed_fired_through_, fired_through_);
+  }
   for (const auto& [due, id] : pending_timers_) batch.PutTimer(partition_, due, id);
   for (auto& [topic, pos] : positions_) {
     if (!pos.dirty) continue;
@@ -398,7 +415,7 @@ void PartitionTask::AfterCommit() {
   stream_time_dirty_ = false;
   members_dirty_ = false;
   pending_timers_.clear();
-  fired_timers_.clear();
+  committed_fired_through_ = fired_through_;
   cache_.MarkAllClean();
   for (const std::string& id : expired_) {
     const state::CustomerState* s = cache_.Find(id);

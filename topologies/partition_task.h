@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -110,9 +111,7 @@ class PartitionTask {
   // store's and those scheduled since the last commit, including the ones that firing
   // schedules.
   ops::Status FireTimers(state::TimeMs limit);
-  ops::Status OnWake(state::TimeMs due, const std::string& customer_id);
-  // The cached or stored state of a customer, or nullptr when there is none.
-  ops::Result<state::CustomerState*> LookupExisting(std::string_view customer_id);
+  ops::Status OnWake(state::TimeMs due, std::string_view customer_id);
   void PublishCacheCounters();
   // One customer moved from label `from` to `to` (an empty name: none).
   void CountMove(std::string_view kind, std::string_view from, std::string_view to);
@@ -130,16 +129,17 @@ class PartitionTask {
   std::map<std::string, Position, std::less<>> positions_;  // by topic
   state::TimeMs stream_time_{0};
   bool stream_time_dirty_ = false;
-  state::TimeMs last_record_wall_{0};  // wall-clock time of the last record, for idleness
-  std::string out_;                    // reused output buffer
-  std::vector<std::string> expired_;   // customers expired since the last commit
-  bool evaluates_silent_;              // segments or churn: wake silent customers daily
+  // Wall-clock time of the last record (or of the task's creation), for idleness.
+  state::TimeMs last_record_wall_;
+  std::string out_;                   // reused output buffer
+  std::vector<std::string> expired_;  // customers expired since the last commit
+  bool evaluates_silent_;             // segments or churn: wake silent customers daily
   // Timers scheduled since the last commit, not yet in the store, in due order.
   std::set<std::pair<state::TimeMs, std::string>, std::less<>> pending_timers_;
-  // Store timers fired since the last commit: deleted at the next commit.
-  std::vector<std::pair<state::TimeMs, std::string>> fired_timers_;
-  // Every store timer due at or before this has fired (or is in fired_timers_).
+  // Every store timer due at or before this has fired; the next commit deletes those
+  // after committed_fired_through_.
   state::TimeMs fired_through_{std::numeric_limits<int64_t>::min()};
+  state::TimeMs committed_fired_through_{std::numeric_limits<int64_t>::min()};
   state::MemberCounts members_;
   bool members_dirty_ = false;
   uint64_t published_hits_ = 0;

@@ -18,10 +18,12 @@ namespace integration {
 Topics CreateTopics(testutil::KafkaClient& kafka, const std::string& prefix, int partitions) {
   Topics t{testutil::KafkaClient::UniqueTopic(prefix + "-in"),
            testutil::KafkaClient::UniqueTopic(prefix + "-segments"),
-           testutil::KafkaClient::UniqueTopic(prefix + "-dlq")};
+           testutil::KafkaClient::UniqueTopic(prefix + "-dlq"),
+           testutil::KafkaClient::UniqueTopic(prefix + "-churn")};
   kafka.CreateTopic(t.input, partitions);
   kafka.CreateTopic(t.segment_changes, partitions);
   kafka.CreateTopic(t.dead_letters, 1);
+  kafka.CreateTopic(t.churn_risk, partitions);
   return t;
 }
 
@@ -91,6 +93,7 @@ std::string MakeConfig(const std::string& bootstrap, const Topics& topics,
     << "input:\n  topics: [" << topics.input << "]\n"
     << "output:\n  segment_changes_topic: " << topics.segment_changes << "\n"
     << "  dead_letters_topic: " << topics.dead_letters << "\n"
+    << "  churn_risk_topic: " << topics.churn_risk << "\n"
     << "state:\n  dir: " << state_dir << "\n"
     << "processing:\n  commit_interval_ms: 200\n  shutdown_grace_ms: 20000\n"
     << "http:\n  host: 127.0.0.1\n  port: " << http_port << "\n"

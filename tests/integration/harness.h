@@ -20,9 +20,10 @@ struct Topics {
   std::string input;
   std::string segment_changes;
   std::string dead_letters;
+  std::string churn_risk;  // written only when the config turns churn risk on
 };
 
-// Creates the three topics of one test, named uniquely.
+// Creates the four topics of one test, named uniquely.
 Topics CreateTopics(testutil::KafkaClient& kafka, const std::string& prefix, int partitions);
 
 // A port that was free a moment ago.

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/integration/harness.h"
+#include "tests/testutil/files.h"
 
 namespace integration {
 namespace {
@@ -90,9 +91,49 @@ TEST(PipelineTest, RefusesToStartWhenAnInputTopicIsMissing) {
   EXPECT_NE(engaged.log().find("does not exist"), std::string::npos) << engaged.log();
 }
 
+TEST(PipelineTest, ChurnRiskEventsReachTheirTopicKeyedByCustomer) {
+  const std::string bootstrap = testutil::KafkaClient::FixtureBootstrap();
+  ASSERT_FALSE(bootstrap.empty()) << "no broker: run through ctest (the kafka fixture)";
+  testutil::KafkaClient kafka(bootstrap);
+  const Topics topics = CreateTopics(kafka, "churn", 1);
+  testutil::TempDir dir;
+  testutil::WriteFile(dir.File("model.json"),
+                      R"({"model":"bgnbd","r":0.2426,"alpha":4.4136,"a":0.7929,"b":2.4259,)"
+                      R"("time_unit":"weeks","fitted_at":"2026-11-24T00:00:00Z"})");
+  // buyer purchases weekly for four weeks; then only `clock` moves stream time, 120
+  // days on, so buyer's band rises through the daily wake timers alone.
+  const int64_t t0 = 1700000000000;
+  const int64_t day = 86400000;
+  for (int w = 0; w < 4; ++w) {
+    kafka.Produce(topics.input, "buyer",
+                  R"({"customer_id":"buyer","type":"purchase","revenue":10,"ts":)" +
+                      std::to_string(t0 + w * 7 * day) + "}");
+  }
+  kafka.Produce(
+      topics.input, "clock",
+      R"({"customer_id":"clock","type":"page_view","ts":)" + std::to_string(t0 + 120 * day) + "}");
+  kafka.Flush();
+  Engaged engaged(dir,
+                  MakeConfig(bootstrap, topics, dir.File("state"), FreePort(),
+                             "churn:\n  model_file: " + dir.File("model.json") + "\n"),
+                  "engaged");
+  const auto risk = kafka.ConsumeAll(topics.churn_risk, 2, 60000);
+  EXPECT_EQ(engaged.Terminate(), 0) << engaged.log();
+  ASSERT_EQ(risk.size(), 2u) << engaged.log();
+  EXPECT_EQ(risk[0].key, "buyer");
+  EXPECT_EQ(JsonString(risk[0].value, "band"), "medium") << risk[0].value;
+  EXPECT_EQ(JsonString(risk[0].value, "basis"), "purchases");
+  EXPECT_EQ(risk[1].key, "buyer");
+  EXPECT_EQ(JsonString(risk[1].value, "band"), "high") << risk[1].value;
+  EXPECT_EQ(JsonString(risk[1].value, "previous_band"), "medium");
+  // Wake timers fire at UTC midnights.
+  EXPECT_NE(risk[1].value.find(R"(T00:00:00.000Z","detected_at")"), std::string::npos)
+      << risk[1].value;
+}
+
 TEST(PipelineTest, FailsClearlyWhenTheBrokerIsDown) {
   testutil::TempDir dir;
-  const Topics topics{"in", "out", "dlq"};
+  const Topics topics{"in", "out", "dlq", "churn"};
   const std::string dead_broker = "127.0.0.1:" + std::to_string(FreePort());
   Engaged engaged(dir, MakeConfig(dead_broker, topics, dir.File("state"), FreePort()) + "",
                   "engaged");

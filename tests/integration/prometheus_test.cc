@@ -176,7 +176,12 @@ TEST(PrometheusTest, ScrapesLagThroughputAndLatencyOfARealRun) {
   // Statistics every second, so that lag follows the run closely, and commits every 5 s,
   // so that records wait between commits for several statistics intervals and scrapes,
   // and the lag is seen above 0 before it drains (3 s was sometimes too short to catch).
-  std::string config = MakeConfig(bootstrap, topics, dir.File("state"), port);
+  // Churn risk on, so that the churn panels have series (every customer starts low).
+  testutil::WriteFile(dir.File("model.json"),
+                      R"({"model":"bgnbd","r":0.24,"alpha":4.4,"a":0.79,"b":2.4,)"
+                      R"("time_unit":"weeks"})");
+  std::string config = MakeConfig(bootstrap, topics, dir.File("state"), port,
+                                  "churn:\n  model_file: " + dir.File("model.json") + "\n");
   const std::string kafka_map = "kafka:\n";
   config.insert(config.find(kafka_map) + kafka_map.size(), "  statistics.interval.ms: \"1000\"\n");
   const std::string commit = "commit_interval_ms: 200";

@@ -361,5 +361,20 @@ TEST_F(TopologyTest, SegmentAudienceFormatWritesExitedThenEnteredTrackEvents) {
       << sink_.changes[2];
 }
 
+TEST_F(TopologyTest, ANewlyAssignedPartitionIsNotIdleBeforeItsFirstRecord) {
+  // Historical events on a fresh assignment: the wall clock is far ahead of them, but
+  // the partition has only just been assigned, so its timers go by stream time.
+  config_.segments = SilenceSegments();
+  config_.state.retention_ms = 2 * kDay;
+  config_.processing.idle_timer_ms = 60000;
+  now_ = state::TimeMs(kT0 + 1000 * kDay);
+  Start();
+  ASSERT_TRUE(topology_->Commit().ok());  // before any record
+  ASSERT_TRUE(Feed(0, EventAt("old", kT0)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_TRUE(Stored("old"));
+  EXPECT_EQ(topology_->counters().expired_customers, 0);
+}
+
 }  // namespace
 }  // namespace topologies
