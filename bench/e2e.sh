@@ -3,7 +3,8 @@
 # consume->produce passthrough, on one local Kafka broker, in one run (SPEC §10).
 #
 #   bench/e2e.sh [--events N] [--customers N] [--latency-seconds S] [--build DIR]
-#                [--dir DIR] [--bootstrap HOST:PORT | --bootstrap-file FILE]
+#                [--commit-interval-ms MS] [--dir DIR]
+#                [--bootstrap HOST:PORT | --bootstrap-file FILE]
 #
 # Steps, each printed with its exact command:
 #   1. start a single-node broker (ops/local/kafka.sh) in DIR/kafka, unless --bootstrap
@@ -15,6 +16,8 @@
 #      N events, then latency at half its measured throughput, then peak RSS;
 #   6. passthrough B: throughput over the same N events, then latency at engaged's rate.
 # engaged's throughput is reported against the mean of A and B (the ceiling).
+# --commit-interval-ms sets processing.commit_interval_ms of all three (default 1000,
+# engaged's default).
 # Needs the targets engaged and engaged_load built in the --build directory.
 set -euo pipefail
 
@@ -23,17 +26,19 @@ readonly ROOT
 EVENTS=2000000
 CUSTOMERS=1000000
 LATENCY_SECONDS=30
+COMMIT_INTERVAL_MS=1000
 BUILD="$ROOT/build/rel"
 DIR=""
 BOOTSTRAP=""
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
 while (($#)); do
   case $1 in
     --events) EVENTS=$2; shift 2 ;;
     --customers) CUSTOMERS=$2; shift 2 ;;
     --latency-seconds) LATENCY_SECONDS=$2; shift 2 ;;
+    --commit-interval-ms) COMMIT_INTERVAL_MS=$2; shift 2 ;;
     --build) BUILD=$2; shift 2 ;;
     --dir) DIR=$2; shift 2 ;;
     --bootstrap) BOOTSTRAP=$2; shift 2 ;;
@@ -97,7 +102,7 @@ write_config() {  # NAME LATENCY_TOPIC OUTPUT_TOPIC [segments from FILE]
     echo "state:"
     echo "  dir: $WORK/state-$1"
     echo "processing:"
-    echo "  commit_interval_ms: 1000"
+    echo "  commit_interval_ms: $COMMIT_INTERVAL_MS"
     echo "http:"
     echo "  host: 127.0.0.1"
     echo "  port: $HTTP_PORT"
@@ -138,7 +143,7 @@ CEILING="$(awk -v a="$(field "$A" throughput_eps)" -v b="$(field "$B" throughput
 RATIO="$(awk -v e="$(field "$E" throughput_eps)" -v c="$CEILING" 'BEGIN { printf "%.1f", 100 * e / c }')"
 
 echo
-echo "## End-to-end, $(date -u +%Y-%m-%d), $EVENTS events, $CUSTOMERS customers, 8 partitions, at_least_once"
+echo "## End-to-end, $(date -u +%Y-%m-%d), $EVENTS events, $CUSTOMERS customers, 8 partitions, at_least_once, commit_interval_ms $COMMIT_INTERVAL_MS"
 echo
 echo "| processor | events/s (sustained) | CPU s per M events | latency offered | p50 / p99 / p999 ms (samples) | peak RSS |"
 echo "|---|---|---|---|---|---|"
