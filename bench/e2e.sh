@@ -145,15 +145,21 @@ RATIO="$(awk -v e="$(field "$E" throughput_eps)" -v c="$CEILING" 'BEGIN { printf
 echo
 echo "## End-to-end, $(date -u +%Y-%m-%d), $EVENTS events, $CUSTOMERS customers, 8 partitions, at_least_once, commit_interval_ms $COMMIT_INTERVAL_MS"
 echo
-echo "| processor | events/s (sustained) | CPU s per M events | latency offered | p50 / p99 / p999 ms (samples) | peak RSS |"
-echo "|---|---|---|---|---|---|"
+# "load tool behind": how far the load producer fell behind its schedule; large values
+# mean the machine starved the processes of CPU during the latency phase.
+echo "| processor | events/s (sustained) | CPU s per M events | latency offered | p50 / p99 / p999 ms (samples) | load tool behind | peak RSS |"
+echo "|---|---|---|---|---|---|---|"
 for r in "$A" "$E" "$B"; do
   lat="—"
   [[ $(field "$r" latency_samples) == 0 ]] ||
     lat="$(field "$r" p50_ms) / $(field "$r" p99_ms) / $(field "$r" p999_ms) ($(field "$r" latency_samples))"
   offered="—"
-  [[ $(field "$r" latency_events) == 0 ]] || offered="$(field "$r" latency_rate)/s"
-  echo "| $(field "$r" label) | $(field "$r" throughput_eps) | $(field "$r" cpu_s_per_mevent) | $offered | $lat | $(field "$r" peak_rss_mib) MiB |"
+  behind="—"
+  if [[ $(field "$r" latency_events) != 0 ]]; then
+    offered="$(field "$r" latency_rate)/s"
+    behind="$(field "$r" producer_behind_ms) ms"
+  fi
+  echo "| $(field "$r" label) | $(field "$r" throughput_eps) | $(field "$r" cpu_s_per_mevent) | $offered | $lat | $behind | $(field "$r" peak_rss_mib) MiB |"
 done
 echo
 echo "engaged / passthrough ceiling (mean of A and B, $CEILING events/s): **$RATIO %** (target ≥ 70 %)"

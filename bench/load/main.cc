@@ -156,6 +156,10 @@ int main(int argc, char** argv) {
   measure->add_option("--latency-seconds", m.latency_seconds, "Length of the latency phase")
       ->capture_default_str();
   measure->add_option("--timeout-s", m.timeout_s, "Limit of each phase")->capture_default_str();
+  measure
+      ->add_option("--settle-seconds", m.settle_seconds,
+                   "Idle time between the throughput and the latency phase")
+      ->capture_default_str();
   measure->add_option("--log", m.log_path, "The processor's log file")->required();
   measure->add_option("--metrics-port", m.metrics_port,
                       "Scrape the processor's /metrics on this port before stopping it");

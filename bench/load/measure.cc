@@ -175,6 +175,9 @@ ops::Result<MeasureReport> Measure(const MeasureOptions& o) {
   auto child = Child::Start(o.command, o.log_path);
   if (!child.ok()) return child.status();
   ops::Status s = MeasureThroughput(o, **progress, *child, started, r);
+  if (s.ok() && !o.latency_topic.empty()) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.settle_seconds));
+  }
   if (s.ok() && o.metrics_port > 0) s = ScrapeMetrics(o.metrics_port, o.metrics_path + ".before");
   if (s.ok() && !o.latency_topic.empty()) s = MeasureLatency(o, **progress, *child, r);
   if (s.ok() && o.metrics_port > 0) s = ScrapeMetrics(o.metrics_port, o.metrics_path);

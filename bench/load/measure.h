@@ -31,6 +31,8 @@ struct MeasureOptions {
   double latency_rate = 0;
   double latency_fraction = 0.5;
   double latency_seconds = 30;
+  // Idle time between the throughput phase and the latency phase. Unit: s.
+  double settle_seconds = 0;
   topologies::ClickstreamOptions clickstream;  // of the latency phase's events
   int timeout_s = 1800;                        // for each phase
   std::string log_path;                        // the processor's stdout and stderr
