@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# End-to-end throughput, latency and peak RSS of engaged against a stateless
+# consume->produce passthrough, on one local Kafka broker, in one run (SPEC §10).
+#
+#   bench/e2e.sh [--events N] [--customers N] [--latency-seconds S] [--build DIR]
+#                [--commit-interval-ms MS] [--dir DIR]
+#                [--bootstrap HOST:PORT | --bootstrap-file FILE]
+#
+# Steps, each printed with its exact command:
+#   1. start a single-node broker (ops/local/kafka.sh) in DIR/kafka, unless --bootstrap
+#      (or a file holding it, as the ctest fixture writes) names a running one;
+#   2. create the run's topics, 8 partitions each;
+#   3. produce N events of a synthetic clickstream (Zipf customers in sessions);
+#   4. passthrough A: throughput over the N events;
+#   5. engaged (at_least_once, the shipped lifecycle segments): throughput over the same
+#      N events, then latency at half its measured throughput, then peak RSS;
+#   6. passthrough B: throughput over the same N events, then latency at engaged's rate.
+# engaged's throughput is reported against the mean of A and B (the ceiling).
+# --commit-interval-ms sets processing.commit_interval_ms of all three (default 1000,
+# engaged's default).
+# Needs the targets engaged and engaged_load built in the --build directory.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly ROOT
+EVENTS=2000000
+CUSTOMERS=1000000
+LATENCY_SECONDS=30
+COMMIT_INTERVAL_MS=1000
+BUILD="$ROOT/build/rel"
+DIR=""
+BOOTSTRAP=""
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; }
+
+while (($#)); do
+  case $1 in
+    --events) EVENTS=$2; shift 2 ;;
+    --customers) CUSTOMERS=$2; shift 2 ;;
+    --latency-seconds) LATENCY_SECONDS=$2; shift 2 ;;
+    --commit-interval-ms) COMMIT_INTERVAL_MS=$2; shift 2 ;;
+    --build) BUILD=$2; shift 2 ;;
+    --dir) DIR=$2; shift 2 ;;
+    --bootstrap) BOOTSTRAP=$2; shift 2 ;;
+    --bootstrap-file) BOOTSTRAP="$(<"$2")"; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "e2e.sh: unknown argument '$1'" >&2; usage >&2; exit 64 ;;
+  esac
+done
+
+ENGAGED="$BUILD/topologies/engaged"
+LOAD="$BUILD/bench/engaged_load"
+for bin in "$ENGAGED" "$LOAD"; do
+  [[ -x $bin ]] || { echo "e2e.sh: $bin not built (cmake --build $BUILD --target engaged engaged_load)" >&2; exit 1; }
+done
+[[ -n $DIR ]] || DIR="$(mktemp -d /tmp/engaged-e2e.XXXXXX)"
+mkdir -p "$DIR"
+DIR="$(cd "$DIR" && pwd)"
+
+# Prints a command, then runs it.
+run() {
+  echo "\$ $*" >&2
+  "$@"
+}
+
+STARTED_BROKER=0
+cleanup() {
+  if ((STARTED_BROKER)); then "$ROOT/ops/local/kafka.sh" stop --dir "$DIR/kafka" >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+if [[ -z $BOOTSTRAP ]]; then
+  BOOTSTRAP="$(run "$ROOT/ops/local/kafka.sh" start --dir "$DIR/kafka" | tail -n 1)"
+  STARTED_BROKER=1
+fi
+
+# Topics, groups, configs, state, logs and results of this run: unique to it.
+RUN="e2e-$(date +%s)-$$"
+IN="$RUN.in"
+WORK="$DIR/$RUN"
+mkdir -p "$WORK"
+run "$ROOT/ops/local/kafka.sh" create-topics --bootstrap "$BOOTSTRAP" \
+  "$IN:8" "$RUN.latency-engaged:8" "$RUN.latency-passthrough:8" \
+  "$RUN.segment-changes:8" "$RUN.dead-letters:8" "$RUN.passthrough-out:8" 2>&1 | sed 's/^/  /' >&2
+
+run "$LOAD" produce --bootstrap "$BOOTSTRAP" --topic "$IN" --events "$EVENTS" \
+  --customers "$CUSTOMERS" --seed 1
+
+# One config per processor: engaged's from the shipped lifecycle, the passthrough's
+# with the same kafka map, topics and commit interval.
+HTTP_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+write_config() {  # NAME LATENCY_TOPIC OUTPUT_TOPIC [segments from FILE]
+  {
+    echo "application_id: $RUN.$1"
+    echo "kafka:"
+    echo "  bootstrap.servers: \"$BOOTSTRAP\""
+    echo "input:"
+    echo "  topics: [$IN, $2]"
+    echo "output:"
+    echo "  segment_changes_topic: $3"
+    echo "  dead_letters_topic: $RUN.dead-letters"
+    echo "state:"
+    echo "  dir: $WORK/state-$1"
+    echo "processing:"
+    echo "  commit_interval_ms: $COMMIT_INTERVAL_MS"
+    echo "http:"
+    echo "  host: 127.0.0.1"
+    echo "  port: $HTTP_PORT"
+    if [[ -n ${4:-} ]]; then sed -n '/^segments:/,$p' "$4"; fi
+  } >"$WORK/$1.yaml"
+}
+write_config engaged "$RUN.latency-engaged" "$RUN.segment-changes" "$ROOT/examples/lifecycle.yaml"
+write_config passthrough-a "$RUN.latency-passthrough" "$RUN.passthrough-out"
+write_config passthrough-b "$RUN.latency-passthrough" "$RUN.passthrough-out"
+
+measure() {  # LABEL LATENCY_ARGS... -- COMMAND...
+  local label=$1
+  shift
+  run "$LOAD" measure --bootstrap "$BOOTSTRAP" --label "$label" --group "$RUN.$label" \
+    --input "$IN" --customers "$CUSTOMERS" --log "$WORK/$label.log" "$@" | tee -a "$WORK/results.txt"
+}
+field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"; }
+
+echo "machine: $(nproc) vCPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), load average $(cut -d' ' -f1-3 /proc/loadavg) at start" >&2
+A="$(measure passthrough-a -- "$LOAD" passthrough --config "$WORK/passthrough-a.yaml")"
+E="$(measure engaged --latency-input "$RUN.latency-engaged" --output "$RUN.segment-changes" \
+  --latency-fraction 0.5 --latency-seconds "$LATENCY_SECONDS" --samples "$WORK/engaged-latency.csv" \
+  --metrics-port "$HTTP_PORT" --metrics-out "$WORK/engaged-metrics.txt" \
+  -- "$ENGAGED" run --config "$WORK/engaged.yaml")"
+RATE="$(field "$E" latency_rate)"
+B="$(measure passthrough-b --latency-input "$RUN.latency-passthrough" --output "$RUN.passthrough-out" \
+  --latency-rate "$RATE" --latency-seconds "$LATENCY_SECONDS" --samples "$WORK/passthrough-latency.csv" \
+  -- "$LOAD" passthrough --config "$WORK/passthrough-b.yaml")"
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at end" >&2
+
+for r in "$A" "$E" "$B"; do
+  [[ $(field "$r" exit) == 0 ]] || { echo "e2e.sh: a processor failed: $r" >&2; exit 1; }
+done
+[[ $(field "$E" latency_samples) -gt 0 && $(field "$B" latency_samples) -gt 0 ]] ||
+  { echo "e2e.sh: no latency samples" >&2; exit 1; }
+
+CEILING="$(awk -v a="$(field "$A" throughput_eps)" -v b="$(field "$B" throughput_eps)" 'BEGIN { printf "%.0f", (a + b) / 2 }')"
+RATIO="$(awk -v e="$(field "$E" throughput_eps)" -v c="$CEILING" 'BEGIN { printf "%.1f", 100 * e / c }')"
+
+echo
+echo "## End-to-end, $(date -u +%Y-%m-%d), $EVENTS events, $CUSTOMERS customers, 8 partitions, at_least_once, commit_interval_ms $COMMIT_INTERVAL_MS"
+echo
+# "load tool behind": how far the load producer fell behind its schedule; large values
+# mean the machine starved the processes of CPU during the latency phase.
+echo "| processor | events/s (sustained) | CPU s per M events | latency offered | p50 / p99 / p999 ms (samples) | load tool behind | peak RSS |"
+echo "|---|---|---|---|---|---|---|"
+for r in "$A" "$E" "$B"; do
+  lat="—"
+  [[ $(field "$r" latency_samples) == 0 ]] ||
+    lat="$(field "$r" p50_ms) / $(field "$r" p99_ms) / $(field "$r" p999_ms) ($(field "$r" latency_samples))"
+  offered="—"
+  behind="—"
+  if [[ $(field "$r" latency_events) != 0 ]]; then
+    offered="$(field "$r" latency_rate)/s"
+    behind="$(field "$r" producer_behind_ms) ms"
+  fi
+  echo "| $(field "$r" label) | $(field "$r" throughput_eps) | $(field "$r" cpu_s_per_mevent) | $offered | $lat | $behind | $(field "$r" peak_rss_mib) MiB |"
+done
+echo
+echo "engaged / passthrough ceiling (mean of A and B, $CEILING events/s): **$RATIO %** (target ≥ 70 %)"
+histogram() {  # METRIC: engaged's own view of the latency phase
+  "$ROOT/bench/histogram_delta.py" "$WORK/engaged-metrics.txt.before" "$WORK/engaged-metrics.txt" "$1"
+}
+echo "engaged's own histograms over its latency phase (bucket upper bounds):"
+echo "- engaged_end_to_end_latency_seconds (input broker timestamp to processed): $(histogram engaged_end_to_end_latency_seconds)"
+echo "- engaged_commit_duration_seconds (flush outputs, write state): $(histogram engaged_commit_duration_seconds)"
+echo "exactly_once: not measured (transactions are not implemented, issue #6)"
+echo "raw results, configs, logs and latency samples: $WORK"
