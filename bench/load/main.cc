@@ -74,8 +74,9 @@ int Produce(const std::string& bootstrap, const std::string& topic, int64_t even
 }
 
 int Passthrough(const std::string& config_path) {
-  auto config = topologies::LoadConfigOrReport(config_path);
-  if (!config) return kExitConfig;
+  auto load = topologies::LoadConfigOrReport(config_path);
+  if (!load) return kExitConfig;
+  const topologies::Config* config = &load->config;
   if (config->input.topics.empty()) {
     fmt::print(stderr, "{}: input.topics is empty\n", config_path);
     return kExitConfig;

@@ -67,7 +67,8 @@ ops::Status RunPassthrough(const topologies::Config& config, const std::atomic<b
   auto sink = topologies::kafka::OpenKafkaSink(
       {.properties = config.kafka,
        .segment_changes_topic = config.output.segment_changes_topic,
-       .dead_letters_topic = config.output.dead_letters_topic});
+       .dead_letters_topic = config.output.dead_letters_topic,
+       .churn_risk_topic = {}});
   if (!sink.ok()) return sink.status();
   auto source = topologies::kafka::OpenKafkaSource({.properties = config.kafka,
                                                     .group_id = config.application_id,
