@@ -368,11 +368,14 @@ ops::Status PartitionTask::OnWake(state::TimeMs due, std::string_view customer_i
   return ops::Status::Ok();
 }
 
+ops::Status PartitionTask::FireDueTimers() {
+  // Also the pending timers at or before fired_through_ (scheduled by late events).
+  return FireTimers(std::max(MidnightAtOrBefore(TimerTime()), fired_through_));
+}
+
 ops::Status PartitionTask::CollectCommit(
     state::StoreBatch& batch,
     std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets) {
-  const state::TimeMs now = MidnightAtOrBefore(TimerTime());
-  ENGAGED_RETURN_IF_ERROR(FireTimers(std::max(now, fired_through_)));
   cache_.ForEachDirty([&](std::string_view id, const state::CustomerState& s) {
     if (s.events_total == 0) {
       batch.DeleteCustomer(partition_, id);  // expired

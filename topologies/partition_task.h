@@ -74,8 +74,12 @@ class PartitionTask {
   // error; an error means the sink or the store failed, and is fatal to the process.
   ops::Status Process(const InputRecord& r);
 
-  // Fires the timers due by TimerTime(), then adds this task's dirty and expired
-  // customers, timers, offsets and stream time to `batch`, and the offsets to `offsets`.
+  // Fires the timers due by TimerTime() (stream time, or the wall clock when idle).
+  // Their outputs must be flushed before CollectCommit's batch is written.
+  ops::Status FireDueTimers();
+  // Adds this task's dirty and expired customers, timers, offsets and stream time to
+  // `batch`, and the offsets to `offsets`. REQUIRES: FireDueTimers() since the last
+  // record.
   ops::Status CollectCommit(state::StoreBatch& batch,
                             std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets);
   // The batch from CollectCommit is durable: mark everything clean and trim the cache.

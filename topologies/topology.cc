@@ -67,6 +67,9 @@ ops::Status Topology::Process(const InputRecord& r) {
 
 ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::Commit() {
   const auto start = std::chrono::steady_clock::now();
+  // Timers first: what they emit must be flushed with the rest before the state that
+  // records it is written.
+  for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->FireDueTimers());
   ENGAGED_RETURN_IF_ERROR(ctx_.sink->Flush());
   state::StoreBatch batch = store_->NewBatch();
   std::vector<std::pair<state::TopicPartition, state::Offset>> offsets;

@@ -5,7 +5,8 @@
 // `engaged replay` (file source and sink).
 //
 // Commit protocol (at-least-once; docs/architecture.md):
-//   1. flush the sink: every output of the records processed so far is durable;
+//   0. fire the timers due (by stream time, or the wall clock on an idle partition);
+//   1. flush the sink: every output of the records and timers so far is durable;
 //   2. write every dirty customer, the next offsets and the stream times in one
 //      RocksDB WriteBatch (with the WAL).
 // A crash before 2 replays the records since the previous commit from the previous

@@ -15,6 +15,7 @@ class FakeSink final : public Sink {
  public:
   ops::Status Emit(OutputStream stream, std::string_view, std::string_view value,
                    std::span<const Header>) override {
+    ++unflushed;
     switch (stream) {
       case OutputStream::kSegmentChanges:
         changes.emplace_back(value);
@@ -29,12 +30,15 @@ class FakeSink final : public Sink {
     return ops::Status::Ok();
   }
   ops::Status Flush() override {
-    return fail_flush ? ops::Status::Unavailable("broker gone") : ops::Status::Ok();
+    if (fail_flush) return ops::Status::Unavailable("broker gone");
+    unflushed = 0;
+    return ops::Status::Ok();
   }
   std::vector<std::string> changes;
   std::vector<std::string> churn;
   std::vector<std::string> dead;
   bool fail_flush = false;
+  int unflushed = 0;  // outputs emitted since the last successful flush
 };
 
 class TopologyTest : public testing::Test {
