@@ -314,8 +314,17 @@ EOF
 }
 
 # A random Kafka cluster id: 16 random bytes, URL-safe base64 without padding.
+# A random KRaft cluster id: 16 bytes, URL-safe base64. Like Kafka's own Uuid, never
+# one that starts with '-', which kafka-storage's argument parser takes for an option
+# (1 start in 64 failed that way).
 new_cluster_id() {
-  python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))'
+  python3 -c '
+import base64, os
+while True:
+    s = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
+    if not s.startswith("-"):
+        print(s)
+        break'
 }
 
 # ---------------------------------------------------------------------------- start
