@@ -37,7 +37,16 @@ CustomerState* CustomerCache::Insert(std::string_view id, CustomerState s) {
   node.bytes = EstimateBytes(node.id, node.state);
   bytes_ += node.bytes;
   index_.emplace(node.id, lru_.begin());
+  while (bytes_ > max_bytes_ && lru_.size() > 1 && !lru_.back().dirty) {
+    EvictClean(std::prev(lru_.end()));
+  }
   return &node.state;
+}
+
+CustomerCache::List::iterator CustomerCache::EvictClean(List::iterator it) {
+  bytes_ -= it->bytes;
+  index_.erase(it->id);
+  return lru_.erase(it);
 }
 
 void CustomerCache::MarkDirty(std::string_view id) {
@@ -68,7 +77,9 @@ void CustomerCache::Erase(std::string_view id) {
 }
 
 void CustomerCache::ForEachDirty(
-    const std::function<void(std::string_view, const CustomerState&)>& fn) const {
+    const std::function<void(std::string_view, const CustomerState&)>& fn) {
+  std::sort(dirty_.begin(), dirty_.end(),
+            [](const List::iterator& a, const List::iterator& b) { return a->id < b->id; });
   for (const List::iterator& node : dirty_) fn(node->id, node->state);
 }
 
@@ -83,9 +94,7 @@ void CustomerCache::EvictToBudget() {
   while (bytes_ > max_bytes_ && it != lru_.begin()) {
     --it;
     if (it->dirty) continue;
-    bytes_ -= it->bytes;
-    index_.erase(it->id);
-    it = lru_.erase(it);
+    it = EvictClean(it);
   }
 }
 
