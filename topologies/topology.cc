@@ -23,8 +23,7 @@ Topology::Topology(const Config* config, state::Store* store, Sink* sink, Topolo
     : store_(store),
       probe_(probe),
       ladder_(config->segments, config->features),
-      cache_budget_bytes_(static_cast<size_t>(
-          static_cast<double>(config->state.memory_budget_bytes) * config->state.cache_share)),
+      cache_budget_bytes_(CacheMemoryBytes(config->state)),
       ctx_{.config = config,
            .store = store,
            .sink = sink,
