@@ -224,7 +224,7 @@ ops::Status Store::Write(StoreBatch& batch) {
   batch.batch_->Clear();
   // Blocks evicted from the block cache and states evicted from the write-back caches
   // leave free pages inside glibc's heaps; give them back to the OS once per commit
-  // (a few ms at most) so that RSS follows the budget.
+  // so that RSS follows the budget (the cost is within the noise of state_bench).
   malloc_trim(0);
   return FromRocks(s, "committing state");
 }
