@@ -41,10 +41,8 @@ class CustomerCache {
   // Drops `id`'s entry, dirty or not; nothing when it is not cached.
   void Erase(std::string_view id);
 
-  // Calls `fn(id, state)` for every dirty entry, in increasing id order: RocksDB's
-  // memtable inserts a sorted batch far faster (each insert starts from the previous
-  // one's position in the skip list).
-  void ForEachDirty(const std::function<void(std::string_view, const CustomerState&)>& fn);
+  // Calls `fn(id, state)` for every dirty entry.
+  void ForEachDirty(const std::function<void(std::string_view, const CustomerState&)>& fn) const;
   // After a commit: every entry is clean.
   void MarkAllClean();
   // Evicts clean entries, least recently used first, until within the bound.

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <string>
-#include <vector>
 
 namespace state {
 namespace {
@@ -60,17 +59,6 @@ TEST(CustomerCacheTest, InsertKeepsDirtyEntriesAndTheOneItReturns) {
   EXPECT_EQ(cache.size(), 2u) << "the dirty c0 stays, over the bound, until a commit";
   EXPECT_EQ(c1->events_total, 1);
   EXPECT_NE(cache.Find("c0"), nullptr);
-}
-
-TEST(CustomerCacheTest, VisitsDirtyEntriesInIdOrder) {
-  CustomerCache cache(1 << 20);
-  for (const char* id : {"c3", "c1", "a9", "c20", "b0"}) {
-    cache.Insert(id, WithEvents(1));
-    cache.MarkDirty(id);
-  }
-  std::vector<std::string> order;
-  cache.ForEachDirty([&](std::string_view id, const CustomerState&) { order.emplace_back(id); });
-  EXPECT_EQ(order, (std::vector<std::string>{"a9", "b0", "c1", "c20", "c3"}));
 }
 
 TEST(CustomerCacheTest, NeverEvictsDirtyEntriesAndAsksForACommit) {
