@@ -1,6 +1,7 @@
 // The sections of customer-state codec version 2 (layout in state/codec_io.h).
 
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -38,14 +39,24 @@ void PutNumber(double v, std::string* out) {
 constexpr std::array<uint8_t, kSeriesCount> kSeriesOrder = {
     0, 23, 1, 2, 3, 12, 14, 4, 21, 6, 5, 7, 13, 8, 9, 10, 11, 15, 16, 17, 18, 19, 20, 22};
 
+// kSeriesBit[i]: the bit of series i in an encoded mask (kSeriesOrder inverted).
+constexpr std::array<uint8_t, kSeriesCount> kSeriesBit = [] {
+  std::array<uint8_t, kSeriesCount> bits{};
+  for (size_t b = 0; b < kSeriesOrder.size(); ++b) bits[kSeriesOrder[b]] = static_cast<uint8_t>(b);
+  return bits;
+}();
+
 // Bit b set when a[kSeriesOrder[b]] is non-zero. `a` has kTypeCount or kSeriesCount
-// entries (series beyond its end count as zero).
+// entries (series beyond its end count as zero). The encoder's hottest helper: a
+// branch-free (vectorized) pass in index order, then one step per non-zero entry.
 template <typename Array>
 uint64_t NonZeroMask(const Array& a) {
+  static_assert(std::tuple_size_v<Array> <= kSeriesCount);
+  uint32_t by_index = 0;
+  for (size_t i = 0; i < a.size(); ++i) by_index |= static_cast<uint32_t>(a[i] != 0) << i;
   uint64_t mask = 0;
-  for (size_t b = 0; b < kSeriesOrder.size(); ++b) {
-    const size_t i = kSeriesOrder[b];
-    mask |= static_cast<uint64_t>(i < a.size() && a[i] != 0) << b;
+  for (; by_index != 0; by_index &= by_index - 1) {
+    mask |= uint64_t{1} << kSeriesBit[static_cast<size_t>(std::countr_zero(by_index))];
   }
   return mask;
 }

@@ -37,7 +37,16 @@ CustomerState* CustomerCache::Insert(std::string_view id, CustomerState s) {
   node.bytes = EstimateBytes(node.id, node.state);
   bytes_ += node.bytes;
   index_.emplace(node.id, lru_.begin());
+  while (bytes_ > max_bytes_ && lru_.size() > 1 && !lru_.back().dirty) {
+    EvictClean(std::prev(lru_.end()));
+  }
   return &node.state;
+}
+
+CustomerCache::List::iterator CustomerCache::EvictClean(List::iterator it) {
+  bytes_ -= it->bytes;
+  index_.erase(it->id);
+  return lru_.erase(it);
 }
 
 void CustomerCache::MarkDirty(std::string_view id) {
@@ -83,9 +92,7 @@ void CustomerCache::EvictToBudget() {
   while (bytes_ > max_bytes_ && it != lru_.begin()) {
     --it;
     if (it->dirty) continue;
-    bytes_ -= it->bytes;
-    index_.erase(it->id);
-    it = lru_.erase(it);
+    it = EvictClean(it);
   }
 }
 

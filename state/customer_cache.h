@@ -2,12 +2,15 @@
 
 // The write-back cache of one partition's hot customers, bounded in bytes. Entries
 // are changed in place and marked dirty; a commit writes the dirty ones to RocksDB
-// and marks them clean; only clean entries are evicted, least recently used first.
-// Between commits the dirty bytes can exceed the bound, so the owner commits early
-// when NeedsCommit() says so.
+// and marks them clean; only clean entries are evicted, least recently used first:
+// by Insert as soon as the bound is passed (so that a burst of misses between two
+// commits does not grow the cache past its budget), and by EvictToBudget after a
+// commit. The dirty bytes alone can exceed the bound, so the owner commits early when
+// NeedsCommit() says so.
 //
 // Owned by a PartitionTask; used from the processing thread only; not thread-safe.
-// Pointers returned stay valid until the next EvictToBudget() or Clear().
+// Pointers returned stay valid until the next Insert, EvictToBudget() or Clear();
+// Insert never evicts the entry it returns nor a dirty one.
 
 #include <cstddef>
 #include <cstdint>
@@ -29,7 +32,9 @@ class CustomerCache {
 
   // The cached state of `id`, now the most recently used, or nullptr (a miss).
   CustomerState* Find(std::string_view id);
-  // Caches `s` as the state of `id` (which must not be cached) and returns it.
+  // Caches `s` as the state of `id` (which must not be cached) and returns it. Evicts
+  // clean least recently used entries while over the bound, stopping at the first dirty
+  // one (entries behind it were used since the last commit): O(1) amortized.
   CustomerState* Insert(std::string_view id, CustomerState s);
   // Marks `id`'s entry dirty and re-estimates its size. REQUIRES: `id` is cached.
   void MarkDirty(std::string_view id);
@@ -65,6 +70,8 @@ class CustomerCache {
     bool dirty = false;
   };
   using List = std::list<Node>;
+  // Evicts `it` (clean) and returns the entry before it in the list.
+  List::iterator EvictClean(List::iterator it);
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

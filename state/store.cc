@@ -1,5 +1,6 @@
 #include "state/store.h"
 
+#include <malloc.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -33,6 +34,11 @@ constexpr int kMemtablesPerBudget = 4;
 constexpr size_t kMaxWriteBufferBytes = size_t{64} << 20;
 constexpr double kMemtableBloomRatio = 0.1;  // of the memtable's size
 
+// glibc raises its mmap threshold up to 32 MiB after freeing a large mmapped chunk, so
+// memtable arena blocks and write batches then come from the heap and stay there as
+// fragments once freed. A fixed threshold keeps them mmapped and returned on free.
+constexpr int kMmapThresholdBytes = 256 << 10;
+
 ops::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return ops::Status::Ok();
   if (s.IsCorruption()) return ops::Status::Corruption(fmt::format("{}: {}", what, s.ToString()));
@@ -56,8 +62,14 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
   // filter over whole keys lets them skip the skip-list search.
   cf.memtable_whole_key_filtering = true;
   cf.memtable_prefix_bloom_size_ratio = kMemtableBloomRatio;
-  cf.compression = rocksdb::kLZ4Compression;
-  cf.bottommost_compression = rocksdb::kZSTD;
+  // No compression: the encoded states are varint-packed and barely compress (on 1 M
+  // customers lz4 saved 2 % of the SST bytes, lz4 with zstd at the bottom 10 %), while
+  // decompressing every block a point lookup reads and recompressing at every
+  // compaction cost 12 % (lz4 below L1) and 49 % (lz4, zstd at the bottom) of the
+  // events per CPU-second (docs/benchmarks.md). Files written compressed by an older
+  // binary stay readable (each block records its compression).
+  cf.compression = rocksdb::kNoCompression;
+  cf.bottommost_compression = rocksdb::kNoCompression;
   return cf;
 }
 
@@ -136,6 +148,8 @@ void StoreBatch::DeleteTimer(Partition p, TimeMs due, std::string_view customer_
 }
 
 ops::Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  // Process-wide, and the same value whoever sets it: harmless to repeat.
+  mallopt(M_MMAP_THRESHOLD, kMmapThresholdBytes);
   auto resources = std::make_unique<Resources>();
   resources->cache = rocksdb::NewLRUCache(options.memory_bytes);
   resources->write_buffers = std::make_shared<rocksdb::WriteBufferManager>(
@@ -249,6 +263,10 @@ ops::Status Store::Write(StoreBatch& batch) {
   wo.sync = sync_;
   auto s = db_->Write(wo, batch.batch_.get());
   batch.batch_->Clear();
+  // Blocks evicted from the block cache and states evicted from the write-back caches
+  // leave free pages inside glibc's heaps; give them back to the OS once per commit
+  // so that RSS follows the budget (the cost is within the noise of state_bench).
+  malloc_trim(0);
   return FromRocks(s, "committing state");
 }
 
@@ -347,10 +365,12 @@ StoreStats Store::Stats() const {
     st.pending_compaction_bytes +=
         prop(cf, rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
     st.memtable_bytes += prop(cf, rocksdb::DB::Properties::kCurSizeAllMemTables);
+    st.table_readers_bytes += prop(cf, rocksdb::DB::Properties::kEstimateTableReadersMem);
   }
   st.background_errors = prop(customers_, rocksdb::DB::Properties::kBackgroundErrors);
   st.block_cache_usage_bytes = resources_->cache->GetUsage();
   st.block_cache_capacity_bytes = resources_->cache->GetCapacity();
+  st.block_cache_pinned_bytes = resources_->cache->GetPinnedUsage();
   const auto& stats = *resources_->statistics;
   st.block_cache_hits = stats.getTickerCount(rocksdb::BLOCK_CACHE_HIT);
   st.block_cache_misses = stats.getTickerCount(rocksdb::BLOCK_CACHE_MISS);

@@ -4,7 +4,9 @@
 // families for customer state, timers and metadata (consumed offsets, stream times).
 // Key layout in state/FORMAT.md. Memory: one LRU block cache, with the memtables
 // charged to it through a WriteBufferManager, so RocksDB stays within
-// StoreOptions::memory_bytes.
+// StoreOptions::memory_bytes. Open fixes glibc's mmap threshold (256 KiB) and Write
+// calls malloc_trim, so that freed memory goes back to the OS (docs/benchmarks.md,
+// "Memory").
 //
 // Owned by the composition root (one per process); shared by the partition tasks of
 // the processing thread. Reads and writes are thread-safe (RocksDB's guarantees); a
@@ -50,12 +52,14 @@ struct StoreStats {
   uint64_t live_sst_bytes = 0;           // all column families
   uint64_t block_cache_usage_bytes = 0;  // including charged memtables
   uint64_t block_cache_capacity_bytes = 0;
-  uint64_t block_cache_hits = 0;    // cumulative
-  uint64_t block_cache_misses = 0;  // cumulative
+  uint64_t block_cache_pinned_bytes = 0;  // entries in use: pinned blocks, charged memtables
+  uint64_t block_cache_hits = 0;          // cumulative
+  uint64_t block_cache_misses = 0;        // cumulative
   uint64_t pending_compaction_bytes = 0;
   uint64_t stall_micros = 0;  // cumulative time writes were stalled
   uint64_t background_errors = 0;
   uint64_t memtable_bytes = 0;
+  uint64_t table_readers_bytes = 0;  // SST readers' memory outside the block cache
 };
 
 // Customers per label of one partition ("segment:NAME", "churn:BAND"), kept by its
@@ -115,7 +119,8 @@ class Store {
   ops::Result<MemberCounts> GetMemberCounts(Partition p);
   // The stored stream time of `p`, or nullopt.
   ops::Result<std::optional<TimeMs>> GetStreamTime(Partition p);
-  // Writes `batch` atomically, with the WAL. The batch is emptied.
+  // Writes `batch` atomically, with the WAL. The batch is emptied. Then returns the
+  // process's free heap pages to the OS (malloc_trim).
   ops::Status Write(StoreBatch& batch);
 
   // Calls `fn` for every partition that holds state of `customer_id` (at most one

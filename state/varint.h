@@ -11,13 +11,22 @@
 
 namespace state {
 
+// Appends in one call: the encoder's cost is mostly std::string's per-call checks.
 inline void PutVarint64(uint64_t v, std::string* out) {
   constexpr uint64_t kMore = 0x80;
+  constexpr size_t kMaxBytes = 10;
+  if (v < kMore) {
+    out->push_back(static_cast<char>(v));
+    return;
+  }
+  char buf[kMaxBytes];
+  size_t n = 0;
   while (v >= kMore) {
-    out->push_back(static_cast<char>(v | kMore));
+    buf[n++] = static_cast<char>(v | kMore);
     v >>= 7;
   }
-  out->push_back(static_cast<char>(v));
+  buf[n++] = static_cast<char>(v);
+  out->append(buf, n);
 }
 
 inline uint64_t ZigZag(int64_t v) {
@@ -31,10 +40,14 @@ inline void PutSigned(int64_t v, std::string* out) { PutVarint64(ZigZag(v), out)
 
 // Little-endian fixed 64 and 32 bits (the bit patterns of doubles and floats).
 inline void PutFixed64(uint64_t v, std::string* out) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+  char buf[8];
+  for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>(v >> (8 * i));
+  out->append(buf, sizeof(buf));
 }
 inline void PutFixed32(uint32_t v, std::string* out) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+  char buf[4];
+  for (int i = 0; i < 4; ++i) buf[i] = static_cast<char>(v >> (8 * i));
+  out->append(buf, sizeof(buf));
 }
 inline void PutDouble(double v, std::string* out) { PutFixed64(std::bit_cast<uint64_t>(v), out); }
 

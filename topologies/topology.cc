@@ -24,8 +24,7 @@ Topology::Topology(const Config* config, state::Store* store, Sink* sink, Topolo
       probe_(probe),
       churn_(churn),
       ladder_(config->segments, config->features),
-      cache_budget_bytes_(static_cast<size_t>(
-          static_cast<double>(config->state.memory_budget_bytes) * config->state.cache_share)),
+      cache_budget_bytes_(CacheMemoryBytes(config->state)),
       ctx_{.config = config,
            .store = store,
            .sink = sink,

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace state {
 namespace {
 
@@ -33,6 +35,30 @@ TEST(CustomerCacheTest, EvictsLeastRecentlyUsedCleanEntriesToTheBound) {
   EXPECT_EQ(cache.Find("c1"), nullptr);
   EXPECT_NE(cache.Find("c0"), nullptr);
   EXPECT_NE(cache.Find("c3"), nullptr);
+}
+
+TEST(CustomerCacheTest, InsertEvictsCleanEntriesAtOnceToStayWithinTheBound) {
+  const size_t one = CustomerCache::EstimateBytes("c0", CustomerState());
+  CustomerCache cache(3 * one);
+  for (int i = 0; i < 10; ++i) {
+    cache.Insert("c" + std::to_string(i), WithEvents(i));
+    EXPECT_LE(cache.bytes(), 3 * one) << "after inserting c" << i;
+  }
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_EQ(cache.Find("c6"), nullptr);
+  EXPECT_NE(cache.Find("c9"), nullptr);
+}
+
+TEST(CustomerCacheTest, InsertKeepsDirtyEntriesAndTheOneItReturns) {
+  const size_t one = CustomerCache::EstimateBytes("c0", CustomerState());
+  CustomerCache cache(one);
+  cache.Insert("c0", WithEvents(0));
+  cache.MarkDirty("c0");
+  CustomerState* c1 = cache.Insert("c1", WithEvents(1));
+  ASSERT_NE(c1, nullptr);
+  EXPECT_EQ(cache.size(), 2u) << "the dirty c0 stays, over the bound, until a commit";
+  EXPECT_EQ(c1->events_total, 1);
+  EXPECT_NE(cache.Find("c0"), nullptr);
 }
 
 TEST(CustomerCacheTest, NeverEvictsDirtyEntriesAndAsksForACommit) {

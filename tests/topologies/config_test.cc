@@ -114,5 +114,16 @@ TEST(ConfigTest, AMissingFileIsAnError) {
   EXPECT_NE(load.errors[0].message.find("cannot read"), std::string::npos);
 }
 
+TEST(ConfigTest, MemoryBudgetKeepsHeadroomAndSplitsTheRestByCacheShare) {
+  StateConfig s;
+  s.memory_budget_bytes = int64_t{1000} << 20;
+  s.cache_share = 0.25;
+  const double accounted =
+      static_cast<double>(s.memory_budget_bytes) * (1 - kUnaccountedMemoryShare);
+  EXPECT_NEAR(static_cast<double>(StoreMemoryBytes(s)), accounted * 0.75, 1.0);
+  EXPECT_NEAR(static_cast<double>(CacheMemoryBytes(s)), accounted * 0.25, 1.0);
+  EXPECT_LT(StoreMemoryBytes(s) + CacheMemoryBytes(s), static_cast<size_t>(s.memory_budget_bytes));
+}
+
 }  // namespace
 }  // namespace topologies
