@@ -30,6 +30,10 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DENGAGED_BUILD_TESTS=OFF -DENGAGED_BUILD_BENCH=OFF >/dev/null
 cmake --build "$BUILD" --target engaged -j "$(nproc)"
 
+# Every run starts from nothing, so that what it shows is this run's output: a broker
+# left by an earlier `--keep` is stopped, and its data and engaged's state removed.
+$KAFKA stop --dir "$DEMO_DIR/kafka" >/dev/null 2>&1 || true
+rm -rf "$DEMO_DIR/kafka" "$DEMO_DIR/state" "$DEMO_DIR/engaged.log"
 mkdir -p "$DEMO_DIR"
 step "starting a single-node Kafka in $DEMO_DIR/kafka"
 BOOTSTRAP="$($KAFKA start --dir "$DEMO_DIR/kafka")"
