@@ -23,28 +23,27 @@ ops::Result<ChurnModel> LoadChurnModelFile(const std::string& path) {
   return model;
 }
 
+std::optional<ChurnModels::Stamp> ChurnModels::StampOf(const std::string& path) {
+  std::error_code ec;
+  Stamp stamp{.mtime = std::filesystem::last_write_time(path, ec), .size = 0};
+  if (!ec) stamp.size = std::filesystem::file_size(path, ec);
+  if (ec) return std::nullopt;
+  return stamp;
+}
+
 ops::Status ChurnModels::Read(File& f) {
   if (f.path.empty()) return ops::Status::Ok();
-  std::error_code ec;
-  const auto mtime = std::filesystem::last_write_time(f.path, ec);
-  const uintmax_t size = ec ? 0 : std::filesystem::file_size(f.path, ec);
+  f.stamp = StampOf(f.path);  // before reading: a write in between shows as a change
   auto model = LoadChurnModelFile(f.path);
   if (!model.ok()) return model.status();
   f.model = std::make_shared<const ChurnModel>(std::move(model).value());
-  if (!ec) {
-    f.mtime = mtime;
-    f.size = size;
-  }
   return ops::Status::Ok();
 }
 
-bool ChurnModels::Changed(const File& f) const {
+bool ChurnModels::Changed(const File& f) {
   if (f.path.empty()) return false;
-  std::error_code ec;
-  const auto mtime = std::filesystem::last_write_time(f.path, ec);
-  if (ec) return false;  // gone for now (a rename in progress): keep the model
-  const uintmax_t size = std::filesystem::file_size(f.path, ec);
-  return !ec && (!f.mtime || *f.mtime != mtime || f.size != size);
+  const auto now = StampOf(f.path);
+  return now && now != f.stamp;  // a file gone for now keeps the model
 }
 
 ops::Result<std::unique_ptr<ChurnModels>> ChurnModels::Load(
@@ -65,13 +64,9 @@ ops::Result<bool> ChurnModels::ReloadChanged() {
     if (!Changed(*f)) continue;
     File next = *f;
     const ops::Status read = Read(next);
-    if (!read.ok()) {
-      // Remember this version of the file, so the error is reported once per change.
-      std::error_code ec;
-      f->mtime = std::filesystem::last_write_time(f->path, ec);
-      f->size = ec ? 0 : std::filesystem::file_size(f->path, ec);
-      return read;
-    }
+    // On failure remember this version's stamp, so the error is reported once per change.
+    f->stamp = next.stamp;
+    if (!read.ok()) return read;
     *f = std::move(next);
     changed = true;
   }

@@ -34,15 +34,22 @@ class ChurnModels {
   const processors::churn::ChurnScorer& scorer() const { return *scorer_; }
 
  private:
-  struct File {
-    std::string path;  // empty: not configured
-    std::optional<std::filesystem::file_time_type> mtime;
+  // What identifies one version of a file.
+  struct Stamp {
+    std::filesystem::file_time_type mtime;
     uintmax_t size = 0;
+    bool operator==(const Stamp&) const = default;
+  };
+  struct File {
+    std::string path;            // empty: not configured
+    std::optional<Stamp> stamp;  // of the version last read; nullopt when unknown
     std::shared_ptr<const processors::churn::ChurnModel> model;
   };
   explicit ChurnModels(processors::churn::ChurnOptions options) : options_(std::move(options)) {}
+  // nullopt when the file cannot be stat'ed (gone for now: a rename in progress).
+  static std::optional<Stamp> StampOf(const std::string& path);
   static ops::Status Read(File& f);
-  bool Changed(const File& f) const;
+  static bool Changed(const File& f);
 
   processors::churn::ChurnOptions options_;
   File purchases_;
