@@ -1,5 +1,6 @@
 #include "state/changelog.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "fmt/format.h"
@@ -62,6 +63,23 @@ ops::Result<PartitionMeta> DecodeMeta(std::string_view bytes) {
   }
   auto members = DecodeMemberCounts(r.rest());  // the rest of the record
   if (!members.ok()) return ops::Status::Corruption("changelog meta record: bad member counts");
+  meta.members = std::move(members).value();
+  return meta;
+}
+
+ops::Result<PartitionMeta> StoredMeta(Store& store, Partition p) {
+  PartitionMeta meta;
+  auto offsets = store.GetOffsets(p);
+  if (!offsets.ok()) return offsets.status();
+  meta.offsets = std::move(offsets).value();
+  auto stream_time = store.GetStreamTime(p);
+  if (!stream_time.ok()) return stream_time.status();
+  meta.stream_time = stream_time->value_or(TimeMs(0));
+  auto fired = store.GetFiredThrough(p);
+  if (!fired.ok()) return fired.status();
+  meta.fired_through = fired->value_or(TimeMs(std::numeric_limits<int64_t>::min()));
+  auto members = store.GetMemberCounts(p);
+  if (!members.ok()) return members.status();
   meta.members = std::move(members).value();
   return meta;
 }
@@ -142,6 +160,11 @@ ops::Status Restorer::WriteIfFull() {
 
 ops::Result<RestoreStats> Restorer::Finish(Offset end) {
   stats_.discarded = static_cast<int64_t>(pending_.size());
+  for (const Pending& r : pending_) stats_.discarded_customers.push_back(r.key);
+  std::sort(stats_.discarded_customers.begin(), stats_.discarded_customers.end());
+  stats_.discarded_customers.erase(
+      std::unique(stats_.discarded_customers.begin(), stats_.discarded_customers.end()),
+      stats_.discarded_customers.end());
   if (!pending_.empty()) {
     Log().Warn("changelog records of an unfinished commit were not applied",
                {{"partition", partition_.value()}, {"records", stats_.discarded}});

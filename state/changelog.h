@@ -50,6 +50,9 @@ struct PartitionMeta {
 void EncodeMeta(const PartitionMeta& meta, std::string* out);
 ops::Result<PartitionMeta> DecodeMeta(std::string_view bytes);
 
+// Partition `p`'s meta as the store holds it (its last commit).
+ops::Result<PartitionMeta> StoredMeta(Store& store, Partition p);
+
 // The timer a restored customer needs, given the time its partition's timers have
 // fired through; nullopt for none. Supplied by the topology, which owns timer policy.
 using NextTimerFn =
@@ -61,6 +64,8 @@ struct RestoreStats {
   int64_t applied = 0;    // records applied to the store
   int64_t discarded = 0;  // records after the last meta record (an unfinished commit)
   bool changed = false;   // the store's state of the partition changed
+  // The customers named by the discarded records, once each.
+  std::vector<std::string> discarded_customers;
 };
 
 // Applies one partition's changelog records, in offset order, to the store. Records

@@ -283,6 +283,28 @@ ops::Result<std::optional<TimeMs>> Store::GetStreamTime(Partition p) {
   return std::optional<TimeMs>(TimeMs(**v));
 }
 
+ops::Result<std::vector<std::pair<std::string, Offset>>> Store::GetOffsets(Partition p) {
+  const std::string begin = keys::OffsetKey({"", p});
+  const std::string end = keys::OffsetKey({"", Partition(p.value() + 1)});
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, meta_));
+  std::vector<std::pair<std::string, Offset>> out;
+  for (it->Seek(begin); it->Valid(); it->Next()) {
+    const std::string_view value = it->value().ToStringView();
+    if (value.size() != sizeof(uint64_t)) {
+      return ops::Status::Corruption(fmt::format("offset of partition {} is malformed", p.value()));
+    }
+    uint64_t v = 0;
+    std::memcpy(&v, value.data(), sizeof(v));
+    out.emplace_back(std::string(it->key().ToStringView().substr(begin.size())),
+                     Offset(static_cast<int64_t>(v)));
+  }
+  ENGAGED_RETURN_IF_ERROR(FromRocks(it->status(), "reading offsets"));
+  return out;
+}
+
 ops::Result<std::optional<Offset>> Store::GetChangelogOffset(Partition p) {
   auto v = GetMetaInt64(keys::ChangelogOffsetKey(p));
   if (!v.ok()) return v.status();

@@ -20,6 +20,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "ops/status.h"
 #include "state/customer_state.h"
@@ -130,6 +132,8 @@ class Store {
   ops::Result<std::optional<CustomerState>> GetCustomer(Partition p, std::string_view customer_id);
   // The offset to resume `tp` from, or nullopt when nothing was ever committed for it.
   ops::Result<std::optional<Offset>> GetOffset(const TopicPartition& tp);
+  // The stored next offset of every input topic of partition `p`, by topic.
+  ops::Result<std::vector<std::pair<std::string, Offset>>> GetOffsets(Partition p);
   // The stored member counts of `p`; empty when none were stored.
   ops::Result<MemberCounts> GetMemberCounts(Partition p);
   // The stored stream time of `p`, or nullopt.

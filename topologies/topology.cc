@@ -4,6 +4,7 @@
 
 #include "ops/log.h"
 #include "state/changelog.h"
+#include "state/codec.h"
 
 namespace topologies {
 namespace {
@@ -72,6 +73,10 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   // records it is written.
   for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->FireDueTimers());
   if (ctx_.sink->changelog()) {
+    // At-least-once: the outputs are durable before any changelog record says that the
+    // commit happened, or a crash in between would restore past outputs never written.
+    // (In a transaction, all of it is visible together or not at all.)
+    if (!ctx_.sink->transactional()) ENGAGED_RETURN_IF_ERROR(ctx_.sink->Flush());
     for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->EmitChangelog());
   }
   state::StoreBatch batch = store_->NewBatch();
@@ -153,6 +158,39 @@ ops::Status Topology::Restore(state::Partition p) {
        {"discarded", stats->discarded},
        {"seconds", seconds},
        {"records_per_s", seconds > 0 ? static_cast<double>(stats->records) / seconds : 0.0}});
+  if (!stats->discarded_customers.empty() && ctx_.sink->changelog() &&
+      !ctx_.sink->transactional()) {
+    return SealUnfinishedCommit(p, stats->discarded_customers);
+  }
+  return ops::Status::Ok();
+}
+
+ops::Status Topology::SealUnfinishedCommit(state::Partition p,
+                                           const std::vector<std::string>& customers) {
+  std::string bytes;
+  for (const std::string& id : customers) {
+    auto s = store_->GetCustomer(p, id);
+    if (!s.ok()) return s.status();
+    std::optional<std::string_view> value;
+    if (s->has_value()) {
+      bytes.clear();
+      state::EncodeCustomer(**s, &bytes);
+      value = bytes;
+    }
+    ENGAGED_RETURN_IF_ERROR(ctx_.sink->EmitChangelog(p, state::changelog::CustomerKey(id), value));
+  }
+  auto meta = state::changelog::StoredMeta(*store_, p);
+  if (!meta.ok()) return meta.status();
+  bytes.clear();
+  state::changelog::EncodeMeta(*meta, &bytes);
+  ENGAGED_RETURN_IF_ERROR(ctx_.sink->EmitChangelog(p, state::changelog::kMetaKey, bytes));
+  auto positions = ctx_.sink->Commit({});
+  if (!positions.ok()) return positions.status();
+  state::StoreBatch batch = store_->NewBatch();
+  for (const auto& [partition, next] : *positions) batch.PutChangelogOffset(partition, next);
+  ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
+  Log().Info("sealed an unfinished commit in the changelog",
+             {{"partition", p.value()}, {"customers", static_cast<int64_t>(customers.size())}});
   return ops::Status::Ok();
 }
 

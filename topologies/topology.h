@@ -82,6 +82,10 @@ class Topology : public PartitionListener {
   ops::Result<PartitionTask*> TaskFor(state::Partition p);
   // Brings the store's state of partition `p` up to the changelog's last commit.
   ops::Status Restore(state::Partition p);
+  // At-least-once: logs the committed state of `customers` (named by records of an
+  // unfinished commit) and the committed meta record again, so that no later restore
+  // applies those records with offsets they do not belong to.
+  ops::Status SealUnfinishedCommit(state::Partition p, const std::vector<std::string>& customers);
   // Where the restore of `p` starts: nullopt when the store is up to date.
   ops::Result<std::optional<state::Offset>> RestoreStart(state::Partition p);
   // Creates the task of each of `partitions` (restoring it first) and returns the offset

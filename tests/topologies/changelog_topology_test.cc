@@ -7,6 +7,7 @@
 
 #include <map>
 #include <random>
+#include <set>
 
 #include "state/codec.h"
 #include "tests/testutil/temp_dir.h"
@@ -41,7 +42,15 @@ class LoggingSink final : public Sink {
     }
     return ops::Status::Ok();
   }
-  ops::Status Flush() override { return ops::Status::Ok(); }
+  // At-least-once, a flush makes the outputs so far durable (in a transaction, only the
+  // commit does).
+  ops::Status Flush() override {
+    if (!transactional_) {
+      outputs.insert(outputs.end(), pending_.begin(), pending_.end());
+      pending_.clear();
+    }
+    return ops::Status::Ok();
+  }
   ops::Status EmitChangelog(state::Partition p, std::string_view key,
                             std::optional<std::string_view> value) override {
     pending_log_.emplace_back(
@@ -51,6 +60,15 @@ class LoggingSink final : public Sink {
   }
   ops::Result<std::map<state::Partition, state::Offset>> Commit(
       std::span<const std::pair<state::TopicPartition, state::Offset>>) override {
+    if (crash_before_last_record) {
+      // The process dies while flushing: every record of the commit but its last (the
+      // last partition's meta record) reached the topic.
+      for (size_t i = 0; i + 1 < pending_log_.size(); ++i) {
+        (*log_)[pending_log_[i].first].push_back(pending_log_[i].second);
+      }
+      crash_before_last_record = false;
+      return ops::Status::Unavailable("test: died during the flush");
+    }
     if (abort_next_commit) {
       abort_next_commit = false;
       ENGAGED_RETURN_IF_ERROR(Abort());
@@ -76,6 +94,7 @@ class LoggingSink final : public Sink {
 
   std::vector<std::string> outputs;  // committed segment changes, "key value"
   bool abort_next_commit = false;
+  bool crash_before_last_record = false;
 
  private:
   Log* log_;
@@ -294,6 +313,56 @@ TEST_F(ChangelogTopologyTest, AnInstanceBehindTheChangelogCatchesUpFromItsOwnPos
   std::map<state::Partition, int64_t> ends;
   for (const Record& r : stream_) ends[r.partition] = r.offset + 1;
   EXPECT_EQ(resume, ends) << "both partitions resume at their ends";
+}
+
+// At-least-once: a commit that died halfway left records after the last meta record. The
+// restart seals them (logs the committed state of their customers again), so a later
+// restore from the start of the changelog does not apply them with the wrong offsets.
+TEST_F(ChangelogTopologyTest, AnUnfinishedCommitIsSealedAndNeverApplied) {
+  Log log;
+  std::set<std::string> outputs;
+  {
+    Instance a(&config_, dir_.File("a"), &log);
+    a.Run(stream_, a.Assign(), stream_.size() / 2);
+    for (size_t i = stream_.size() / 2; i < stream_.size() * 7 / 10; ++i) {
+      const Record& r = stream_[i];
+      ASSERT_TRUE(a.topology()
+                      .Process({.topic = "in",
+                                .partition = r.partition,
+                                .offset = state::Offset(r.offset),
+                                .key = "",
+                                .value = r.value,
+                                .timestamp = state::TimeMs(-1)})
+                      .ok());
+    }
+    a.sink().crash_before_last_record = true;
+    ASSERT_FALSE(a.topology().Commit().ok());
+    a.topology().Abandon();
+    outputs.insert(a.sink().outputs.begin(), a.sink().outputs.end());
+  }
+  const size_t logged_before_restart =
+      log[state::Partition(0)].size() + log[state::Partition(1)].size();
+  {
+    Instance a(&config_, dir_.File("a"), &log);
+    const auto resume = a.Assign();
+    EXPECT_GT(log[state::Partition(0)].size() + log[state::Partition(1)].size(),
+              logged_before_restart)
+        << "the unfinished commit was sealed";
+    a.Run(stream_, resume, stream_.size() * 52 / 100);  // less far than the dead commit went
+    a.Stop();
+    outputs.insert(a.sink().outputs.begin(), a.sink().outputs.end());
+  }
+  Instance b(&config_, dir_.File("b"), &log);
+  b.Run(stream_, b.Assign(), stream_.size());
+  outputs.insert(b.sink().outputs.begin(), b.sink().outputs.end());
+  EXPECT_EQ(b.States(), expected_states_);
+  const std::set<std::string> expected(expected_outputs_.begin(), expected_outputs_.end());
+  for (const auto& o : expected) {
+    if (!outputs.count(o)) ADD_FAILURE() << "missing " << o.substr(0, 200);
+  }
+  for (const auto& o : outputs) {
+    if (!expected.count(o)) ADD_FAILURE() << "extra " << o.substr(0, 200);
+  }
 }
 
 TEST_F(ChangelogTopologyTest, AnAbortedTransactionLeavesNoEffect) {
