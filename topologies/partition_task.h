@@ -61,6 +61,10 @@ struct TaskContext {
   CacheCounters* cache_counters;  // published for the state probe
 };
 
+// Dead-letters `r` with the error headers of docs/dead-letters.md, and counts it.
+ops::Status EmitDeadLetter(const TaskContext& ctx, const InputRecord& r,
+                           processors::InvalidReason reason, std::string_view message);
+
 class PartitionTask {
  public:
   // Loads the partition's stream time from the store.

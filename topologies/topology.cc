@@ -36,7 +36,17 @@ Topology::Topology(const Config* config, state::Store* store, Sink* sink, Topolo
            .churn = churn,
            .clock = std::move(clock),
            .counters = &counters_,
-           .cache_counters = &cache_counters_} {}
+           .cache_counters = &cache_counters_} {
+  if (!config->input.keyed_by_customer) {
+    forwarded_topics_.insert(config->input.topics.begin(), config->input.topics.end());
+  }
+}
+
+Forwarder& Topology::ForwarderFor(state::Partition p) {
+  auto& f = forwarders_[p];
+  if (f == nullptr) f = std::make_unique<Forwarder>(p, ctx_);
+  return *f;
+}
 
 ops::Result<PartitionTask*> Topology::TaskFor(state::Partition p) {
   auto it = tasks_.find(p);
@@ -60,6 +70,7 @@ bool Topology::NeedsCommit() const {
 
 ops::Status Topology::Process(const InputRecord& r) {
   const auto start = std::chrono::steady_clock::now();
+  if (Forwarded(r.topic)) return ForwarderFor(r.partition).Forward(r);
   auto task = TaskFor(r.partition);
   if (!task.ok()) return task.status();
   ENGAGED_RETURN_IF_ERROR((*task)->Process(r));
@@ -82,6 +93,7 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   state::StoreBatch batch = store_->NewBatch();
   std::vector<std::pair<state::TopicPartition, state::Offset>> offsets;
   for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->CollectCommit(batch, offsets));
+  for (const auto& [p, f] : forwarders_) f->CollectCommit(offsets);
   // Outputs, changelog records (and, exactly-once, the offsets) are durable before the
   // store records them.
   auto positions = ctx_.sink->Commit(offsets);
@@ -89,6 +101,7 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   for (const auto& [p, next] : *positions) batch.PutChangelogOffset(p, next);
   if (!batch.empty()) ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
   for (auto& [p, task] : tasks_) task->AfterCommit();
+  for (auto& [p, f] : forwarders_) f->AfterCommit();
   PublishMembers();
   probe_->OnCommit(SecondsSince(start));
   if (churn_ != nullptr) {
@@ -198,6 +211,15 @@ ops::Result<std::vector<std::optional<state::Offset>>> Topology::StartTasks(
     std::span<const state::TopicPartition> partitions) {
   std::vector<std::optional<state::Offset>> starts;
   for (const auto& tp : partitions) {
+    if (Forwarded(tp.topic)) {
+      // Stateless: resumes from the group's committed offset.
+      ForwarderFor(tp.partition);
+      assigned_.insert(tp);
+      starts.emplace_back();
+      Log().Info("input partition assigned for repartitioning",
+                 {{"topic", tp.topic}, {"partition", tp.partition.value()}});
+      continue;
+    }
     if (tasks_.find(tp.partition) == tasks_.end()) {
       ENGAGED_RETURN_IF_ERROR(Restore(tp.partition));
     }
@@ -219,10 +241,16 @@ ops::Result<std::vector<std::optional<state::Offset>>> Topology::StartTasks(
 ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::Rewind() {
   probe_->OnTransactionAborted();
   tasks_.clear();
-  const std::vector<state::TopicPartition> assigned(assigned_.begin(), assigned_.end());
+  std::vector<std::pair<state::TopicPartition, state::Offset>> seeks;
+  for (auto& [p, f] : forwarders_) {
+    for (auto& seek : f->Rewind()) seeks.push_back(std::move(seek));
+  }
+  std::vector<state::TopicPartition> assigned;
+  for (const auto& tp : assigned_) {
+    if (!Forwarded(tp.topic)) assigned.push_back(tp);
+  }
   auto starts = StartTasks(assigned);
   if (!starts.ok()) return starts.status();
-  std::vector<std::pair<state::TopicPartition, state::Offset>> seeks;
   for (size_t i = 0; i < assigned.size(); ++i) {
     // A partition never committed starts again from its beginning.
     seeks.emplace_back(assigned[i], (*starts)[i].value_or(kOffsetBeginning));
@@ -249,8 +277,7 @@ ops::Status Topology::OnLost(std::span<const state::TopicPartition> partitions) 
   if (!ctx_.sink->transactional()) return OnRevoked(partitions);
   probe_->OnRebalance();
   ENGAGED_RETURN_IF_ERROR(ctx_.sink->Abort());
-  abandoned_ = true;
-  tasks_.clear();
+  Abandon();
   return ops::Status::Aborted(
       "partitions lost to a session timeout: the open transaction was aborted; restart to "
       "restore from the changelog");
@@ -259,6 +286,7 @@ ops::Status Topology::OnLost(std::span<const state::TopicPartition> partitions) 
 void Topology::Abandon() {
   abandoned_ = true;
   tasks_.clear();
+  forwarders_.clear();
 }
 
 ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partitions) {
@@ -271,12 +299,18 @@ ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partition
     assigned_.erase(tp);
     Log().Info("partition revoked", {{"topic", tp.topic}, {"partition", tp.partition.value()}});
   }
+  for (auto it = forwarders_.begin(); it != forwarders_.end();) {
+    const bool still_assigned = std::any_of(
+        assigned_.begin(), assigned_.end(),
+        [&](const auto& tp) { return tp.partition == it->first && Forwarded(tp.topic); });
+    it = still_assigned ? std::next(it) : forwarders_.erase(it);
+  }
   // A task serves one partition number across the input topics; it goes when none of
   // its topic-partitions is assigned any more.
   for (auto it = tasks_.begin(); it != tasks_.end();) {
-    const bool still_assigned =
-        std::any_of(assigned_.begin(), assigned_.end(),
-                    [&](const auto& tp) { return tp.partition == it->first; });
+    const bool still_assigned = std::any_of(
+        assigned_.begin(), assigned_.end(),
+        [&](const auto& tp) { return tp.partition == it->first && !Forwarded(tp.topic); });
     it = still_assigned ? std::next(it) : tasks_.erase(it);
   }
   RebalanceCacheBudget();

@@ -27,6 +27,7 @@
 #include "topologies/churn_models.h"
 #include "topologies/clock.h"
 #include "topologies/config.h"
+#include "topologies/forwarder.h"
 #include "topologies/io.h"
 #include "topologies/partition_task.h"
 #include "topologies/topology_probe.h"
@@ -80,6 +81,8 @@ class Topology : public PartitionListener {
 
  private:
   ops::Result<PartitionTask*> TaskFor(state::Partition p);
+  bool Forwarded(std::string_view topic) const { return forwarded_topics_.contains(topic); }
+  Forwarder& ForwarderFor(state::Partition p);
   // Brings the store's state of partition `p` up to the changelog's last commit.
   ops::Status Restore(state::Partition p);
   // At-least-once: logs the committed state of `customers` (named by records of an
@@ -107,6 +110,10 @@ class Topology : public PartitionListener {
   size_t cache_budget_bytes_;  // all tasks' write-back caches together
   TaskContext ctx_;
   std::map<state::Partition, std::unique_ptr<PartitionTask>> tasks_;
+  // Input topics re-keyed through the repartition topic (input.keyed_by_customer false),
+  // and the forwarder of each of their assigned partition numbers.
+  std::set<std::string, std::less<>> forwarded_topics_;
+  std::map<state::Partition, std::unique_ptr<Forwarder>> forwarders_;
   std::set<state::TopicPartition> assigned_;
   bool abandoned_ = false;
   std::atomic<bool> ready_{false};
