@@ -14,6 +14,11 @@ const ops::Logger& Log() {
   return logger;
 }
 
+// A restore reads the clock once per this many records plus one, and logs its progress
+// at most this often.
+constexpr int64_t kRestoreClockMask = 4095;
+constexpr auto kRestoreProgressEvery = std::chrono::seconds(5);
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -154,7 +159,19 @@ ops::Status Topology::Restore(state::Partition p) {
       store_, p, [&ctx](const state::CustomerState& s, state::TimeMs fired_through) {
         return PartitionTask::RestoredTimer(ctx, s, fired_through);
       });
+  // A long restore logs its progress every kRestoreProgressEvery.
+  auto last_log = std::chrono::steady_clock::now();
+  int64_t read = 0;
   auto end = changelog_->Read(p, **from, [&](const ChangelogRecord& r) {
+    if ((++read & kRestoreClockMask) == 0 &&
+        std::chrono::steady_clock::now() - last_log > kRestoreProgressEvery) {
+      last_log = std::chrono::steady_clock::now();
+      Log().Info("restoring partition from the changelog",
+                 {{"partition", p.value()},
+                  {"records", read},
+                  {"offset", r.offset.value()},
+                  {"records_per_s", static_cast<double>(read) / SecondsSince(start)}});
+    }
     return restorer.Apply(r.offset, r.key, r.value);
   });
   ops::Result<state::changelog::RestoreStats> stats =
