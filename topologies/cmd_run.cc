@@ -140,6 +140,8 @@ void ServeHttp(ops::HttpServer& http, const HttpContext& c) {
     const std::string id(path.substr(std::string_view("/customers/").size()));
     std::string body;
     auto s = c.store->FindCustomer(id, [&](state::Partition p, const state::CustomerState& cs) {
+      // A partition that moved to another instance left a stale copy here.
+      if (!c.topology->Owns(p)) return;
       processors::WriteCustomerStateJson(*c.catalog, SystemNow(), id, p, cs, &body);
       body.push_back('\n');
     });
@@ -149,7 +151,9 @@ void ServeHttp(ops::HttpServer& http, const HttpContext& c) {
       return ops::HttpResponse{500, "application/json", error + "\"}\n"};
     }
     if (body.empty()) {
-      std::string error = "{\"error\":\"unknown customer\",\"customer_id\":\"";
+      std::string error =
+          "{\"error\":\"unknown customer, or one whose partition this instance does not "
+          "own\",\"customer_id\":\"";
       ops::AppendJsonEscaped(id, &error);
       return ops::HttpResponse{404, "application/json", error + "\"}\n"};
     }

@@ -284,8 +284,7 @@ ops::Result<std::vector<std::optional<state::Offset>>> Topology::OnAssigned(
   auto starts = StartTasks(partitions);
   if (!starts.ok()) return starts.status();
   PublishMembers();
-  assigned_count_.store(static_cast<int>(assigned_.size()));
-  probe_->SetAssignedPartitions(static_cast<int>(assigned_.size()));
+  PublishAssignment();
   ready_.store(true);
   return starts;
 }
@@ -332,9 +331,21 @@ ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partition
   }
   RebalanceCacheBudget();
   PublishMembers();
+  PublishAssignment();
+  return ops::Status::Ok();
+}
+
+void Topology::PublishAssignment() {
   assigned_count_.store(static_cast<int>(assigned_.size()));
   probe_->SetAssignedPartitions(static_cast<int>(assigned_.size()));
-  return ops::Status::Ok();
+  std::lock_guard lock(owned_mu_);
+  owned_.clear();
+  for (const auto& [p, task] : tasks_) owned_.insert(p);
+}
+
+bool Topology::Owns(state::Partition p) const {
+  std::lock_guard lock(owned_mu_);
+  return owned_.contains(p);
 }
 
 void Topology::PublishMembers() {

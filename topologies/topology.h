@@ -18,6 +18,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <vector>
 
@@ -78,6 +79,9 @@ class Topology : public PartitionListener {
   // True while a partition is being restored from the changelog.
   bool restoring() const { return restoring_.load() > 0; }
   int assigned_partitions() const { return assigned_count_.load(); }
+  // Whether this instance owns the state of partition `p` now (a partition that moved
+  // away leaves a stale copy in the store). Thread-safe.
+  bool Owns(state::Partition p) const;
 
  private:
   ops::Result<PartitionTask*> TaskFor(state::Partition p);
@@ -118,6 +122,11 @@ class Topology : public PartitionListener {
   bool abandoned_ = false;
   std::atomic<bool> ready_{false};
   std::atomic<int> assigned_count_{0};
+  // The partitions whose state this instance owns, for Owns(); guarded by owned_mu_.
+  mutable std::mutex owned_mu_;
+  std::set<state::Partition> owned_;
+  // Publishes the assignment to assigned_partitions() and Owns().
+  void PublishAssignment();
   std::atomic<int> restoring_{0};
 };
 
