@@ -197,19 +197,26 @@ class Instance {
     for (size_t i = 0; i < until && i < stream.size(); ++i) {
       const Record& r = stream[i];
       if (r.offset < resume.at(r.partition)) continue;
-      ASSERT_TRUE(topology_
-                      ->Process({.topic = "in",
-                                 .partition = r.partition,
-                                 .offset = state::Offset(r.offset),
-                                 .key = "",
-                                 .value = r.value,
-                                 .timestamp = state::TimeMs(-1)})
-                      .ok());
+      ASSERT_TRUE(Process(r).ok());
       if (++n % commit_every == 0) {
         ASSERT_TRUE(topology_->Commit().ok());
       }
     }
     ASSERT_TRUE(topology_->Commit().ok());
+  }
+
+  // Processes the records of `stream` in [begin, end) and does not commit.
+  void ProcessRange(const std::vector<Record>& stream, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) ASSERT_TRUE(Process(stream[i]).ok());
+  }
+
+  ops::Status Process(const Record& r) {
+    return topology_->Process({.topic = "in",
+                               .partition = r.partition,
+                               .offset = state::Offset(r.offset),
+                               .key = "",
+                               .value = r.value,
+                               .timestamp = state::TimeMs(-1)});
   }
 
   void Stop() {
@@ -324,17 +331,7 @@ TEST_F(ChangelogTopologyTest, AnUnfinishedCommitIsSealedAndNeverApplied) {
   {
     Instance a(&config_, dir_.File("a"), &log);
     a.Run(stream_, a.Assign(), stream_.size() / 2);
-    for (size_t i = stream_.size() / 2; i < stream_.size() * 7 / 10; ++i) {
-      const Record& r = stream_[i];
-      ASSERT_TRUE(a.topology()
-                      .Process({.topic = "in",
-                                .partition = r.partition,
-                                .offset = state::Offset(r.offset),
-                                .key = "",
-                                .value = r.value,
-                                .timestamp = state::TimeMs(-1)})
-                      .ok());
-    }
+    a.ProcessRange(stream_, stream_.size() / 2, stream_.size() * 7 / 10);
     a.sink().crash_before_last_record = true;
     ASSERT_FALSE(a.topology().Commit().ok());
     a.topology().Abandon();
@@ -371,17 +368,7 @@ TEST_F(ChangelogTopologyTest, AnAbortedTransactionLeavesNoEffect) {
   auto resume = a.Assign();
   a.Run(stream_, resume, stream_.size() / 2);
   // Process on, then the commit aborts: nothing since the last commit may survive.
-  for (size_t i = stream_.size() / 2; i < stream_.size() * 3 / 4; ++i) {
-    const Record& r = stream_[i];
-    ASSERT_TRUE(a.topology()
-                    .Process({.topic = "in",
-                              .partition = r.partition,
-                              .offset = state::Offset(r.offset),
-                              .key = "",
-                              .value = r.value,
-                              .timestamp = state::TimeMs(-1)})
-                    .ok());
-  }
+  a.ProcessRange(stream_, stream_.size() / 2, stream_.size() * 3 / 4);
   a.sink().abort_next_commit = true;
   auto committed = a.topology().Commit();
   ASSERT_EQ(committed.status().code(), ops::StatusCode::kAborted);
