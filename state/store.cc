@@ -181,6 +181,13 @@ void StoreBatch::DeleteAllTimers(Partition p) {
 
 size_t StoreBatch::bytes() const { return batch_->GetDataSize(); }
 
+void StoreBatch::Mark() { batch_->SetSavePoint(); }
+
+void StoreBatch::RollbackToMark() {
+  // Fails only without a save point, which the caller's REQUIRES rules out.
+  batch_->RollbackToSavePoint().PermitUncheckedError();
+}
+
 void StoreBatch::DeleteCustomer(Partition p, std::string_view customer_id) {
   batch_->Delete(customers_, keys::Customer(p, customer_id)).PermitUncheckedError();
 }
@@ -344,6 +351,14 @@ ops::Status Store::Write(StoreBatch& batch) {
   return FromRocks(s, "committing state");
 }
 
+ops::Status Store::WriteUnlogged(StoreBatch& batch) {
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  auto s = db_->Write(wo, batch.batch_.get());
+  batch.batch_->Clear();
+  return FromRocks(s, "writing restored state");
+}
+
 ops::Status Store::ForEachCustomer(
     const std::function<bool(Partition, std::string_view, const CustomerState&)>& fn) {
   rocksdb::ReadOptions ro;
@@ -362,6 +377,21 @@ ops::Status Store::ForEachCustomer(
 
 ops::Status Store::ForEachCustomerIn(
     Partition p, const std::function<bool(std::string_view, const CustomerState&)>& fn) {
+  ops::Status failed;
+  ENGAGED_RETURN_IF_ERROR(
+      ForEachEncodedCustomerIn(p, [&](std::string_view id, std::string_view bytes) {
+        auto decoded = DecodeCustomer(bytes);
+        if (!decoded.ok()) {
+          failed = decoded.status();
+          return false;
+        }
+        return fn(id, *decoded);
+      }));
+  return failed;
+}
+
+ops::Status Store::ForEachEncodedCustomerIn(
+    Partition p, const std::function<bool(std::string_view, std::string_view)>& fn) {
   const std::string begin = keys::PartitionPrefix(p);
   const std::string end = keys::PartitionPrefix(Partition(p.value() + 1));
   rocksdb::Slice upper(end);
@@ -370,9 +400,7 @@ ops::Status Store::ForEachCustomerIn(
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, customers_));
   for (it->Seek(begin); it->Valid(); it->Next()) {
-    auto decoded = DecodeCustomer(it->value().ToStringView());
-    if (!decoded.ok()) return decoded.status();
-    if (!fn(it->key().ToStringView().substr(begin.size()), *decoded)) break;
+    if (!fn(it->key().ToStringView().substr(begin.size()), it->value().ToStringView())) break;
   }
   return FromRocks(it->status(), "scanning customer state");
 }

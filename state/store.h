@@ -104,6 +104,10 @@ class StoreBatch {
   // Deletes every timer of `p`.
   void DeleteAllTimers(Partition p);
   size_t count() const;
+  // Marks the changes so far; RollbackToMark drops every change made after it.
+  void Mark();
+  // REQUIRES: Mark() was called since the batch was last written or rolled back to.
+  void RollbackToMark();
   // The bytes of the pending changes (for splitting large writes). Unit: bytes.
   size_t bytes() const;
   bool empty() const { return count() == 0; }
@@ -145,6 +149,10 @@ class Store {
   // Writes `batch` atomically, with the WAL. The batch is emptied. Then returns the
   // process's free heap pages to the OS (malloc_trim).
   ops::Status Write(StoreBatch& batch);
+  // Writes `batch` atomically without the WAL, for bulk loads (restores): it is durable
+  // only once Flush() returns, and a crash before loses it (so a bulk load must record
+  // its own progress in the same batches). The batch is emptied.
+  ops::Status WriteUnlogged(StoreBatch& batch);
 
   // Calls `fn` for every partition that holds state of `customer_id` (at most one
   // when the input is keyed by customer id).
@@ -160,6 +168,9 @@ class Store {
   // The same for the customers of partition `p` only.
   ops::Status ForEachCustomerIn(
       Partition p, const std::function<bool(std::string_view, const CustomerState&)>& fn);
+  // The same with each state's codec bytes, not decoded (valid during the call).
+  ops::Status ForEachEncodedCustomerIn(
+      Partition p, const std::function<bool(std::string_view id, std::string_view bytes)>& fn);
 
   // Calls `fn(due, customer_id)` for every timer of `p` due at or before `upto`, in
   // due-time order; stops early when `fn` returns false. Work is proportional to the

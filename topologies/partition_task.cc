@@ -63,14 +63,14 @@ bool EvaluatesSilent(const TaskContext& ctx) {
 }  // namespace
 
 std::optional<state::TimeMs> PartitionTask::RestoredTimer(const TaskContext& ctx,
-                                                          const state::CustomerState& s,
+                                                          state::TimeMs last_seen,
                                                           state::TimeMs fired_through) {
   const int64_t retention = ctx.config->state.retention_ms;
   state::TimeMs first;
   if (EvaluatesSilent(ctx)) {
-    first = MidnightAfter(s.last_seen);
+    first = MidnightAfter(last_seen);
   } else if (retention > 0) {
-    first = ExpiryDue(s.last_seen, retention);
+    first = ExpiryDue(last_seen, retention);
   } else {
     return std::nullopt;
   }

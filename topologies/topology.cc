@@ -156,8 +156,8 @@ ops::Status Topology::Restore(state::Partition p) {
              {{"partition", p.value()}, {"from_offset", (*from)->value()}});
   const TaskContext& ctx = ctx_;
   state::changelog::Restorer restorer(
-      store_, p, [&ctx](const state::CustomerState& s, state::TimeMs fired_through) {
-        return PartitionTask::RestoredTimer(ctx, s, fired_through);
+      store_, p, [&ctx](state::TimeMs last_seen, state::TimeMs fired_through) {
+        return PartitionTask::RestoredTimer(ctx, last_seen, fired_through);
       });
   // A long restore logs its progress every kRestoreProgressEvery.
   auto last_log = std::chrono::steady_clock::now();

@@ -46,9 +46,9 @@ class ChangelogTest : public testing::Test {
   Restorer NewRestorer(size_t max_pending = Restorer::kDefaultMaxPendingBytes) {
     return Restorer(
         store_.get(), kP,
-        [](const CustomerState& s, TimeMs fired) {
+        [](TimeMs last_seen, TimeMs fired) {
           return std::optional<TimeMs>(
-              std::max(TimeMs(s.last_seen.value() + kMsPerDay), TimeMs(fired.value() + 1)));
+              std::max(TimeMs(last_seen.value() + kMsPerDay), TimeMs(fired.value() + 1)));
         },
         max_pending);
   }
