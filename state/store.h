@@ -196,7 +196,8 @@ class Store {
 
   StoreStats Stats() const;
 
-  // Flushes memtables so that a later open replays no WAL. Used on clean shutdown.
+  // Flushes memtables, the meta CF last, so that a later open replays no WAL and what
+  // WriteUnlogged wrote is durable. Used after a restore and on clean shutdown.
   ops::Status Flush();
 
  private:
