@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -37,10 +38,37 @@ int HttpGet(int port, const std::string& path, std::string* body);
 // Waits until GET /customers/{id} reports each expected events_total.
 bool WaitForCounts(int port, const std::map<std::string, int64_t>& expected, int timeout_ms);
 
+// A flat-shape click event of `customer` at event time `ts_ms` with event id
+// "<customer>-<seq>" (a per-customer sequence number).
+std::string ClickEvent(const std::string& customer, int64_t ts_ms, int64_t seq);
+
 // The YAML config of one engaged instance.
 std::string MakeConfig(const std::string& bootstrap, const Topics& topics,
                        const std::string& state_dir, int http_port,
                        const std::string& extra_yaml = "");
+
+// `config` with `lines` (each indented by two spaces, ending in a newline) added at the
+// top of its section `section` ("kafka", "processing", "state", ...), which must exist.
+std::string AddToSection(std::string config, const std::string& section, const std::string& lines);
+
+// `config` with its application_id replaced by `id`.
+std::string WithApplicationId(std::string config, const std::string& id);
+
+// MakeConfig for one instance of an exactly-once application: processing.guarantee
+// exactly_once, processing.instance_id `instance`, and the same name as the instance's
+// kafka group.instance.id (static membership: a restarted instance gets its partitions
+// back at once instead of after the session timeout).
+std::string MakeExactlyOnceConfig(const std::string& bootstrap, const Topics& topics,
+                                  const std::string& state_dir, int http_port,
+                                  const std::string& instance, const std::string& extra_yaml = "");
+
+// The value of the unlabelled metric `name` on GET /metrics, or -1 when it is absent
+// or the instance does not answer.
+double MetricValue(int port, const std::string& name);
+
+// Polls `done` every 100 ms until it returns true (then true) or `timeout_ms` passed
+// (then false).
+bool WaitUntil(const std::function<bool()>& done, int timeout_ms);
 
 // An `engaged run` child process.
 class Engaged {
@@ -55,6 +83,10 @@ class Engaged {
   std::string log_path_;
   std::unique_ptr<testutil::Process> process_;
 };
+
+// Waits until `engaged` answers 200 on GET /readyz at `port` (then true), or exited, or
+// `timeout_ms` passed (then false).
+bool WaitUntilReady(Engaged& engaged, int port, int timeout_ms);
 
 // `engaged inspect`'s events_total for `customer`, or -1 when not found.
 int64_t InspectEventsTotal(const std::string& state_dir, const std::string& customer);
