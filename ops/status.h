@@ -24,6 +24,7 @@ enum class StatusCode : uint8_t {
   kFailedPrecondition,  // the system is not in a state where this can run
   kUnavailable,         // a dependency (broker, port) is not reachable
   kInternal,            // a bug
+  kAborted,             // a Kafka transaction was aborted: rewind to the last commit
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -46,6 +47,7 @@ class [[nodiscard]] Status {
   }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

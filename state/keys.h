@@ -84,4 +84,22 @@ inline std::string MemberCountsKey(Partition p) {
   return k;
 }
 
+// meta CF: 'l', partition (u32, big-endian) -> the next changelog offset to apply to
+// this store (8 bytes LE): every changelog record before it is reflected here.
+inline constexpr char kChangelogOffsetPrefix = 'l';
+inline std::string ChangelogOffsetKey(Partition p) {
+  std::string k(1, kChangelogOffsetPrefix);
+  PutBigEndian32(static_cast<uint32_t>(p.value()), &k);
+  return k;
+}
+
+// meta CF: 'f', partition (u32, big-endian) -> every timer of the partition due at or
+// before this time has fired, in ms since the epoch (8 bytes LE).
+inline constexpr char kFiredThroughPrefix = 'f';
+inline std::string FiredThroughKey(Partition p) {
+  std::string k(1, kFiredThroughPrefix);
+  PutBigEndian32(static_cast<uint32_t>(p.value()), &k);
+  return k;
+}
+
 }  // namespace state::keys

@@ -81,6 +81,30 @@ void EncodeFixed64(uint64_t v, std::string* out) {
 
 }  // namespace
 
+void EncodeMemberCounts(const MemberCounts& counts, std::string* out) {
+  PutVarint64(counts.size(), out);
+  for (const auto& [label, n] : counts) {
+    PutBytes(label, out);
+    PutSigned(n, out);
+  }
+}
+
+ops::Result<MemberCounts> DecodeMemberCounts(std::string_view bytes) {
+  MemberCounts counts;
+  ByteReader r(bytes);
+  const auto n = r.Varint64();
+  for (uint64_t i = 0; n && i < *n; ++i) {
+    const auto label = r.Bytes();
+    const auto count = r.Signed();
+    if (!label || !count) break;
+    counts.emplace(std::string(*label), *count);
+  }
+  if (!n || counts.size() != *n || !r.empty()) {
+    return ops::Status::Corruption("member counts are malformed");
+  }
+  return counts;
+}
+
 struct Store::Resources {
   std::shared_ptr<rocksdb::Cache> cache;
   std::shared_ptr<rocksdb::WriteBufferManager> write_buffers;
@@ -127,13 +151,35 @@ void StoreBatch::DeleteTimers(Partition p, TimeMs after, TimeMs upto) {
 
 void StoreBatch::PutMemberCounts(Partition p, const MemberCounts& counts) {
   scratch_.clear();
-  PutVarint64(counts.size(), &scratch_);
-  for (const auto& [label, n] : counts) {
-    PutBytes(label, &scratch_);
-    PutSigned(n, &scratch_);
-  }
+  EncodeMemberCounts(counts, &scratch_);
   batch_->Put(meta_, keys::MemberCountsKey(p), scratch_).PermitUncheckedError();
 }
+
+void StoreBatch::PutChangelogOffset(Partition p, Offset next) {
+  scratch_.clear();
+  EncodeFixed64(static_cast<uint64_t>(next.value()), &scratch_);
+  batch_->Put(meta_, keys::ChangelogOffsetKey(p), scratch_).PermitUncheckedError();
+}
+
+void StoreBatch::PutFiredThrough(Partition p, TimeMs t) {
+  scratch_.clear();
+  EncodeFixed64(static_cast<uint64_t>(t.value()), &scratch_);
+  batch_->Put(meta_, keys::FiredThroughKey(p), scratch_).PermitUncheckedError();
+}
+
+void StoreBatch::PutEncodedCustomer(Partition p, std::string_view customer_id,
+                                    std::string_view encoded) {
+  batch_->Put(customers_, keys::Customer(p, customer_id), encoded).PermitUncheckedError();
+}
+
+void StoreBatch::DeleteAllTimers(Partition p) {
+  batch_
+      ->DeleteRange(timers_, keys::PartitionPrefix(p),
+                    keys::PartitionPrefix(Partition(p.value() + 1)))
+      .PermitUncheckedError();
+}
+
+size_t StoreBatch::bytes() const { return batch_->GetDataSize(); }
 
 void StoreBatch::DeleteCustomer(Partition p, std::string_view customer_id) {
   batch_->Delete(customers_, keys::Customer(p, customer_id)).PermitUncheckedError();
@@ -237,23 +283,29 @@ ops::Result<std::optional<TimeMs>> Store::GetStreamTime(Partition p) {
   return std::optional<TimeMs>(TimeMs(**v));
 }
 
+ops::Result<std::optional<Offset>> Store::GetChangelogOffset(Partition p) {
+  auto v = GetMetaInt64(keys::ChangelogOffsetKey(p));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<Offset>();
+  return std::optional<Offset>(Offset(**v));
+}
+
+ops::Result<std::optional<TimeMs>> Store::GetFiredThrough(Partition p) {
+  auto v = GetMetaInt64(keys::FiredThroughKey(p));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<TimeMs>();
+  return std::optional<TimeMs>(TimeMs(**v));
+}
+
 ops::Result<MemberCounts> Store::GetMemberCounts(Partition p) {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions(), meta_, keys::MemberCountsKey(p), &value);
-  MemberCounts counts;
-  if (s.IsNotFound()) return counts;
+  if (s.IsNotFound()) return MemberCounts();
   if (!s.ok()) return FromRocks(s, "reading member counts");
-  ByteReader r(value);
-  const auto n = r.Varint64();
-  for (uint64_t i = 0; n && i < *n; ++i) {
-    const auto label = r.Bytes();
-    const auto count = r.Signed();
-    if (!label || !count) break;
-    counts.emplace(std::string(*label), *count);
-  }
-  if (!n || counts.size() != *n || !r.empty()) {
+  auto counts = DecodeMemberCounts(value);
+  if (!counts.ok()) {
     return ops::Status::Corruption(
-        fmt::format("member counts of partition {} are malformed", p.value()));
+        fmt::format("member counts of partition {}: {}", p.value(), counts.status().ToString()));
   }
   return counts;
 }
@@ -282,6 +334,23 @@ ops::Status Store::ForEachCustomer(
     if (!decoded.ok()) return decoded.status();
     const Partition p(static_cast<int32_t>(keys::GetBigEndian32(key)));
     if (!fn(p, key.substr(4), *decoded)) break;
+  }
+  return FromRocks(it->status(), "scanning customer state");
+}
+
+ops::Status Store::ForEachCustomerIn(
+    Partition p, const std::function<bool(std::string_view, const CustomerState&)>& fn) {
+  const std::string begin = keys::PartitionPrefix(p);
+  const std::string end = keys::PartitionPrefix(Partition(p.value() + 1));
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, customers_));
+  for (it->Seek(begin); it->Valid(); it->Next()) {
+    auto decoded = DecodeCustomer(it->value().ToStringView());
+    if (!decoded.ok()) return decoded.status();
+    if (!fn(it->key().ToStringView().substr(begin.size()), *decoded)) break;
   }
   return FromRocks(it->status(), "scanning customer state");
 }
@@ -340,6 +409,8 @@ ops::Status Store::DropPartition(Partition p) {
   batch.DeleteRange(meta_, offsets_begin, offsets_end).PermitUncheckedError();
   batch.Delete(meta_, keys::StreamTimeKey(p)).PermitUncheckedError();
   batch.Delete(meta_, keys::MemberCountsKey(p)).PermitUncheckedError();
+  batch.Delete(meta_, keys::ChangelogOffsetKey(p)).PermitUncheckedError();
+  batch.Delete(meta_, keys::FiredThroughKey(p)).PermitUncheckedError();
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
   return FromRocks(db_->Write(wo, &batch), fmt::format("dropping partition {}", p.value()));

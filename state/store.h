@@ -67,6 +67,11 @@ struct StoreStats {
 // it are exact for the committed state.
 using MemberCounts = std::map<std::string, int64_t, std::less<>>;
 
+// MemberCounts as bytes (varint count, then label bytes and zig-zag count per entry),
+// as stored in the meta CF and in the changelog's meta record.
+void EncodeMemberCounts(const MemberCounts& counts, std::string* out);
+ops::Result<MemberCounts> DecodeMemberCounts(std::string_view bytes);
+
 // A set of changes written atomically by Store::Write. Made by Store::NewBatch and
 // valid while that Store lives.
 class StoreBatch {
@@ -88,7 +93,17 @@ class StoreBatch {
   // Deletes every timer of `p` due in (after, upto], with one range tombstone.
   void DeleteTimers(Partition p, TimeMs after, TimeMs upto);
   void PutMemberCounts(Partition p, const MemberCounts& counts);
+  // Records that every changelog record of `p` before `next` is reflected in the store.
+  void PutChangelogOffset(Partition p, Offset next);
+  // Records that every timer of `p` due at or before `t` has fired.
+  void PutFiredThrough(Partition p, TimeMs t);
+  // A customer's state as codec bytes (from the changelog), written as they are.
+  void PutEncodedCustomer(Partition p, std::string_view customer_id, std::string_view encoded);
+  // Deletes every timer of `p`.
+  void DeleteAllTimers(Partition p);
   size_t count() const;
+  // The bytes of the pending changes (for splitting large writes). Unit: bytes.
+  size_t bytes() const;
   bool empty() const { return count() == 0; }
 
  private:
@@ -119,6 +134,10 @@ class Store {
   ops::Result<MemberCounts> GetMemberCounts(Partition p);
   // The stored stream time of `p`, or nullopt.
   ops::Result<std::optional<TimeMs>> GetStreamTime(Partition p);
+  // The next changelog offset of `p` to apply, or nullopt when none was ever applied.
+  ops::Result<std::optional<Offset>> GetChangelogOffset(Partition p);
+  // The time up to which `p`'s timers have fired, or nullopt.
+  ops::Result<std::optional<TimeMs>> GetFiredThrough(Partition p);
   // Writes `batch` atomically, with the WAL. The batch is emptied. Then returns the
   // process's free heap pages to the OS (malloc_trim).
   ops::Status Write(StoreBatch& batch);
@@ -134,6 +153,10 @@ class Store {
   ops::Status ForEachCustomer(
       const std::function<bool(Partition, std::string_view, const CustomerState&)>& fn);
 
+  // The same for the customers of partition `p` only.
+  ops::Status ForEachCustomerIn(
+      Partition p, const std::function<bool(std::string_view, const CustomerState&)>& fn);
+
   // Calls `fn(due, customer_id)` for every timer of `p` due at or before `upto`, in
   // due-time order; stops early when `fn` returns false. Work is proportional to the
   // number of due timers.
@@ -148,7 +171,8 @@ class Store {
       Partition p, TimeMs after, TimeMs upto,
       const std::function<bool(TimeMs due, std::string_view customer_id)>& fn);
 
-  // Deletes every customer, timer, offset and stream time of `p` (DeleteRange).
+  // Deletes every customer, timer, offset, stream time, member count, changelog offset
+  // and fired-through time of `p` (DeleteRange).
   ops::Status DropPartition(Partition p);
 
   // Writes a consistent copy of the database to `out_dir` (which must not exist),

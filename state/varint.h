@@ -98,6 +98,8 @@ class ByteReader {
     return b;
   }
   bool empty() const { return in_.empty(); }
+  // The bytes not read yet.
+  std::string_view rest() const { return in_; }
 
  private:
   template <typename T, size_t N>

@@ -26,6 +26,10 @@ class CdnowSource final : public Source {
   ops::Result<PollStatus> Poll(int timeout_ms) override;
   const InputRecord& record() const override { return record_; }
   void OnCommitted(std::span<const std::pair<state::TopicPartition, state::Offset>>) override {}
+  // Files are read once, in order: nothing to seek.
+  ops::Status Seek(std::span<const std::pair<state::TopicPartition, state::Offset>>) override {
+    return ops::Status::FailedPrecondition("a file source cannot seek");
+  }
   ops::Status Close() override;
 
   size_t size() const { return events_.size(); }

@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -84,6 +86,16 @@ class SignalWatcher {
   std::thread thread_;
 };
 
+// The instance's name for its transactional.id: processing.instance_id, else the
+// consumer's group.instance.id, else the host name.
+std::string InstanceId(const Config& c) {
+  if (!c.processing.instance_id.empty()) return c.processing.instance_id;
+  if (const auto it = c.kafka.find("group.instance.id"); it != c.kafka.end()) return it->second;
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) return "engaged";
+  return host;
+}
+
 // Ready once partitions are assigned, and not any more from SIGTERM on.
 bool Ready(const Topology& topology, const SignalWatcher& signals) {
   return topology.ready() && !signals.stop().load();
@@ -113,6 +125,9 @@ void ServeHttp(ops::HttpServer& http, const HttpContext& c) {
   http.Handle("/readyz", [c](std::string_view) {
     c.probe->SetReady(Ready(*c.topology, *c.signals));
     if (c.signals->stop().load()) return ops::HttpResponse{503, "text/plain", "shutting down\n"};
+    if (c.topology->restoring()) {
+      return ops::HttpResponse{503, "text/plain", "restoring state from the changelog\n"};
+    }
     if (!c.topology->ready()) {
       return ops::HttpResponse{503, "text/plain", "waiting for assignment\n"};
     }
@@ -167,23 +182,50 @@ int RunCommand(const RunArgs& args) {
   TopologyProbe probe(&metrics);
   kafka::KafkaProbe kafka_probe(&metrics);
 
-  auto sink = kafka::OpenKafkaSink(
+  const bool exactly_once = config->processing.guarantee == Guarantee::kExactlyOnce;
+  const std::string changelog_topic = ChangelogTopic(*config);
+  auto partitions = kafka::PrepareInternalTopics(
       {.properties = config->kafka,
-       .segment_changes_topic = config->output.segment_changes_topic,
-       .dead_letters_topic = config->output.dead_letters_topic,
-       .churn_risk_topic = ChurnEnabled(*config) ? config->output.churn_risk_topic : std::string(),
-       .probe = &kafka_probe});
-  if (!sink.ok()) {
-    Log().Error("cannot start the producer", {{"error", sink.status().ToString()}});
+       .input_topics = config->input.topics,
+       .changelog_topic = changelog_topic,
+       .replication_factor = static_cast<int>(config->state.changelog_replication_factor)});
+  if (!partitions.ok()) {
+    Log().Error("cannot prepare the topics", {{"error", partitions.status().ToString()}});
     return kExitFailure;
   }
   auto source = kafka::OpenKafkaSource({.properties = config->kafka,
                                         .group_id = config->application_id,
                                         .topics = config->input.topics,
+                                        .read_committed = exactly_once,
                                         .probe = &kafka_probe});
   if (!source.ok()) {
     Log().Error("cannot start the consumer", {{"error", source.status().ToString()}});
     return kExitFailure;
+  }
+  const std::string transactional_id =
+      exactly_once ? config->application_id + "-" + InstanceId(*config) : std::string();
+  auto sink = kafka::OpenKafkaSink(
+      {.properties = config->kafka,
+       .segment_changes_topic = config->output.segment_changes_topic,
+       .dead_letters_topic = config->output.dead_letters_topic,
+       .churn_risk_topic = ChurnEnabled(*config) ? config->output.churn_risk_topic : std::string(),
+       .probe = &kafka_probe,
+       .changelog_topic = changelog_topic,
+       .transactional_id = transactional_id,
+       .consumer = source->get()});
+  if (!sink.ok()) {
+    Log().Error("cannot start the producer", {{"error", sink.status().ToString()}});
+    return kExitFailure;
+  }
+  std::unique_ptr<ChangelogReader> changelog;
+  if (!changelog_topic.empty()) {
+    auto opened =
+        kafka::OpenChangelogReader({.properties = config->kafka, .topic = changelog_topic});
+    if (!opened.ok()) {
+      Log().Error("cannot start the changelog reader", {{"error", opened.status().ToString()}});
+      return kExitFailure;
+    }
+    changelog = std::move(opened).value();
   }
   std::unique_ptr<ChurnModels> churn;
   if (ChurnEnabled(*config)) {
@@ -194,7 +236,8 @@ int RunCommand(const RunArgs& args) {
     }
     churn = std::move(loaded).value();
   }
-  Topology topology(&*config, store->get(), sink->get(), &probe, SystemNow, churn.get());
+  Topology topology(&*config, store->get(), sink->get(), &probe, SystemNow, churn.get(),
+                    changelog.get());
   const StateProbe state_probe(&metrics, store->get(), &topology.cache_counters());
   const processors::FeatureCatalog catalog(config->features);
 
@@ -220,6 +263,10 @@ int RunCommand(const RunArgs& args) {
   Log().Info("engaged started", {{"version", ENGAGED_VERSION},
                                  {"application_id", config->application_id},
                                  {"state_dir", config->state.dir},
+                                 {"guarantee", exactly_once ? "exactly_once" : "at_least_once"},
+                                 {"transactional_id", transactional_id},
+                                 {"changelog_topic", changelog_topic},
+                                 {"partitions", *partitions},
                                  {"kafka_properties", KafkaPropertyNamesForLog(*config)},
                                  {"env_overrides", overrides}});
 

@@ -392,6 +392,9 @@ class Loader {
             {"cache_share", [&](const YAML::Node& v) { Fraction(v, s.cache_share, 0.0, 0.9); }},
             {"retention_ms", [&](const YAML::Node& v) { Int(v, s.retention_ms, 0); }},
             {"sync_commits", [&](const YAML::Node& v) { Bool(v, s.sync_commits); }},
+            {"changelog_topic", [&](const YAML::Node& v) { String(v, s.changelog_topic); }},
+            {"changelog_replication_factor",
+             [&](const YAML::Node& v) { Int(v, s.changelog_replication_factor, -1); }},
         });
   }
 
@@ -399,7 +402,27 @@ class Loader {
     ProcessingConfig& p = out_->config.processing;
     Map(n, "processing",
         {
-            {"commit_interval_ms", [&](const YAML::Node& v) { Int(v, p.commit_interval_ms, 1); }},
+            {"guarantee",
+             [&](const YAML::Node& v) {
+               std::string text;
+               if (!Scalar(v, &text)) return;
+               if (text == "at_least_once") {
+                 p.guarantee = Guarantee::kAtLeastOnce;
+               } else if (text == "exactly_once") {
+                 p.guarantee = Guarantee::kExactlyOnce;
+               } else {
+                 Error(v,
+                       fmt::format(
+                           "processing.guarantee must be at_least_once or exactly_once, got '{}'",
+                           text));
+               }
+             }},
+            {"commit_interval_ms",
+             [&](const YAML::Node& v) {
+               Int(v, p.commit_interval_ms, 1);
+               commit_interval_set_ = true;
+             }},
+            {"instance_id", [&](const YAML::Node& v) { String(v, p.instance_id); }},
             {"allowed_lateness_ms", [&](const YAML::Node& v) { Int(v, p.allowed_lateness_ms, 0); }},
             {"max_future_ms", [&](const YAML::Node& v) { Int(v, p.max_future_ms, 0); }},
             {"shutdown_grace_ms", [&](const YAML::Node& v) { Int(v, p.shutdown_grace_ms, 1); }},
@@ -670,6 +693,16 @@ class Loader {
         c.output.churn_risk_topic.empty()) {
       Error(root, "output topics must not be empty");
     }
+    if (c.processing.guarantee == Guarantee::kExactlyOnce) {
+      if (!commit_interval_set_)
+        out_->config.processing.commit_interval_ms = kExactlyOnceCommitIntervalMs;
+      if (c.state.changelog_topic.empty()) {
+        const YAML::Node state = root["state"];
+        Error(state ? state : root,
+              "state.changelog_topic must not be empty under processing.guarantee: exactly_once "
+              "(the changelog is how state is rewound after an aborted transaction)");
+      }
+    }
   }
 
   // Where a segment expression sits in the file.
@@ -685,6 +718,7 @@ class Loader {
   const std::string* current_override_ = nullptr;  // the variable being read, if any
   std::vector<ExpressionSite> expressions_;
   bool features_invalid_ = false;
+  bool commit_interval_set_ = false;  // processing.commit_interval_ms was given
 };
 
 }  // namespace
@@ -784,7 +818,11 @@ std::vector<std::string> KnownConfigKeys() {
       "state.cache_share",
       "state.retention_ms",
       "state.sync_commits",
+      "state.changelog_topic",
+      "state.changelog_replication_factor",
+      "processing.guarantee",
       "processing.commit_interval_ms",
+      "processing.instance_id",
       "processing.allowed_lateness_ms",
       "processing.max_future_ms",
       "processing.shutdown_grace_ms",

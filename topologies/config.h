@@ -67,6 +67,10 @@ struct OutputConfig {
   std::string churn_risk_topic = "engaged.churn-risk";
 };
 
+// The default of StateConfig::changelog_topic, resolved by ChangelogTopic once the
+// application_id is known.
+inline constexpr char kDefaultChangelogTopic[] = "<application_id>-changelog";
+
 struct StateConfig {
   // RocksDB directory. Default "./engaged-state".
   std::string dir = "./engaged-state";
@@ -82,11 +86,35 @@ struct StateConfig {
   int64_t retention_ms = 400LL * 24 * 3600 * 1000;
   // Fsync the WAL at every commit (survives power loss, not only kill -9). Default false.
   bool sync_commits = false;
+  // The compacted topic the state is logged to, of which the local RocksDB is a copy
+  // (restored from it when a partition arrives without up-to-date local state). Created
+  // when missing, with the input's partition count. Default "<application_id>-changelog";
+  // "" turns the changelog off (at_least_once only; partitions then cannot move).
+  std::string changelog_topic = kDefaultChangelogTopic;
+  // The replication factor of a changelog topic engaged creates. Default -1: the
+  // broker's default.replication.factor.
+  int64_t changelog_replication_factor = -1;
 };
 
+// What a restart or a moved partition may do to outputs (docs/architecture.md).
+enum class Guarantee : uint8_t {
+  kAtLeastOnce,  // outputs may repeat (with the same event_id); state counts each record once
+  kExactlyOnce,  // outputs, changelog and input offsets commit together in a transaction
+};
+
+// The commit interval under exactly-once unless processing.commit_interval_ms is set.
+inline constexpr int64_t kExactlyOnceCommitIntervalMs = 100;
+
 struct ProcessingConfig {
-  // How often state, offsets and outputs are committed. Default 1000. Unit: ms.
+  // at_least_once (default) or exactly_once.
+  Guarantee guarantee = Guarantee::kAtLeastOnce;
+  // How often state, offsets and outputs are committed. Default 1000 (100 under
+  // exactly_once). Unit: ms.
   int64_t commit_interval_ms = 1000;
+  // This instance's name among the application's instances: the transactional.id is
+  // "<application_id>-<instance_id>", so each instance needs its own, stable across its
+  // restarts. Default: kafka group.instance.id when set, else the host name.
+  std::string instance_id;
   // Events older than the partition's stream time minus this are dead-lettered as
   // too_late. Default 604800000 (7 days). Unit: ms.
   int64_t allowed_lateness_ms = 7 * 24 * 3600 * 1000LL;
@@ -141,6 +169,12 @@ struct Config {
   // churn.session_model_file is set.
   processors::churn::ChurnOptions churn;
 };
+
+// The changelog topic's name; empty when the changelog is off.
+inline std::string ChangelogTopic(const Config& c) {
+  return c.state.changelog_topic == kDefaultChangelogTopic ? c.application_id + "-changelog"
+                                                           : c.state.changelog_topic;
+}
 
 // True when churn risk is scored (a model file is configured).
 inline bool ChurnEnabled(const Config& c) {

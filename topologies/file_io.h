@@ -30,6 +30,10 @@ class FileSource final : public Source {
   int64_t lines_read() const { return next_offset_; }
   const InputRecord& record() const override { return record_; }
   void OnCommitted(std::span<const std::pair<state::TopicPartition, state::Offset>>) override {}
+  // Files are read once, in order: nothing to seek.
+  ops::Status Seek(std::span<const std::pair<state::TopicPartition, state::Offset>>) override {
+    return ops::Status::FailedPrecondition("a file source cannot seek");
+  }
   ops::Status Close() override;
 
  private:

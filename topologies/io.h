@@ -5,6 +5,8 @@
 // `replay` share every line of processing code.
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -14,6 +16,9 @@
 #include "state/types.h"
 
 namespace topologies {
+
+// A logical offset for Source::Seek: the first record the partition still has.
+inline constexpr state::Offset kOffsetBeginning{-2};
 
 // One input record. Views stay valid until the Source's next Poll.
 struct InputRecord {
@@ -49,6 +54,60 @@ class Sink {
   // Blocks until every record queued so far is durable at its destination. An error
   // means some record may be lost: the caller must not commit past it.
   [[nodiscard]] virtual ops::Status Flush() = 0;
+
+  // Queues one record of the changelog's partition `p` (`value` nullopt: a tombstone).
+  // Only sinks with a changelog (changelog() true) accept it.
+  [[nodiscard]] virtual ops::Status EmitChangelog(state::Partition p, std::string_view key,
+                                                  std::optional<std::string_view> value);
+  // Ends one unit of work. At-least-once: Flush. Exactly-once: `consumed` (the next
+  // input offsets) joins the open transaction, which is committed, and the next one
+  // begins. Returns, per changelog partition written to, the offset after the last
+  // record written (every record before it is durable).
+  // An Aborted status means the transaction was aborted (nothing emitted since the
+  // last commit will ever be visible) and a new one has begun: the caller rewinds its
+  // state and input to the last commit. Any other error is fatal.
+  [[nodiscard]] virtual ops::Result<std::map<state::Partition, state::Offset>> Commit(
+      std::span<const std::pair<state::TopicPartition, state::Offset>> consumed);
+  // Exactly-once: aborts the open transaction and begins the next. Otherwise nothing.
+  [[nodiscard]] virtual ops::Status Abort() { return ops::Status::Ok(); }
+  // True when outputs and changelog records are written in transactions.
+  virtual bool transactional() const { return false; }
+  // True when EmitChangelog is accepted.
+  virtual bool changelog() const { return false; }
+};
+
+inline ops::Status Sink::EmitChangelog(state::Partition, std::string_view,
+                                       std::optional<std::string_view>) {
+  return ops::Status::FailedPrecondition("this sink has no changelog");
+}
+
+inline ops::Result<std::map<state::Partition, state::Offset>> Sink::Commit(
+    std::span<const std::pair<state::TopicPartition, state::Offset>>) {
+  ENGAGED_RETURN_IF_ERROR(Flush());
+  return std::map<state::Partition, state::Offset>();
+}
+
+// One record read back from the changelog.
+struct ChangelogRecord {
+  state::Offset offset;
+  std::string_view key;
+  std::optional<std::string_view> value;  // nullopt: a tombstone
+};
+
+// Reads the changelog topic back, for restores. Used from the processing thread only.
+class ChangelogReader {
+ public:
+  virtual ~ChangelogReader() = default;
+  // The first offset and the end (next) offset of partition `p`.
+  [[nodiscard]] virtual ops::Result<std::pair<state::Offset, state::Offset>> Bounds(
+      state::Partition p) = 0;
+  // Calls `fn` for every committed record of partition `p` from offset `from` to the
+  // end, in order, and returns the end (the next offset after the last record or
+  // transaction marker). Waits for open transactions on the partition to finish first,
+  // so that nothing committed later is missed.
+  [[nodiscard]] virtual ops::Result<state::Offset> Read(
+      state::Partition p, state::Offset from,
+      const std::function<ops::Status(const ChangelogRecord&)>& fn) = 0;
 };
 
 // Receives partition assignments. Called from inside Source::Poll, on the processing
@@ -63,6 +122,11 @@ class PartitionListener {
   // The partitions are leaving: commit their work now.
   [[nodiscard]] virtual ops::Status OnRevoked(
       std::span<const state::TopicPartition> partitions) = 0;
+  // The partitions were taken away (this member's session timed out): another member may
+  // own them already. Default: as OnRevoked.
+  [[nodiscard]] virtual ops::Status OnLost(std::span<const state::TopicPartition> partitions) {
+    return OnRevoked(partitions);
+  }
 };
 
 enum class PollStatus : uint8_t {
@@ -83,6 +147,10 @@ class Source {
   // Tells the source which offsets are now durable in the state store, for
   // monitoring (the store, not the source, is the source of truth).
   virtual void OnCommitted(
+      std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) = 0;
+  // Moves the next record of each partition to the offset given (after an aborted
+  // transaction: back to the last commit).
+  [[nodiscard]] virtual ops::Status Seek(
       std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) = 0;
   // Leaves the consumer group (revoking every partition) and closes.
   [[nodiscard]] virtual ops::Status Close() = 0;

@@ -8,6 +8,8 @@
 #include "processors/features.h"
 #include "processors/segment_change.h"
 #include "processors/timestamp.h"
+#include "state/changelog.h"
+#include "state/codec.h"
 #include "topologies/churn_models.h"
 
 namespace topologies {
@@ -42,7 +44,80 @@ ops::Result<std::unique_ptr<PartitionTask>> PartitionTask::Create(state::Partiti
   auto members = ctx.store->GetMemberCounts(p);
   if (!members.ok()) return members.status();
   task->members_ = std::move(members).value();
+  auto fired = ctx.store->GetFiredThrough(p);
+  if (!fired.ok()) return fired.status();
+  if (fired->has_value()) {
+    task->fired_through_ = task->committed_fired_through_ = task->stored_fired_through_ = **fired;
+  }
   return task;
+}
+
+namespace {
+
+// Whether silent customers are woken daily (segments or churn risk to re-evaluate).
+bool EvaluatesSilent(const TaskContext& ctx) {
+  return (!ctx.ladder->segments().empty() || ctx.churn != nullptr) &&
+         ctx.config->processing.silence_horizon_ms > 0;
+}
+
+}  // namespace
+
+std::optional<state::TimeMs> PartitionTask::RestoredTimer(const TaskContext& ctx,
+                                                          const state::CustomerState& s,
+                                                          state::TimeMs fired_through) {
+  const int64_t retention = ctx.config->state.retention_ms;
+  state::TimeMs first;
+  if (EvaluatesSilent(ctx)) {
+    first = MidnightAfter(s.last_seen);
+  } else if (retention > 0) {
+    first = ExpiryDue(s.last_seen, retention);
+  } else {
+    return std::nullopt;
+  }
+  // The chain's next link after what has fired: a wake inside the silence horizon
+  // evaluates and schedules the next day; one past it schedules the expiry; one at or
+  // after the expiry expires the customer (OnWake). Every link is a UTC midnight.
+  if (fired_through.value() != std::numeric_limits<int64_t>::min() && first <= fired_through) {
+    first = state::TimeMs(fired_through.value() + state::kMsPerDay);
+  }
+  return first;
+}
+
+void PartitionTask::SetPosition(std::string_view topic, state::Offset next) {
+  auto it = positions_.find(topic);
+  if (it == positions_.end()) {
+    it = positions_.emplace(std::string(topic), Position{}).first;
+    it->second.consumed = ctx_.probe->ConsumedCounter(topic, partition_);
+  }
+  it->second.next = next;
+}
+
+ops::Status PartitionTask::EmitChangelog() {
+  bool changed = stream_time_dirty_ || members_dirty_ || fired_through_ != stored_fired_through_;
+  for (const auto& [topic, pos] : positions_) changed = changed || pos.dirty;
+  ops::Status failed;
+  cache_.ForEachDirty([&](std::string_view id, const state::CustomerState& s) {
+    changed = true;
+    if (!failed.ok()) return;
+    key_ = state::changelog::CustomerKey(id);
+    if (s.events_total == 0) {  // expired
+      failed = ctx_.sink->EmitChangelog(partition_, key_, std::nullopt);
+      return;
+    }
+    out_.clear();
+    state::EncodeCustomer(s, &out_);
+    failed = ctx_.sink->EmitChangelog(partition_, key_, out_);
+  });
+  ENGAGED_RETURN_IF_ERROR(failed);
+  if (!changed) return ops::Status::Ok();
+  state::changelog::PartitionMeta meta;
+  meta.stream_time = stream_time_;
+  meta.fired_through = fired_through_;
+  meta.members = members_;
+  for (const auto& [topic, pos] : positions_) meta.offsets.emplace_back(topic, pos.next);
+  out_.clear();
+  state::changelog::EncodeMeta(meta, &out_);
+  return ctx_.sink->EmitChangelog(partition_, state::changelog::kMetaKey, out_);
 }
 
 PartitionTask::PartitionTask(state::Partition p, const TaskContext& ctx)
@@ -52,8 +127,7 @@ PartitionTask::PartitionTask(state::Partition p, const TaskContext& ctx)
       features_(ctx.config->features, static_cast<uint64_t>(p.value()) + 1),
       cache_(0),
       last_record_wall_(ctx.clock()),
-      evaluates_silent_((!ctx.ladder->segments().empty() || ctx.churn != nullptr) &&
-                        ctx.config->processing.silence_horizon_ms > 0) {}
+      evaluates_silent_(EvaluatesSilent(ctx)) {}
 
 PartitionTask::~PartitionTask() {
   ctx_.cache_counters->bytes.fetch_sub(published_bytes_, std::memory_order_relaxed);
@@ -396,6 +470,7 @@ ops::Status PartitionTask::CollectCommit(
     offsets.emplace_back(std::move(tp), pos.next);
   }
   if (stream_time_dirty_) batch.PutStreamTime(partition_, stream_time_);
+  if (fired_through_ != stored_fired_through_) batch.PutFiredThrough(partition_, fired_through_);
   if (members_dirty_) batch.PutMemberCounts(partition_, members_);
   return ops::Status::Ok();
 }
@@ -419,6 +494,7 @@ void PartitionTask::AfterCommit() {
   members_dirty_ = false;
   pending_timers_.clear();
   committed_fired_through_ = fired_through_;
+  stored_fired_through_ = fired_through_;
   cache_.MarkAllClean();
   for (const std::string& id : expired_) {
     const state::CustomerState* s = cache_.Find(id);

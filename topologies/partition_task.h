@@ -77,6 +77,13 @@ class PartitionTask {
   // Fires the timers due by TimerTime() (stream time, or the wall clock when idle).
   // Their outputs must be flushed before CollectCommit's batch is written.
   ops::Status FireDueTimers();
+  // Loads the stored next offset of `topic` (at assignment), so that the changelog's
+  // meta record names every input topic of the partition.
+  void SetPosition(std::string_view topic, state::Offset next);
+  // Writes this commit's changelog records to the sink: every dirty customer (a
+  // tombstone for an expired one), then the meta record that closes the commit; nothing
+  // when the partition did not change. REQUIRES: FireDueTimers() since the last record.
+  ops::Status EmitChangelog();
   // Adds this task's dirty and expired customers, timers, offsets and stream time to
   // `batch`, and the offsets to `offsets`. REQUIRES: FireDueTimers() since the last
   // record.
@@ -84,6 +91,13 @@ class PartitionTask {
                             std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets);
   // The batch from CollectCommit is durable: mark everything clean and trim the cache.
   void AfterCommit();
+
+  // The timer a customer restored from the changelog needs, given that its partition's
+  // timers fired through `fired_through` (state::changelog::NextTimerFn): its next wake,
+  // or its expiry; firing it continues the chain as if it had never stopped.
+  static std::optional<state::TimeMs> RestoredTimer(const TaskContext& ctx,
+                                                    const state::CustomerState& s,
+                                                    state::TimeMs fired_through);
 
   // True when the cache's dirty entries need a commit to stay within its bound.
   bool NeedsCommit() const { return cache_.NeedsCommit(); }
@@ -136,6 +150,7 @@ class PartitionTask {
   // Wall-clock time of the last record (or of the task's creation), for idleness.
   state::TimeMs last_record_wall_;
   std::string out_;                   // reused output buffer
+  std::string key_;                   // reused changelog key buffer
   std::vector<std::string> expired_;  // customers expired since the last commit
   bool evaluates_silent_;             // segments or churn: wake silent customers daily
   // Timers scheduled since the last commit, not yet in the store, in due order.
@@ -144,6 +159,8 @@ class PartitionTask {
   // after committed_fired_through_.
   state::TimeMs fired_through_{std::numeric_limits<int64_t>::min()};
   state::TimeMs committed_fired_through_{std::numeric_limits<int64_t>::min()};
+  // fired_through_ as last written to the store (it is written when it moves).
+  state::TimeMs stored_fired_through_{std::numeric_limits<int64_t>::min()};
   state::MemberCounts members_;
   bool members_dirty_ = false;
   uint64_t published_hits_ = 0;

@@ -27,6 +27,13 @@ Runner::Runner(const ProcessingConfig* config, Source* source, Topology* topolog
 
 ops::Status Runner::CommitNow() {
   auto offsets = topology_->Commit();
+  if (!offsets.ok() && offsets.status().code() == ops::StatusCode::kAborted) {
+    // Exactly-once: nothing since the last commit happened. Back to it, and on.
+    Log().Warn("commit aborted; rewinding", {{"reason", offsets.status().message()}});
+    auto seeks = topology_->Rewind();
+    if (!seeks.ok()) return seeks.status();
+    return source_->Seek(*seeks);
+  }
   if (!offsets.ok()) return offsets.status();
   if (!offsets->empty()) source_->OnCommitted(*offsets);
   if (probe_ != nullptr) probe_->OnCommitted(clock_());

@@ -37,19 +37,31 @@ class Topology : public PartitionListener {
  public:
   // All pointers must outlive the Topology. `churn` is null when churn risk is off; the
   // Topology reloads its models when their files change (at commits).
+  // `changelog` reads the changelog back for restores; null when there is none (replay,
+  // or state.changelog_topic empty): the sink then must not have one either.
   Topology(const Config* config, state::Store* store, Sink* sink, TopologyProbe* probe, Clock clock,
-           ChurnModels* churn = nullptr);
+           ChurnModels* churn = nullptr, ChangelogReader* changelog = nullptr);
 
   // Processes one record. Bad input is dead-lettered, never an error; an error is a
   // failure of the sink or the store and is fatal.
   ops::Status Process(const InputRecord& r);
 
-  // Runs the commit protocol above. Returns the offsets made durable.
+  // Runs the commit protocol above. Returns the offsets made durable. An Aborted status:
+  // the exactly-once transaction was aborted; call Rewind before processing on.
   ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Commit();
+
+  // After an aborted transaction: drops every task (their uncommitted state with them),
+  // brings the store up to the changelog's last commit, and returns the offset each
+  // assigned partition resumes from (for Source::Seek).
+  ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Rewind();
 
   ops::Result<std::vector<std::optional<state::Offset>>> OnAssigned(
       std::span<const state::TopicPartition> partitions) override;
   ops::Status OnRevoked(std::span<const state::TopicPartition> partitions) override;
+  // At-least-once: as OnRevoked. Exactly-once: another member may own the partitions
+  // already, so nothing is committed: the transaction is aborted and an Aborted status
+  // stops the process (a restart restores from the changelog).
+  ops::Status OnLost(std::span<const state::TopicPartition> partitions) override;
 
   // After a fatal error: drop all uncommitted work. Later revocations commit nothing,
   // so the next start resumes from the last good commit.
@@ -60,12 +72,22 @@ class Topology : public PartitionListener {
 
   const TopologyCounters& counters() const { return counters_; }
   const CacheCounters& cache_counters() const { return cache_counters_; }
-  // True once the first assignment is done.
-  bool ready() const { return ready_.load(); }
+  // True once the first assignment is done and no partition is being restored.
+  bool ready() const { return ready_.load() && restoring_.load() == 0; }
+  // True while a partition is being restored from the changelog.
+  bool restoring() const { return restoring_.load() > 0; }
   int assigned_partitions() const { return assigned_count_.load(); }
 
  private:
   ops::Result<PartitionTask*> TaskFor(state::Partition p);
+  // Brings the store's state of partition `p` up to the changelog's last commit.
+  ops::Status Restore(state::Partition p);
+  // Where the restore of `p` starts: nullopt when the store is up to date.
+  ops::Result<std::optional<state::Offset>> RestoreStart(state::Partition p);
+  // Creates the task of each of `partitions` (restoring it first) and returns the offset
+  // each resumes from.
+  ops::Result<std::vector<std::optional<state::Offset>>> StartTasks(
+      std::span<const state::TopicPartition> partitions);
   // Splits the cache budget evenly over the tasks.
   void RebalanceCacheBudget();
   // Publishes the tasks' customers per segment and churn band.
@@ -74,6 +96,7 @@ class Topology : public PartitionListener {
   state::Store* store_;
   TopologyProbe* probe_;
   ChurnModels* churn_;
+  ChangelogReader* changelog_;
   processors::SegmentLadder ladder_;
   TopologyCounters counters_;
   CacheCounters cache_counters_;
@@ -84,6 +107,7 @@ class Topology : public PartitionListener {
   bool abandoned_ = false;
   std::atomic<bool> ready_{false};
   std::atomic<int> assigned_count_{0};
+  std::atomic<int> restoring_{0};
 };
 
 }  // namespace topologies

@@ -49,6 +49,15 @@ TopologyProbe::TopologyProbe(ops::MetricsRegistry* registry) : registry_(registr
                                  "Input partitions assigned to this instance.");
   rebalances_ = registry->GetCounter("engaged_rebalances_total",
                                      "Consumer-group rebalances seen by this instance.");
+  restoring_ = registry->GetGauge("engaged_restoring_partitions",
+                                  "Partitions being restored from the changelog now.");
+  restore_records_ =
+      registry->GetCounter("engaged_restore_records_total", "Changelog records read by restores.");
+  restore_seconds_ = registry->GetCounter("engaged_restore_seconds_total",
+                                          "Time spent restoring partitions from the changelog.");
+  aborted_ = registry->GetCounter(
+      "engaged_transactions_aborted_total",
+      "Exactly-once transactions aborted; each rewinds the state to the last commit.");
   end_to_end_seconds_ = registry->GetHistogram(
       "engaged_end_to_end_latency_seconds",
       "Time from an input record's broker timestamp to the end of its processing.",

@@ -56,6 +56,15 @@ class TopologyProbe {
   }
   void SetAssignedPartitions(int n) const { assigned_.Set(n); }
   void OnRebalance() const { rebalances_.Inc(); }
+  // Changelog restores (state/changelog.h).
+  void OnRestoreStart() const { restoring_.Inc(); }
+  void OnRestoreEnd(int64_t records, double seconds) const {
+    restoring_.Dec();
+    restore_records_.Inc(static_cast<double>(records));
+    restore_seconds_.Inc(seconds);
+  }
+  // An exactly-once transaction was aborted and the state rewound.
+  void OnTransactionAborted() const { aborted_.Inc(); }
   // Mirrors /readyz: 1 when it answers 200. Thread-safe.
   void SetReady(bool ready) const { ready_.Set(ready ? 1 : 0); }
 
@@ -78,6 +87,10 @@ class TopologyProbe {
   ops::Gauge last_commit_;
   ops::Gauge assigned_;
   ops::Counter rebalances_;
+  ops::Gauge restoring_;
+  ops::Counter restore_records_;
+  ops::Counter restore_seconds_;
+  ops::Counter aborted_;
   ops::Gauge ready_;
 };
 

@@ -68,11 +68,17 @@ ops::Status RunPassthrough(const topologies::Config& config, const std::atomic<b
       {.properties = config.kafka,
        .segment_changes_topic = config.output.segment_changes_topic,
        .dead_letters_topic = config.output.dead_letters_topic,
-       .churn_risk_topic = {}});
+       .churn_risk_topic = {},
+       .probe = nullptr,
+       .changelog_topic = {},
+       .transactional_id = {},
+       .consumer = nullptr});
   if (!sink.ok()) return sink.status();
   auto source = topologies::kafka::OpenKafkaSource({.properties = config.kafka,
                                                     .group_id = config.application_id,
-                                                    .topics = config.input.topics});
+                                                    .topics = config.input.topics,
+                                                    .read_committed = false,
+                                                    .probe = nullptr});
   if (!source.ok()) return source.status();
   // No listener: partitions start from the group's committed offsets.
   ops::Status status = Loop(**source, **sink, config.processing.commit_interval_ms, stop);

@@ -42,4 +42,8 @@ ops::Status CheckTopicsExist(rd_kafka_t* rk, const std::vector<std::string>& top
 
 std::string ErrorText(rd_kafka_resp_err_t err);
 
+// The librdkafka handle of a source made by OpenKafkaSource (its group metadata joins
+// transactions). REQUIRES: `source` is a Kafka source.
+rd_kafka_t* ConsumerHandle(Source& source);
+
 }  // namespace topologies::kafka

@@ -24,6 +24,8 @@ struct KafkaSourceOptions {
   std::vector<std::string> topics;
   // How long to wait for the cluster at start-up. Unit: ms.
   int startup_timeout_ms = 15000;
+  // Exactly-once: read only committed input (isolation.level=read_committed).
+  bool read_committed = false;
   // Receives the lag of each assigned partition every `statistics.interval.ms`
   // (a `kafka:` property; default kDefaultStatisticsIntervalMs, 0 turns it off).
   // Null records nothing. Must outlive the source.
@@ -51,10 +53,45 @@ struct KafkaSinkOptions {
   int startup_timeout_ms = 15000;
   // Counts delivered records per topic. Null records nothing. Must outlive the sink.
   KafkaProbe* probe = nullptr;
+  // The changelog topic (state/changelog.h); empty: none.
+  std::string changelog_topic;
+  // Non-empty: exactly-once. Outputs, changelog records and the consumed offsets go in
+  // transactions with this transactional.id, fenced against any earlier instance with
+  // the same id (init_transactions aborts what it left open).
+  std::string transactional_id;
+  // The consumer whose offsets join the transactions (its group metadata fences zombies).
+  // REQUIRED when transactional_id is set; must outlive the sink.
+  Source* consumer = nullptr;
 };
 
-// An idempotent producer. Outputs are keyed by customer id. Used from the processing
-// thread only.
+// An idempotent (or transactional) producer. Outputs are keyed by customer id. Used from
+// the processing thread only.
 ops::Result<std::unique_ptr<Sink>> OpenKafkaSink(const KafkaSinkOptions& options);
+
+struct ChangelogReaderOptions {
+  Properties properties;
+  std::string topic;
+  // Waits at most this long for an open transaction on a partition being restored to
+  // end (the broker aborts one after transaction.timeout.ms). Unit: ms.
+  int open_transaction_wait_ms = 70000;
+};
+
+// A consumer outside the group that reads the changelog back (read_committed).
+ops::Result<std::unique_ptr<ChangelogReader>> OpenChangelogReader(
+    const ChangelogReaderOptions& options);
+
+struct InternalTopicsOptions {
+  Properties properties;
+  std::vector<std::string> input_topics;
+  std::string changelog_topic;
+  // -1: the broker's default.replication.factor.
+  int replication_factor = -1;
+  int timeout_ms = 15000;
+};
+
+// Checks that the input topics agree on their partition count, creates the changelog
+// topic (compacted, the same partition count) when it is missing, and refuses, naming
+// both counts, an existing one whose partition count differs. Returns the count.
+ops::Result<int> PrepareInternalTopics(const InternalTopicsOptions& options);
 
 }  // namespace topologies::kafka

@@ -1,5 +1,8 @@
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
+#include <utility>
 
 #include "fmt/format.h"
 #include "topologies/kafka/internal.h"
@@ -18,8 +21,8 @@ using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
 class KafkaSink final : public Sink {
  public:
   ~KafkaSink() override {
-    topics_[0].reset();
-    topics_[1].reset();
+    for (auto& t : topics_) t.reset();
+    changelog_.reset();
     if (producer_ != nullptr) {
       // Anything still queued was never committed; it is produced again after restart.
       rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -38,8 +41,9 @@ class KafkaSink final : public Sink {
           "statistics.interval.ms"}) {
       props.erase(k);
     }
-    auto conf = BuildConf(props, {{"linger.ms", "5"}, {"compression.type", "lz4"}},
-                          {{"enable.idempotence", "true"}});
+    Properties forced = {{"enable.idempotence", "true"}};
+    if (!o.transactional_id.empty()) forced["transactional.id"] = o.transactional_id;
+    auto conf = BuildConf(props, {{"linger.ms", "5"}, {"compression.type", "lz4"}}, forced);
     if (!conf.ok()) return conf.status();
     rd_kafka_conf_set_opaque(conf->get(), self.get());
     rd_kafka_conf_set_dr_msg_cb(conf->get(), &KafkaSink::DeliveryCallback);
@@ -52,7 +56,20 @@ class KafkaSink final : public Sink {
     self->producer_.reset(rk);
     std::vector<std::string> topics = {o.segment_changes_topic, o.dead_letters_topic};
     if (!o.churn_risk_topic.empty()) topics.push_back(o.churn_risk_topic);
+    if (!o.changelog_topic.empty()) topics.push_back(o.changelog_topic);
     ENGAGED_RETURN_IF_ERROR(CheckTopicsExist(rk, topics, o.startup_timeout_ms));
+    if (!o.changelog_topic.empty()) {
+      self->changelog_.reset(rd_kafka_topic_new(rk, o.changelog_topic.c_str(), nullptr));
+      if (o.probe != nullptr)
+        self->changelog_produced_ = o.probe->ProducedCounter(o.changelog_topic);
+    }
+    if (!o.transactional_id.empty()) {
+      if (o.consumer == nullptr) {
+        return ops::Status::Internal("a transactional sink needs the consumer");
+      }
+      self->consumer_ = ConsumerHandle(*o.consumer);
+      ENGAGED_RETURN_IF_ERROR(self->StartTransactions(o.startup_timeout_ms));
+    }
     self->topics_[Index(OutputStream::kSegmentChanges)].reset(
         rd_kafka_topic_new(rk, o.segment_changes_topic.c_str(), nullptr));
     self->topics_[Index(OutputStream::kDeadLetters)].reset(
@@ -106,6 +123,56 @@ class KafkaSink final : public Sink {
     return DeliveryStatus();
   }
 
+  ops::Status EmitChangelog(state::Partition p, std::string_view key,
+                            std::optional<std::string_view> value) override {
+    if (changelog_ == nullptr) return Sink::EmitChangelog(p, key, value);
+    char* payload = value ? const_cast<char*>(value->data()) : nullptr;
+    const size_t payload_len = value ? value->size() : 0;
+    for (;;) {
+      const rd_kafka_resp_err_t err = rd_kafka_producev(
+          producer_.get(), RD_KAFKA_V_RKT(changelog_.get()), RD_KAFKA_V_PARTITION(p.value()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+          RD_KAFKA_V_VALUE(payload, payload_len), RD_KAFKA_V_OPAQUE(&changelog_produced_),
+          RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(producer_.get(), kQueueFullWaitMs);
+        continue;
+      }
+      return ops::Status::Kafka(fmt::format("produce to the changelog: {}", ErrorText(err)));
+    }
+    rd_kafka_poll(producer_.get(), 0);
+    return DeliveryStatus();
+  }
+
+  ops::Result<std::map<state::Partition, state::Offset>> Commit(
+      std::span<const std::pair<state::TopicPartition, state::Offset>> consumed) override {
+    if (consumer_ == nullptr) {
+      ENGAGED_RETURN_IF_ERROR(Flush());
+      return TakeChangelogPositions();
+    }
+    if (auto s = Flush(); !s.ok()) return AbortAfter(s);
+    ENGAGED_RETURN_IF_ERROR(SendOffsets(consumed));
+    ENGAGED_RETURN_IF_ERROR(CommitTransaction());
+    auto positions = TakeChangelogPositions();
+    ENGAGED_RETURN_IF_ERROR(Begin());
+    return positions;
+  }
+
+  ops::Status Abort() override {
+    if (consumer_ == nullptr) return ops::Status::Ok();
+    ENGAGED_RETURN_IF_ERROR(TxnCall("abort_transaction", [&] {
+      return rd_kafka_abort_transaction(producer_.get(), flush_timeout_ms_);
+    }));
+    ClearFailure();
+    TakeChangelogPositions();
+    return Begin();
+  }
+
+  bool transactional() const override { return consumer_ != nullptr; }
+  bool changelog() const override { return changelog_ != nullptr; }
+
   ops::Status Flush() override {
     const rd_kafka_resp_err_t err = rd_kafka_flush(producer_.get(), flush_timeout_ms_);
     ENGAGED_RETURN_IF_ERROR(DeliveryStatus());
@@ -120,6 +187,87 @@ class KafkaSink final : public Sink {
  private:
   KafkaSink() = default;
   static size_t Index(OutputStream s) { return static_cast<size_t>(s); }
+
+  // How many times a retriable transactional call is tried before giving up.
+  static constexpr int kTxnAttempts = 5;
+
+  ops::Status StartTransactions(int timeout_ms) {
+    ENGAGED_RETURN_IF_ERROR(TxnCall("init_transactions", [&] {
+      return rd_kafka_init_transactions(producer_.get(), timeout_ms);
+    }));
+    return Begin();
+  }
+
+  ops::Status Begin() {
+    return TxnCall("begin_transaction",
+                   [&] { return rd_kafka_begin_transaction(producer_.get()); });
+  }
+
+  // Runs one transactional call, retrying what librdkafka calls retriable. An error that
+  // requires an abort becomes Aborted (the caller aborts); the rest are fatal.
+  template <typename Call>
+  ops::Status TxnCall(std::string_view what, Call call) {
+    for (int attempt = 1;; ++attempt) {
+      rd_kafka_error_t* e = call();
+      if (e == nullptr) return ops::Status::Ok();
+      const std::string text = fmt::format("{}: {}", what, rd_kafka_error_string(e));
+      const bool retriable = rd_kafka_error_is_retriable(e) != 0;
+      const bool abortable = rd_kafka_error_txn_requires_abort(e) != 0;
+      const bool fatal = rd_kafka_error_is_fatal(e) != 0;
+      rd_kafka_error_destroy(e);
+      if (retriable && attempt < kTxnAttempts) {
+        KafkaLog().Warn("transactional call failed; retrying", {{"error", text}});
+        continue;
+      }
+      if (abortable && !fatal) return ops::Status::Aborted(text);
+      return ops::Status::Kafka(text);
+    }
+  }
+
+  ops::Status SendOffsets(
+      std::span<const std::pair<state::TopicPartition, state::Offset>> consumed) {
+    if (consumed.empty()) return ops::Status::Ok();
+    rd_kafka_topic_partition_list_t* list =
+        rd_kafka_topic_partition_list_new(static_cast<int>(consumed.size()));
+    for (const auto& [tp, offset] : consumed) {
+      rd_kafka_topic_partition_list_add(list, tp.topic.c_str(), tp.partition.value())->offset =
+          offset.value();
+    }
+    rd_kafka_consumer_group_metadata_t* group = rd_kafka_consumer_group_metadata(consumer_);
+    ops::Status s = TxnCall("send_offsets_to_transaction", [&] {
+      return rd_kafka_send_offsets_to_transaction(producer_.get(), list, group, flush_timeout_ms_);
+    });
+    rd_kafka_consumer_group_metadata_destroy(group);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (s.code() == ops::StatusCode::kAborted) return AbortAfter(s);
+    return s;
+  }
+
+  ops::Status CommitTransaction() {
+    ops::Status s = TxnCall("commit_transaction", [&] {
+      return rd_kafka_commit_transaction(producer_.get(), flush_timeout_ms_);
+    });
+    if (s.code() == ops::StatusCode::kAborted) return AbortAfter(s);
+    return s;
+  }
+
+  // The transaction cannot commit: abort it and begin the next. Returns Aborted with
+  // the reason, or the abort's own (fatal) failure.
+  ops::Status AbortAfter(const ops::Status& reason) {
+    KafkaLog().Warn("aborting the transaction", {{"reason", reason.ToString()}});
+    ENGAGED_RETURN_IF_ERROR(Abort());
+    return ops::Status::Aborted(reason.message());
+  }
+
+  std::map<state::Partition, state::Offset> TakeChangelogPositions() {
+    std::lock_guard lock(mu_);
+    return std::exchange(changelog_positions_, {});
+  }
+
+  void ClearFailure() {
+    std::lock_guard lock(mu_);
+    failure_ = ops::Status::Ok();
+  }
 
   ops::Status DeliveryStatus() {
     std::lock_guard lock(mu_);
@@ -138,11 +286,18 @@ class KafkaSink final : public Sink {
     auto* self = static_cast<KafkaSink*>(opaque);
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       static_cast<const ops::Counter*>(m->_private)->Inc();
+      if (m->rkt == self->changelog_.get()) self->OnChangelogDelivered(m->partition, m->offset);
       return;
     }
     self->Fail(
         ops::Status::Kafka(fmt::format("delivery to {}[{}] failed: {}", rd_kafka_topic_name(m->rkt),
                                        m->partition, ErrorText(m->err))));
+  }
+
+  void OnChangelogDelivered(int32_t partition, int64_t offset) {
+    std::lock_guard lock(mu_);
+    state::Offset& next = changelog_positions_[state::Partition(partition)];
+    next = std::max(next, state::Offset(offset + 1));
   }
 
   static void ErrorCallback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
@@ -158,12 +313,18 @@ class KafkaSink final : public Sink {
   }
 
   HandlePtr producer_;
+  rd_kafka_t* consumer_ = nullptr;  // exactly-once only; not owned
+  TopicPtr changelog_;
+  ops::Counter changelog_produced_;  // a no-op counter: the opaque of changelog records
   std::array<TopicPtr, kOutputStreamCount> topics_;
   std::array<ops::Counter, kOutputStreamCount>
       produced_{};  // per OutputStream; no-ops without a probe
   int flush_timeout_ms_ = 30000;
-  std::mutex mu_;  // guards failure_: callbacks may run on librdkafka's threads
+  std::mutex mu_;  // guards failure_ and changelog_positions_ (delivery callbacks)
   ops::Status failure_;
+  // Per changelog partition written since the last commit: the offset after the newest
+  // record delivered.
+  std::map<state::Partition, state::Offset> changelog_positions_;
 };
 
 }  // namespace

@@ -19,6 +19,7 @@ struct PartitionListDeleter {
 using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
 constexpr double kMillisPerSecond = 1000.0;
+constexpr int kSeekTimeoutMs = 10000;
 
 int64_t WallNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -62,6 +63,7 @@ class KafkaSource final : public Source {
                       {"group.id", o.group_id},
                       {"enable.auto.commit", "false"},
                       {"enable.auto.offset.store", "false"},
+                      {"isolation.level", o.read_committed ? "read_committed" : "read_uncommitted"},
                   });
     if (!conf.ok()) return conf.status();
     rd_kafka_conf_set_opaque(conf->get(), self.get());
@@ -132,6 +134,32 @@ class KafkaSource final : public Source {
                       {{"error", ErrorText(err)}, {"partitions", PartitionNames(list.get())}});
     }
   }
+
+  ops::Status Seek(
+      std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) override {
+    ReleaseMessage();
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+    for (const auto& [tp, offset] : offsets) {
+      rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition.value())
+          ->offset = offset.value();
+    }
+    if (rd_kafka_error_t* e =
+            rd_kafka_seek_partitions(consumer_.get(), list.get(), kSeekTimeoutMs)) {
+      const std::string text = rd_kafka_error_string(e);
+      rd_kafka_error_destroy(e);
+      return ops::Status::Kafka(fmt::format("seek {}: {}", PartitionNames(list.get()), text));
+    }
+    for (int i = 0; i < list->cnt; ++i) {
+      if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return ops::Status::Kafka(fmt::format("seek {}[{}]: {}", list->elems[i].topic,
+                                              list->elems[i].partition,
+                                              ErrorText(list->elems[i].err)));
+      }
+    }
+    return ops::Status::Ok();
+  }
+
+  rd_kafka_t* handle() const { return consumer_.get(); }
 
   ops::Status Close() override {
     if (closed_) return ops::Status::Ok();
@@ -314,10 +342,12 @@ class KafkaSource final : public Source {
               const std::vector<state::TopicPartition>& tps, bool cooperative) {
     if (listener_ != nullptr) {
       if (rd_kafka_assignment_lost(rk)) {
-        KafkaLog().Warn("partitions lost (session timed out); committing local work anyway",
+        KafkaLog().Warn("partitions lost (session timed out)",
                         {{"partitions", PartitionNames(parts)}});
+        if (auto s = listener_->OnLost(tps); !s.ok()) Fail(s);
+      } else if (auto s = listener_->OnRevoked(tps); !s.ok()) {
+        Fail(s);
       }
-      if (auto s = listener_->OnRevoked(tps); !s.ok()) Fail(s);
     }
     Forget(tps);
     if (cooperative) {
@@ -353,6 +383,11 @@ class KafkaSource final : public Source {
 
 ops::Result<std::unique_ptr<Source>> OpenKafkaSource(const KafkaSourceOptions& options) {
   return KafkaSource::Open(options);
+}
+
+rd_kafka_t* ConsumerHandle(Source& source) {
+  auto* kafka = dynamic_cast<KafkaSource*>(&source);
+  return kafka != nullptr ? kafka->handle() : nullptr;
 }
 
 }  // namespace topologies::kafka

@@ -1,0 +1,112 @@
+#pragma once
+
+// The changelog: a compacted Kafka topic per application with one partition per input
+// partition, of which the local RocksDB state is a materialisation (state/FORMAT.md,
+// "Changelog"). At each commit a partition task writes the state of every customer it
+// changed (a tombstone for a deleted one), then one meta record: the partition's input
+// offsets, stream time, fired-through time and member counts as of that commit. The
+// meta record closes the commit: on restore, records after the last meta record belong
+// to a commit that never completed and are not applied.
+//
+// This file holds the record encodings and the restorer, which applies one partition's
+// records to the Store. Reading the topic is the Kafka layer's work (topologies/kafka).
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ops/status.h"
+#include "state/customer_state.h"
+#include "state/store.h"
+#include "state/types.h"
+
+namespace state::changelog {
+
+// Record keys. A customer's record is 'c' followed by the id bytes; the meta record of
+// a partition is "m". Values: the customer's codec bytes (state/codec.h), or null for a
+// deleted customer; the meta record's encoding is below.
+inline constexpr char kCustomerKeyPrefix = 'c';
+inline constexpr std::string_view kMetaKey = "m";
+std::string CustomerKey(std::string_view customer_id);
+
+// One partition as of one commit.
+struct PartitionMeta {
+  // The next offset to consume of each input topic of the partition.
+  std::vector<std::pair<std::string, Offset>> offsets;
+  TimeMs stream_time{0};
+  // Every timer due at or before this has fired (a UTC midnight, or INT64_MIN).
+  TimeMs fired_through{0};
+  MemberCounts members;
+  bool operator==(const PartitionMeta&) const = default;
+};
+
+// Version byte, then zig-zag varints for stream_time and fired_through, the offsets
+// (varint count; per topic: length-prefixed name, varint offset), then the member
+// counts (store.h EncodeMemberCounts).
+void EncodeMeta(const PartitionMeta& meta, std::string* out);
+ops::Result<PartitionMeta> DecodeMeta(std::string_view bytes);
+
+// The timer a restored customer needs, given the time its partition's timers have
+// fired through; nullopt for none. Supplied by the topology, which owns timer policy.
+using NextTimerFn =
+    std::function<std::optional<TimeMs>(const CustomerState& s, TimeMs fired_through)>;
+
+// What one restore did.
+struct RestoreStats {
+  int64_t records = 0;    // records read
+  int64_t applied = 0;    // records applied to the store
+  int64_t discarded = 0;  // records after the last meta record (an unfinished commit)
+  bool changed = false;   // the store's state of the partition changed
+};
+
+// Applies one partition's changelog records, in offset order, to the store. Records
+// are held until the meta record that closes their commit, then written; a write batch
+// is written whenever it passes kBatchBytes. After the last record, Finish discards
+// what no meta record closed, records the changelog position, and rebuilds the
+// partition's timers from its customers.
+//
+// Owned by the caller of one restore; used from one thread; not thread-safe.
+class Restorer {
+ public:
+  // `store` must outlive the restorer. `max_pending_bytes`: records of one commit held
+  // in memory at most; past it they are applied before their meta record arrives (a
+  // compacted changelog keeps only the newest meta record, so its older records all
+  // come before it). Unit: bytes.
+  Restorer(Store* store, Partition p, NextTimerFn next_timer,
+           size_t max_pending_bytes = kDefaultMaxPendingBytes);
+
+  // One record at changelog offset `offset`; `value` nullopt is a tombstone.
+  ops::Status Apply(Offset offset, std::string_view key, std::optional<std::string_view> value);
+  // The changelog ends at `end` (the next offset). Completes the restore.
+  ops::Result<RestoreStats> Finish(Offset end);
+
+  static constexpr size_t kDefaultMaxPendingBytes = size_t{256} << 20;
+  static constexpr size_t kBatchBytes = size_t{4} << 20;
+
+ private:
+  struct Pending {
+    std::string key;
+    std::optional<std::string> value;
+  };
+  ops::Status ApplyPending();
+  ops::Status ApplyMeta(std::string_view value, Offset offset);
+  ops::Status WriteIfFull();
+  ops::Status RebuildTimers();
+
+  Store* store_;
+  Partition partition_;
+  NextTimerFn next_timer_;
+  size_t max_pending_bytes_;
+  std::vector<Pending> pending_;
+  size_t pending_bytes_ = 0;
+  StoreBatch batch_;
+  std::optional<PartitionMeta> last_meta_;
+  RestoreStats stats_;
+  bool warned_spill_ = false;
+};
+
+}  // namespace state::changelog

@@ -1,0 +1,350 @@
+// The changelog topic from Kafka's side: creating and checking it (with the input
+// topics' partition count), and reading it back for restores.
+
+#include <chrono>
+#include <thread>
+
+#include "fmt/format.h"
+#include "topologies/kafka/internal.h"
+
+namespace topologies::kafka {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr int kMetadataTimeoutMs = 5000;
+constexpr int kPollTimeoutMs = 100;
+constexpr int kBatchSize = 4096;
+// While waiting for an open transaction to end, the partition is re-assigned this often,
+// so that librdkafka fetches past an abort marker and reports the end again.
+// (A committed transaction ends with a marker that librdkafka reports the end before.)
+constexpr auto kReassignEvery = std::chrono::milliseconds(50);
+
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+};
+using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
+
+struct ListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const {
+    rd_kafka_topic_partition_list_destroy(l);
+  }
+};
+using ListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, ListDeleter>;
+
+constexpr int kBoundsTimeoutMs = 30000;
+
+// Errors that a moment's wait cures: leadership moving or not yet elected.
+bool Transient(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+      return true;
+    default:
+      return false;
+  }
+}
+
+int MsLeft(SteadyClock::time_point deadline) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+  return static_cast<int>(std::max<int64_t>(left, 1));
+}
+
+// The partition count of `topic`: 0 when it does not exist.
+ops::Result<int> PartitionCount(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
+  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t err =
+        rd_kafka_metadata(rk, 0, rkt, &md, std::min(MsLeft(deadline), kMetadataTimeoutMs));
+    rd_kafka_topic_destroy(rkt);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const rd_kafka_resp_err_t topic_err =
+          md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+      const int n = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
+      rd_kafka_metadata_destroy(md);
+      if (topic_err == RD_KAFKA_RESP_ERR_NO_ERROR) return n;
+      if (topic_err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) return 0;
+      if (SteadyClock::now() > deadline) {
+        return ops::Status::Kafka(fmt::format("metadata of '{}': {}", topic, ErrorText(topic_err)));
+      }
+    } else if (SteadyClock::now() > deadline) {
+      return ops::Status::Unavailable(fmt::format("cannot reach the Kafka cluster within {} ms: {}",
+                                                  timeout_ms, ErrorText(err)));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollTimeoutMs));
+  }
+}
+
+ops::Status CreateCompactedTopic(rd_kafka_t* rk, const std::string& name, int partitions,
+                                 int replication_factor, int timeout_ms) {
+  char errstr[512];
+  rd_kafka_NewTopic_t* topic =
+      rd_kafka_NewTopic_new(name.c_str(), partitions, replication_factor, errstr, sizeof(errstr));
+  if (topic == nullptr) {
+    return ops::Status::InvalidArgument(fmt::format("changelog topic '{}': {}", name, errstr));
+  }
+  rd_kafka_NewTopic_set_config(topic, "cleanup.policy", "compact");
+  QueuePtr queue(rd_kafka_queue_new(rk));
+  rd_kafka_CreateTopics(rk, &topic, 1, nullptr, queue.get());
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(queue.get(), timeout_ms);
+  rd_kafka_NewTopic_destroy(topic);
+  if (ev == nullptr) {
+    return ops::Status::Unavailable(fmt::format("creating topic '{}' timed out", name));
+  }
+  ops::Status status;
+  if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    status = ops::Status::Kafka(
+        fmt::format("creating topic '{}': {}", name, rd_kafka_event_error_string(ev)));
+  } else {
+    size_t n = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    for (size_t i = 0; i < n; ++i) {
+      const rd_kafka_resp_err_t e = rd_kafka_topic_result_error(results[i]);
+      // Another instance may have created it a moment ago.
+      if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        status = ops::Status::Kafka(fmt::format("creating topic '{}': {}", name,
+                                                rd_kafka_topic_result_error_string(results[i])));
+      }
+    }
+  }
+  rd_kafka_event_destroy(ev);
+  return status;
+}
+
+class KafkaChangelogReader final : public ChangelogReader {
+ public:
+  static ops::Result<std::unique_ptr<ChangelogReader>> Open(const ChangelogReaderOptions& o) {
+    std::unique_ptr<KafkaChangelogReader> self(new KafkaChangelogReader(o));
+    Properties props = o.properties;
+    props.erase("group.instance.id");  // it would join the group as that member
+    auto conf = BuildConf(props,
+                          {{"fetch.max.bytes", "52428800"},
+                           {"fetch.wait.max.ms", "10"},
+                           {"max.partition.fetch.bytes", "16777216"},
+                           {"statistics.interval.ms", "0"}},
+                          {{"group.id", "engaged-changelog-restore"},
+                           {"enable.auto.commit", "false"},
+                           {"enable.auto.offset.store", "false"},
+                           {"enable.partition.eof", "true"},
+                           {"auto.offset.reset", "earliest"},
+                           {"isolation.level", "read_committed"}});
+    if (!conf.ok()) return conf.status();
+    char errstr[512];
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr, sizeof(errstr));
+    if (rk == nullptr) {
+      return ops::Status::InvalidArgument(fmt::format("changelog consumer: {}", errstr));
+    }
+    (void)conf->release();  // rd_kafka_new took ownership
+    self->rk_.reset(rk);
+    rd_kafka_poll_set_consumer(rk);
+    self->queue_.reset(rd_kafka_queue_get_consumer(rk));
+    return std::unique_ptr<ChangelogReader>(std::move(self));
+  }
+
+  ops::Result<std::pair<state::Offset, state::Offset>> Bounds(state::Partition p) override {
+    // A topic created a moment ago may have no leader yet: retried until the deadline.
+    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(kBoundsTimeoutMs);
+    for (;;) {
+      int64_t low = 0;
+      int64_t high = 0;
+      const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+          rk_.get(), topic_.c_str(), p.value(), &low, &high, kMetadataTimeoutMs);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return std::make_pair(state::Offset(low), state::Offset(high));
+      }
+      if (!Transient(err) || SteadyClock::now() > deadline) {
+        return ops::Status::Kafka(
+            fmt::format("watermarks of {}[{}]: {}", topic_, p.value(), ErrorText(err)));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(kPollTimeoutMs));
+    }
+  }
+
+  ops::Result<state::Offset> Read(
+      state::Partition p, state::Offset from,
+      const std::function<ops::Status(const ChangelogRecord&)>& fn) override {
+    ENGAGED_RETURN_IF_ERROR(Assign(p, from));
+    Progress at{.position = from};
+    auto last_assign = SteadyClock::now();
+    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(open_txn_wait_ms_);
+    rd_kafka_message_t* batch[kBatchSize];
+    for (;;) {
+      const ssize_t n =
+          rd_kafka_consume_batch_queue(queue_.get(), kPollTimeoutMs, batch, kBatchSize);
+      ops::Status failed;
+      for (ssize_t i = 0; i < n; ++i) {
+        rd_kafka_message_t* m = batch[i];
+        if (failed.ok()) failed = OnMessage(m, p, &at, fn);
+        rd_kafka_message_destroy(m);
+      }
+      ENGAGED_RETURN_IF_ERROR(failed);
+      if (!at.at_end) continue;
+      auto bounds = FetchedBounds(p);
+      if (!bounds.ok()) return bounds.status();
+      // At the high watermark: no transaction is open on the partition.
+      if (at.end >= bounds->second) break;
+      if (SteadyClock::now() > deadline) {
+        return ops::Status::Unavailable(fmt::format(
+            "{}[{}]: a transaction stayed open past {} ms (last stable offset {}, high "
+            "watermark {})",
+            topic_, p.value(), open_txn_wait_ms_, at.end.value(), bounds->second.value()));
+      }
+      if (SteadyClock::now() - last_assign > kReassignEvery) {
+        at.at_end = false;
+        ENGAGED_RETURN_IF_ERROR(Assign(p, at.position));
+        last_assign = SteadyClock::now();
+      }
+    }
+    Unassign();
+    return at.end;
+  }
+
+ private:
+  explicit KafkaChangelogReader(const ChangelogReaderOptions& o)
+      : topic_(o.topic), open_txn_wait_ms_(o.open_transaction_wait_ms) {}
+
+  // The bounds the last fetch saw (no request), else those the broker reports.
+  ops::Result<std::pair<state::Offset, state::Offset>> FetchedBounds(state::Partition p) {
+    int64_t low = -1;
+    int64_t high = -1;
+    if (rd_kafka_get_watermark_offsets(rk_.get(), topic_.c_str(), p.value(), &low, &high) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        high >= 0) {
+      return std::make_pair(state::Offset(std::max<int64_t>(low, 0)), state::Offset(high));
+    }
+    return Bounds(p);
+  }
+
+  // Where a read is.
+  struct Progress {
+    state::Offset position;  // the next offset to read
+    bool at_end = false;     // librdkafka reported the end, at `end`, since the last record
+    state::Offset end{-1};
+  };
+
+  ops::Status OnMessage(rd_kafka_message_t* m, state::Partition p, Progress* at,
+                        const std::function<ops::Status(const ChangelogRecord&)>& fn) const {
+    if (m->partition != p.value()) return ops::Status::Ok();  // of an earlier assignment
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      at->at_end = true;
+      at->end = state::Offset(m->offset);
+      at->position = std::max(at->position, at->end);
+      return ops::Status::Ok();
+    }
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return ops::Status::Kafka(fmt::format("reading {}[{}]: {}: {}", topic_, p.value(),
+                                            ErrorText(m->err), rd_kafka_message_errstr(m)));
+    }
+    at->at_end = false;
+    at->position = state::Offset(m->offset + 1);
+    const ChangelogRecord record{
+        .offset = state::Offset(m->offset),
+        .key = std::string_view(static_cast<const char*>(m->key), m->key_len),
+        .value = m->payload != nullptr ? std::optional<std::string_view>(std::string_view(
+                                             static_cast<const char*>(m->payload), m->len))
+                                       : std::nullopt,
+    };
+    return fn(record);
+  }
+
+  ops::Status Assign(state::Partition p, state::Offset from) {
+    ListPtr list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p.value())->offset = from.value();
+    const rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), list.get());
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return ops::Status::Kafka(
+          fmt::format("assigning {}[{}] for restore: {}", topic_, p.value(), ErrorText(err)));
+    }
+    return ops::Status::Ok();
+  }
+
+  void Unassign() {
+    // Only fails on a closed handle; the next Assign replaces the assignment anyway.
+    (void)rd_kafka_assign(rk_.get(), nullptr);
+  }
+
+  std::string topic_;
+  int open_txn_wait_ms_;
+  HandlePtr rk_;
+  QueuePtr queue_;
+};
+
+}  // namespace
+
+ops::Result<std::unique_ptr<ChangelogReader>> OpenChangelogReader(
+    const ChangelogReaderOptions& options) {
+  return KafkaChangelogReader::Open(options);
+}
+
+ops::Result<int> PrepareInternalTopics(const InternalTopicsOptions& o) {
+  Properties props = o.properties;
+  for (const char* k :
+       {"group.id", "group.instance.id", "auto.offset.reset", "partition.assignment.strategy",
+        "session.timeout.ms", "max.poll.interval.ms", "isolation.level", "enable.partition.eof",
+        "statistics.interval.ms", "heartbeat.interval.ms"}) {
+    props.erase(k);
+  }
+  auto conf = BuildConf(props, {}, {});
+  if (!conf.ok()) return conf.status();
+  char errstr[512];
+  HandlePtr rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf->get(), errstr, sizeof(errstr)));
+  if (rk == nullptr) return ops::Status::InvalidArgument(fmt::format("kafka admin: {}", errstr));
+  (void)conf->release();  // rd_kafka_new took ownership
+  int partitions = 0;
+  std::string first;
+  for (const std::string& topic : o.input_topics) {
+    auto n = PartitionCount(rk.get(), topic, o.timeout_ms);
+    if (!n.ok()) return n.status();
+    if (*n == 0) {
+      return ops::Status::FailedPrecondition(fmt::format("input topic '{}' does not exist", topic));
+    }
+    if (partitions != 0 && *n != partitions) {
+      return ops::Status::FailedPrecondition(fmt::format(
+          "input topics '{}' ({} partitions) and '{}' ({} partitions) differ: a partition task "
+          "and its changelog partition serve one partition number of every input topic",
+          first, partitions, topic, *n));
+    }
+    partitions = *n;
+    first = topic;
+  }
+  if (o.changelog_topic.empty()) return partitions;
+  auto existing = PartitionCount(rk.get(), o.changelog_topic, o.timeout_ms);
+  if (!existing.ok()) return existing.status();
+  if (*existing != 0 && *existing != partitions) {
+    return ops::Status::FailedPrecondition(
+        fmt::format("changelog topic '{}' has {} partitions but the input has {}: state of one "
+                    "input partition must live in the changelog partition of the same number "
+                    "(delete the changelog topic, or set state.changelog_topic to a new name)",
+                    o.changelog_topic, *existing, partitions));
+  }
+  if (*existing == 0) {
+    KafkaLog().Info("creating the changelog topic", {{"topic", o.changelog_topic},
+                                                     {"partitions", partitions},
+                                                     {"replication_factor", o.replication_factor}});
+    ENGAGED_RETURN_IF_ERROR(CreateCompactedTopic(rk.get(), o.changelog_topic, partitions,
+                                                 o.replication_factor, o.timeout_ms));
+    // Wait until the metadata shows it, so that the producer and the reader find it.
+    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(o.timeout_ms);
+    for (;;) {
+      auto n = PartitionCount(rk.get(), o.changelog_topic, o.timeout_ms);
+      if (!n.ok()) return n.status();
+      if (*n == partitions) break;
+      if (SteadyClock::now() > deadline) {
+        return ops::Status::Unavailable(
+            fmt::format("changelog topic '{}' not visible after creation", o.changelog_topic));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(kPollTimeoutMs));
+    }
+  }
+  return partitions;
+}
+
+}  // namespace topologies::kafka
