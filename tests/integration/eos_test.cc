@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -57,8 +58,10 @@ int64_t NowMs() {
 }
 
 // Produces plan.events events in the background at about plan.rate events/s, each of a
-// random customer and carrying that customer's next sequence number in its event_id
-// ("u7-1", "u7-2", ...). Event times increase by 1 ms per event from a minute ago.
+// customer of a sliding window (SlidingCustomer: segment changes all along the run, so
+// that kills interrupt them) and carrying that customer's next sequence number in its
+// event_id ("u7-1", "u7-2", ...). Event times increase by 1 ms per event from a minute
+// ago.
 class Driver {
  public:
   Driver(const std::string& bootstrap, const std::string& topic, const Plan& plan)
@@ -80,7 +83,8 @@ class Driver {
     const int64_t t0 = NowMs() - 60000;
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < plan.events; ++i) {
-      const std::string id = "u" + std::to_string(rng() % plan.customers);
+      const std::string id =
+          SlidingCustomer(i, plan.events, plan.customers, std::max(plan.customers / 8, 1), rng);
       const int64_t seq = ++produced_[id];
       p.Produce(topic, id, ClickEvent(id, t0 + i, seq));
       if (i % 100 == 99) {
@@ -263,9 +267,14 @@ TEST(EosTest, ExactlyOnceAcrossKillsRestartsAndScaleIn) {
   ASSERT_TRUE(WaitForCounts(a.port(), produced, 120000 + plan.events / 2)) << a.log();
   EXPECT_EQ(a.Metric("engaged_events_duplicate_total"), 0) << "no event applied twice";
   ASSERT_EQ(a.Terminate(), 0) << a.log();
+  const Restores taken_over = RestoresInLog(a.log());
+  EXPECT_GT(taken_over.records, 0) << "the survivor restored b's partitions\n" << a.log();
 
   const std::set<Change> expected = ExpectedChanges(produced);
   const OutputCheck out = ReadChanges(kafka, topics.segment_changes, expected.size());
+  // Read uncommitted too: the records of aborted transactions that read_committed hid.
+  const size_t uncommitted =
+      kafka.ConsumeAll(topics.segment_changes, expected.size(), 60000, 3000, false).size();
   EXPECT_EQ(out.repeated_ids, 0u) << "exactly once: no event id twice; first: " << out.first_repeat;
   EXPECT_EQ(out.records, expected.size());
   const auto unexpected = Minus(out.changes, expected);
@@ -280,11 +289,13 @@ TEST(EosTest, ExactlyOnceAcrossKillsRestartsAndScaleIn) {
                              << (wrong.empty() ? "" : wrong.front());
   std::printf(
       "eos: %d events over %zu customers, 2 exactly_once instances, %d SIGKILLs and 1 "
-      "scale-in; %zu customers counted exactly; %zu change records read_committed, %zu "
-      "repeated, for %zu expected changes; changelog %zu records (%zu meta, %zu other), last "
-      "value wrong for %zu customers\n",
-      plan.events, produced.size(), plan.kills, produced.size(), out.records, out.repeated_ids,
-      expected.size(), log.records, log.meta, log.other, wrong.size());
+      "scale-in (survivor restored %d partitions, %lld records); %zu customers counted "
+      "exactly; %zu change records read_committed (%zu read_uncommitted), %zu repeated, for "
+      "%zu expected changes; changelog %zu records (%zu meta, %zu other), last value wrong "
+      "for %zu customers\n",
+      plan.events, produced.size(), plan.kills, taken_over.partitions,
+      static_cast<long long>(taken_over.records), produced.size(), out.records, uncommitted,
+      out.repeated_ids, expected.size(), log.records, log.meta, log.other, wrong.size());
 }
 
 }  // namespace

@@ -81,6 +81,12 @@ bool WaitForCounts(int port, const std::map<std::string, int64_t>& expected, int
   return true;
 }
 
+std::string SlidingCustomer(int64_t i, int64_t events, int customers, int window,
+                            std::mt19937& rng) {
+  const int64_t base = i * customers / events;
+  return "u" + std::to_string((base + rng() % window) % customers);
+}
+
 std::string ClickEvent(const std::string& customer, int64_t ts_ms, int64_t seq) {
   std::string json = R"({"customer_id":")";
   json.append(customer).append(R"(","type":"click","ts":)").append(std::to_string(ts_ms));
@@ -183,6 +189,17 @@ bool WaitUntilReady(Engaged& engaged, int port, int timeout_ms) {
       },
       timeout_ms);
   return ready;
+}
+
+Restores RestoresInLog(const std::string& log) {
+  Restores r;
+  for (size_t at = 0; (at = log.find("\"partition restored\"", at)) != std::string::npos; ++at) {
+    const size_t begin = log.rfind('\n', at) + 1;  // npos + 1 == 0 on the first line
+    const std::string line = log.substr(begin, log.find('\n', at) - begin);
+    ++r.partitions;
+    r.records += JsonInt(line, "records");
+  }
+  return r;
 }
 
 int64_t InspectEventsTotal(const std::string& state_dir, const std::string& customer) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,13 @@ int HttpGet(int port, const std::string& path, std::string* body);
 
 // Waits until GET /customers/{id} reports each expected events_total.
 bool WaitForCounts(int port, const std::map<std::string, int64_t>& expected, int timeout_ms);
+
+// The customer ("u<n>") of event `i` of `events`: drawn at random from a window of
+// `window` customers that slides once over all `customers` during the run, so that each
+// customer's events, and so its segment changes, fall in one stretch of the run, and the
+// changes of all customers spread over the whole of it.
+std::string SlidingCustomer(int64_t i, int64_t events, int customers, int window,
+                            std::mt19937& rng);
 
 // A flat-shape click event of `customer` at event time `ts_ms` with event id
 // "<customer>-<seq>" (a per-customer sequence number).
@@ -87,6 +95,14 @@ class Engaged {
 // Waits until `engaged` answers 200 on GET /readyz at `port` (then true), or exited, or
 // `timeout_ms` passed (then false).
 bool WaitUntilReady(Engaged& engaged, int port, int timeout_ms);
+
+// The "partition restored" lines of an engaged log: how many, and the changelog
+// records they report.
+struct Restores {
+  int partitions = 0;
+  int64_t records = 0;
+};
+Restores RestoresInLog(const std::string& log);
 
 // `engaged inspect`'s events_total for `customer`, or -1 when not found.
 int64_t InspectEventsTotal(const std::string& state_dir, const std::string& customer);

@@ -29,6 +29,7 @@ using Produced = std::map<std::string, int64_t>;  // customer id -> events produ
 constexpr int kPartitions = 4;
 constexpr int kCustomers = 300;
 constexpr int kEventsPerHalf = 6000;
+constexpr int kEvents = 2 * kEventsPerHalf;
 constexpr int kCountsTimeoutMs = 120000;
 
 int64_t NowMs() {
@@ -37,8 +38,10 @@ int64_t NowMs() {
       .count();
 }
 
-// The input: events of random customers with per-customer sequence numbers in their
-// event ids; event times 1 ms apart from a minute before the first event.
+// The input: kEvents events of customers of a sliding window (SlidingCustomer: a
+// quarter of them have events both before and after the middle, where A hands over to
+// B), with per-customer sequence numbers in their event ids; event times 1 ms apart from
+// a minute before the first event.
 class Stream {
  public:
   Stream(const std::string& bootstrap, std::string topic)
@@ -47,7 +50,7 @@ class Stream {
   // Produces `n` more events, pausing 20 ms every 200 so that they arrive over time.
   void Produce(int n) {
     for (int k = 0; k < n; ++k, ++i_) {
-      const std::string id = "u" + std::to_string(rng_() % kCustomers);
+      const std::string id = SlidingCustomer(i_, kEvents, kCustomers, kCustomers / 4, rng_);
       const int64_t seq = ++produced_[id];
       client_.Produce(topic_, id, ClickEvent(id, t0_ + i_, seq));
       if (k % 200 == 199) std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -116,21 +119,6 @@ std::vector<std::string> StateDifferences(const std::map<std::string, std::strin
   return differ;
 }
 
-// The "partition restored" log lines of `log`: how many, and the records they restored.
-std::pair<int, int64_t> Restored(const std::string& log) {
-  int lines = 0;
-  int64_t records = 0;
-  size_t at = 0;
-  while ((at = log.find("partition restored", at)) != std::string::npos) {
-    const size_t begin = log.rfind('\n', at) + 1;  // npos + 1 == 0 on the first line
-    const std::string line = log.substr(begin, log.find('\n', at) - begin);
-    ++lines;
-    records += JsonInt(line, "records");
-    at += 1;
-  }
-  return {lines, records};
-}
-
 TEST(MigrationTest, EmptyInstanceRestoresFromChangelogAndMatchesAnUninterruptedRun) {
   const std::string bootstrap = testutil::KafkaClient::FixtureBootstrap();
   ASSERT_FALSE(bootstrap.empty()) << "no broker: run through ctest (the kafka fixture)";
@@ -167,7 +155,10 @@ TEST(MigrationTest, EmptyInstanceRestoresFromChangelogAndMatchesAnUninterruptedR
   ASSERT_EQ(b.Terminate(), 0) << b.log();
   ASSERT_EQ(c.Terminate(), 0) << c.log();
 
-  const auto [restored_lines, restored_records] = Restored(b.log());
+  int spanning = 0;  // customers with events both before and after the hand-over
+  for (const auto& [id, n] : first_part) spanning += all.at(id) > n;
+  EXPECT_GT(spanning, 0);
+  const auto [restored_lines, restored_records] = RestoresInLog(b.log());
   EXPECT_GE(restored_lines, kPartitions) << "B restored every partition\n" << b.log();
   EXPECT_GE(restored_records, static_cast<int64_t>(first_part.size()))
       << "at least one changelog record per customer A had seen";
@@ -188,10 +179,10 @@ TEST(MigrationTest, EmptyInstanceRestoresFromChangelogAndMatchesAnUninterruptedR
   EXPECT_TRUE(differ.empty()) << differ.size() << " customers' state differs, e.g. "
                               << (differ.empty() ? "" : differ.front());
   std::printf(
-      "migration: %d + %d events over %zu customers; A saw %zu customers, B restored %lld "
-      "changelog records in %d partitions; %zu changes of A+B equal C's; %zu customers' state "
-      "compared byte for byte, %zu differ\n",
-      kEventsPerHalf, kEventsPerHalf, all.size(), first_part.size(),
+      "migration: %d + %d events over %zu customers; A saw %zu customers (%d of them also "
+      "had events after it), B restored %lld changelog records in %d partitions; %zu changes "
+      "of A+B equal C's; %zu customers' state compared byte for byte, %zu differ\n",
+      kEventsPerHalf, kEventsPerHalf, all.size(), first_part.size(), spanning,
       static_cast<long long>(restored_records), restored_lines, ab_set.size(), b_states.size(),
       differ.size());
 }
