@@ -9,7 +9,10 @@
 # Steps, each printed with its exact command:
 #   1. start a single-node broker (ops/local/kafka.sh) in DIR/kafka, unless --bootstrap
 #      (or a file holding it, as the ctest fixture writes) names a running one;
-#   2. create the input topic (8 partitions) and produce N events;
+#   2. create the input topic (8 partitions) and produce N events of customers drawn
+#      uniformly, without sessions (engaged_load's Zipf sessions would touch few
+#      customers), so that the changelog holds about one record per customer seen:
+#      C·(1 − e^(−N/C)), some 430,000 with the defaults;
 #   3. fill: engaged (a fresh application_id) processes all N events, which writes
 #      every customer's state to the changelog (<application_id>-changelog, created by
 #      engaged), and stops (engaged_load measure: until the group committed all N);
@@ -88,7 +91,7 @@ mkdir -p "$WORK"
 run "$ROOT/ops/local/kafka.sh" create-topics --bootstrap "$BOOTSTRAP" \
   "$IN:8" "$RUN.segment-changes:8" "$RUN.dead-letters:8" 2>&1 | sed 's/^/  /' >&2
 run "$LOAD" produce --bootstrap "$BOOTSTRAP" --topic "$IN" --events "$EVENTS" \
-  --customers "$CUSTOMERS" --seed 1 >&2
+  --customers "$CUSTOMERS" --zipf-s 0 --sessions 0 --seed 1 >&2
 
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 write_config() {  # NAME: WORK/NAME.yaml with its own state dir, the shipped lifecycle
