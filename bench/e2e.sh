@@ -3,7 +3,7 @@
 # consume->produce passthrough, on one local Kafka broker, in one run (SPEC §10).
 #
 #   bench/e2e.sh [--events N] [--customers N] [--latency-seconds S] [--build DIR]
-#                [--commit-interval-ms MS] [--dir DIR]
+#                [--commit-interval-ms MS] [--dir DIR] [--no-exactly-once]
 #                [--bootstrap HOST:PORT | --bootstrap-file FILE]
 #
 # Steps, each printed with its exact command:
@@ -14,10 +14,12 @@
 #   4. passthrough A: throughput over the N events;
 #   5. engaged (at_least_once, the shipped lifecycle segments): throughput over the same
 #      N events, then latency at half its measured throughput, then peak RSS;
-#   6. passthrough B: throughput over the same N events, then latency at engaged's rate.
-# engaged's throughput is reported against the mean of A and B (the ceiling).
-# --commit-interval-ms sets processing.commit_interval_ms of all three (default 1000,
-# engaged's default).
+#   6. engaged (exactly_once, its default 100 ms commits, the same segments):
+#      throughput over the same N events and peak RSS (--no-exactly-once skips it);
+#   7. passthrough B: throughput over the same N events, then latency at engaged's rate.
+# engaged's throughputs are reported against the mean of A and B (the ceiling).
+# --commit-interval-ms sets processing.commit_interval_ms of the passthroughs and of
+# at_least_once engaged (default 1000, engaged's default).
 # Needs the targets engaged and engaged_load built in the --build directory.
 set -euo pipefail
 
@@ -30,6 +32,7 @@ COMMIT_INTERVAL_MS=1000
 BUILD="$ROOT/build/rel"
 DIR=""
 BOOTSTRAP=""
+EXACTLY_ONCE=1
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
@@ -43,6 +46,7 @@ while (($#)); do
     --dir) DIR=$2; shift 2 ;;
     --bootstrap) BOOTSTRAP=$2; shift 2 ;;
     --bootstrap-file) BOOTSTRAP="$(<"$2")"; shift 2 ;;
+    --no-exactly-once) EXACTLY_ONCE=0; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "e2e.sh: unknown argument '$1'" >&2; usage >&2; exit 64 ;;
   esac
@@ -89,7 +93,7 @@ run "$LOAD" produce --bootstrap "$BOOTSTRAP" --topic "$IN" --events "$EVENTS" \
 # One config per processor: engaged's from the shipped lifecycle, the passthrough's
 # with the same kafka map, topics and commit interval.
 HTTP_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-write_config() {  # NAME LATENCY_TOPIC OUTPUT_TOPIC [segments from FILE]
+write_config() {  # NAME LATENCY_TOPIC OUTPUT_TOPIC [segments from FILE] [GUARANTEE]
   {
     echo "application_id: $RUN.$1"
     echo "kafka:"
@@ -102,7 +106,12 @@ write_config() {  # NAME LATENCY_TOPIC OUTPUT_TOPIC [segments from FILE]
     echo "state:"
     echo "  dir: $WORK/state-$1"
     echo "processing:"
-    echo "  commit_interval_ms: $COMMIT_INTERVAL_MS"
+    if [[ ${5:-at_least_once} == exactly_once ]]; then
+      echo "  guarantee: exactly_once"
+      echo "  instance_id: $1"
+    else
+      echo "  commit_interval_ms: $COMMIT_INTERVAL_MS"
+    fi
     echo "http:"
     echo "  host: 127.0.0.1"
     echo "  port: $HTTP_PORT"
@@ -110,6 +119,7 @@ write_config() {  # NAME LATENCY_TOPIC OUTPUT_TOPIC [segments from FILE]
   } >"$WORK/$1.yaml"
 }
 write_config engaged "$RUN.latency-engaged" "$RUN.segment-changes" "$ROOT/examples/lifecycle.yaml"
+write_config engaged-eos "$RUN.latency-engaged" "$RUN.segment-changes" "$ROOT/examples/lifecycle.yaml" exactly_once
 write_config passthrough-a "$RUN.latency-passthrough" "$RUN.passthrough-out"
 write_config passthrough-b "$RUN.latency-passthrough" "$RUN.passthrough-out"
 
@@ -128,13 +138,17 @@ E="$(measure engaged --latency-input "$RUN.latency-engaged" --output "$RUN.segme
   --metrics-port "$HTTP_PORT" --metrics-out "$WORK/engaged-metrics.txt" \
   -- "$ENGAGED" run --config "$WORK/engaged.yaml")"
 RATE="$(field "$E" latency_rate)"
+X=""
+if ((EXACTLY_ONCE)); then
+  X="$(measure engaged-eos -- "$ENGAGED" run --config "$WORK/engaged-eos.yaml")"
+fi
 B="$(measure passthrough-b --latency-input "$RUN.latency-passthrough" --output "$RUN.passthrough-out" \
   --latency-rate "$RATE" --latency-seconds "$LATENCY_SECONDS" --samples "$WORK/passthrough-latency.csv" \
   -- "$LOAD" passthrough --config "$WORK/passthrough-b.yaml")"
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at end" >&2
 
-for r in "$A" "$E" "$B"; do
-  [[ $(field "$r" exit) == 0 ]] || { echo "e2e.sh: a processor failed: $r" >&2; exit 1; }
+for r in "$A" "$E" "$X" "$B"; do
+  [[ -z $r || $(field "$r" exit) == 0 ]] || { echo "e2e.sh: a processor failed: $r" >&2; exit 1; }
 done
 [[ $(field "$E" latency_samples) -gt 0 && $(field "$B" latency_samples) -gt 0 ]] ||
   { echo "e2e.sh: no latency samples" >&2; exit 1; }
@@ -143,13 +157,14 @@ CEILING="$(awk -v a="$(field "$A" throughput_eps)" -v b="$(field "$B" throughput
 RATIO="$(awk -v e="$(field "$E" throughput_eps)" -v c="$CEILING" 'BEGIN { printf "%.1f", 100 * e / c }')"
 
 echo
-echo "## End-to-end, $(date -u +%Y-%m-%d), $EVENTS events, $CUSTOMERS customers, 8 partitions, at_least_once, commit_interval_ms $COMMIT_INTERVAL_MS"
+echo "## End-to-end, $(date -u +%Y-%m-%d), $EVENTS events, $CUSTOMERS customers, 8 partitions, commit_interval_ms $COMMIT_INTERVAL_MS (exactly_once: 100)"
 echo
 # "load tool behind": how far the load producer fell behind its schedule; large values
 # mean the machine starved the processes of CPU during the latency phase.
 echo "| processor | events/s (sustained) | CPU s per M events | latency offered | p50 / p99 / p999 ms (samples) | load tool behind | peak RSS |"
 echo "|---|---|---|---|---|---|---|"
-for r in "$A" "$E" "$B"; do
+for r in "$A" "$E" "$X" "$B"; do
+  [[ -n $r ]] || continue
   lat="—"
   [[ $(field "$r" latency_samples) == 0 ]] ||
     lat="$(field "$r" p50_ms) / $(field "$r" p99_ms) / $(field "$r" p999_ms) ($(field "$r" latency_samples))"
@@ -162,12 +177,15 @@ for r in "$A" "$E" "$B"; do
   echo "| $(field "$r" label) | $(field "$r" throughput_eps) | $(field "$r" cpu_s_per_mevent) | $offered | $lat | $behind | $(field "$r" peak_rss_mib) MiB |"
 done
 echo
-echo "engaged / passthrough ceiling (mean of A and B, $CEILING events/s): **$RATIO %** (target ≥ 70 %)"
+echo "engaged at_least_once / passthrough ceiling (mean of A and B, $CEILING events/s): **$RATIO %** (target ≥ 70 %)"
+if [[ -n $X ]]; then
+  RATIO_EOS="$(awk -v e="$(field "$X" throughput_eps)" -v c="$CEILING" 'BEGIN { printf "%.1f", 100 * e / c }')"
+  echo "engaged exactly_once / passthrough ceiling: **$RATIO_EOS %** (target ≥ 70 %)"
+fi
 histogram() {  # METRIC: engaged's own view of the latency phase
   "$ROOT/bench/histogram_delta.py" "$WORK/engaged-metrics.txt.before" "$WORK/engaged-metrics.txt" "$1"
 }
 echo "engaged's own histograms over its latency phase (bucket upper bounds):"
 echo "- engaged_end_to_end_latency_seconds (input broker timestamp to processed): $(histogram engaged_end_to_end_latency_seconds)"
 echo "- engaged_commit_duration_seconds (flush outputs, write state): $(histogram engaged_commit_duration_seconds)"
-echo "exactly_once: not measured (transactions are not implemented, issue #6)"
 echo "raw results, configs, logs and latency samples: $WORK"

@@ -1,9 +1,11 @@
 #include "state/changelog.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "fmt/format.h"
 #include "ops/log.h"
+#include "state/codec.h"
 #include "state/varint.h"
 
 namespace state::changelog {
@@ -66,6 +68,23 @@ ops::Result<PartitionMeta> DecodeMeta(std::string_view bytes) {
   return meta;
 }
 
+ops::Result<PartitionMeta> StoredMeta(Store& store, Partition p) {
+  PartitionMeta meta;
+  auto offsets = store.GetOffsets(p);
+  if (!offsets.ok()) return offsets.status();
+  meta.offsets = std::move(offsets).value();
+  auto stream_time = store.GetStreamTime(p);
+  if (!stream_time.ok()) return stream_time.status();
+  meta.stream_time = stream_time->value_or(TimeMs(0));
+  auto fired = store.GetFiredThrough(p);
+  if (!fired.ok()) return fired.status();
+  meta.fired_through = fired->value_or(TimeMs(std::numeric_limits<int64_t>::min()));
+  auto members = store.GetMemberCounts(p);
+  if (!members.ok()) return members.status();
+  meta.members = std::move(members).value();
+  return meta;
+}
+
 Restorer::Restorer(Store* store, Partition p, NextTimerFn next_timer, size_t max_pending_bytes)
     : store_(store),
       partition_(p),
@@ -78,7 +97,6 @@ ops::Status Restorer::Apply(Offset offset, std::string_view key,
   ++stats_.records;
   if (key == kMetaKey) {
     if (!value) return ops::Status::Ok();  // a meta tombstone: nothing to apply
-    ENGAGED_RETURN_IF_ERROR(ApplyPending());
     return ApplyMeta(*value, offset);
   }
   if (key.empty() || key.front() != kCustomerKeyPrefix) {
@@ -86,35 +104,24 @@ ops::Status Restorer::Apply(Offset offset, std::string_view key,
         fmt::format("changelog partition {} offset {}: a key of unknown kind", partition_.value(),
                     offset.value()));
   }
-  pending_.push_back({std::string(key.substr(1)),
-                      value ? std::optional<std::string>(std::string(*value)) : std::nullopt});
-  pending_bytes_ += key.size() + (value ? value->size() : 0);
-  if (pending_bytes_ > max_pending_bytes_) {
-    if (!warned_spill_) {
-      Log().Info(
-          "changelog records before a meta record exceed the restore buffer; applying them",
-          {{"partition", partition_.value()}, {"bytes", static_cast<int64_t>(pending_bytes_)}});
-    }
-    warned_spill_ = true;
-    ENGAGED_RETURN_IF_ERROR(ApplyPending());
+  const std::string_view id = key.substr(1);
+  if (value) {
+    batch_.PutEncodedCustomer(partition_, id, *value);
+  } else {
+    batch_.DeleteCustomer(partition_, id);
   }
-  return ops::Status::Ok();
-}
-
-ops::Status Restorer::ApplyPending() {
-  for (const Pending& r : pending_) {
-    if (r.value) {
-      batch_.PutEncodedCustomer(partition_, r.key, *r.value);
-    } else {
-      batch_.DeleteCustomer(partition_, r.key);
-    }
-    ++stats_.applied;
-    ENGAGED_RETURN_IF_ERROR(WriteIfFull());
+  unclosed_.emplace_back(id);
+  if (batch_.bytes() <= max_pending_bytes_) return ops::Status::Ok();
+  if (!warned_spill_) {
+    Log().Info(
+        "changelog records before a meta record exceed the restore buffer; applying them",
+        {{"partition", partition_.value()}, {"bytes", static_cast<int64_t>(batch_.bytes())}});
   }
-  if (!pending_.empty()) stats_.changed = true;
-  pending_.clear();
-  pending_bytes_ = 0;
-  return ops::Status::Ok();
+  warned_spill_ = true;
+  stats_.applied += static_cast<int64_t>(unclosed_.size());
+  stats_.changed = true;
+  unclosed_.clear();
+  return Write();
 }
 
 ops::Status Restorer::ApplyMeta(std::string_view value, Offset offset) {
@@ -129,28 +136,43 @@ ops::Status Restorer::ApplyMeta(std::string_view value, Offset offset) {
   batch_.PutFiredThrough(partition_, meta->fired_through);
   batch_.PutMemberCounts(partition_, meta->members);
   batch_.PutChangelogOffset(partition_, Offset(offset.value() + 1));
-  ++stats_.applied;
+  stats_.applied += static_cast<int64_t>(unclosed_.size()) + 1;
   stats_.changed = true;
-  last_meta_ = std::move(meta).value();
-  return WriteIfFull();
+  unclosed_.clear();
+  applied_meta_ = true;
+  if (batch_.bytes() >= kBatchBytes) return Write();
+  batch_.Mark();
+  marked_ = true;
+  return ops::Status::Ok();
 }
 
-ops::Status Restorer::WriteIfFull() {
-  if (batch_.bytes() < kBatchBytes) return ops::Status::Ok();
-  return store_->Write(batch_);
+ops::Status Restorer::Write() {
+  marked_ = false;
+  return store_->WriteUnlogged(batch_);
 }
 
 ops::Result<RestoreStats> Restorer::Finish(Offset end) {
-  stats_.discarded = static_cast<int64_t>(pending_.size());
-  if (!pending_.empty()) {
+  stats_.discarded = static_cast<int64_t>(unclosed_.size());
+  if (!unclosed_.empty()) {
     Log().Warn("changelog records of an unfinished commit were not applied",
                {{"partition", partition_.value()}, {"records", stats_.discarded}});
+    // Everything after the last meta record (or the last write) goes.
+    if (marked_) {
+      batch_.RollbackToMark();
+    } else {
+      batch_ = store_->NewBatch();
+    }
+    std::sort(unclosed_.begin(), unclosed_.end());
+    unclosed_.erase(std::unique(unclosed_.begin(), unclosed_.end()), unclosed_.end());
+    stats_.discarded_customers = std::move(unclosed_);
+    unclosed_.clear();
+  } else if (applied_meta_) {
+    // Nothing unfinished: the position moves to the end (past transaction markers).
+    batch_.PutChangelogOffset(partition_, end);
   }
-  pending_.clear();
-  // With nothing unfinished, the position moves to the end (past transaction markers).
-  if (stats_.discarded == 0 && last_meta_) batch_.PutChangelogOffset(partition_, end);
-  if (!batch_.empty()) ENGAGED_RETURN_IF_ERROR(store_->Write(batch_));
+  if (!batch_.empty()) ENGAGED_RETURN_IF_ERROR(Write());
   if (stats_.changed) ENGAGED_RETURN_IF_ERROR(RebuildTimers());
+  if (stats_.changed) ENGAGED_RETURN_IF_ERROR(store_->Flush());
   return stats_;
 }
 
@@ -160,14 +182,21 @@ ops::Status Restorer::RebuildTimers() {
   const TimeMs fired_through = fired->value_or(TimeMs(std::numeric_limits<int64_t>::min()));
   batch_.DeleteAllTimers(partition_);
   ops::Status failed;
-  ENGAGED_RETURN_IF_ERROR(
-      store_->ForEachCustomerIn(partition_, [&](std::string_view id, const CustomerState& s) {
-        if (const auto due = next_timer_(s, fired_through)) batch_.PutTimer(partition_, *due, id);
-        failed = WriteIfFull();
+  ENGAGED_RETURN_IF_ERROR(store_->ForEachEncodedCustomerIn(
+      partition_, [&](std::string_view id, std::string_view bytes) {
+        auto last_seen = DecodeLastSeen(bytes);
+        if (!last_seen.ok()) {
+          failed = last_seen.status();
+          return false;
+        }
+        if (const auto due = next_timer_(*last_seen, fired_through)) {
+          batch_.PutTimer(partition_, *due, id);
+        }
+        if (batch_.bytes() >= kBatchBytes) failed = Write();
         return failed.ok();
       }));
   ENGAGED_RETURN_IF_ERROR(failed);
-  return store_->Write(batch_);
+  return Write();
 }
 
 }  // namespace state::changelog

@@ -50,10 +50,13 @@ struct PartitionMeta {
 void EncodeMeta(const PartitionMeta& meta, std::string* out);
 ops::Result<PartitionMeta> DecodeMeta(std::string_view bytes);
 
-// The timer a restored customer needs, given the time its partition's timers have
-// fired through; nullopt for none. Supplied by the topology, which owns timer policy.
-using NextTimerFn =
-    std::function<std::optional<TimeMs>(const CustomerState& s, TimeMs fired_through)>;
+// Partition `p`'s meta as the store holds it (its last commit).
+ops::Result<PartitionMeta> StoredMeta(Store& store, Partition p);
+
+// The timer a restored customer last seen at `last_seen` needs, given the time its
+// partition's timers have fired through; nullopt for none. Supplied by the topology,
+// which owns timer policy.
+using NextTimerFn = std::function<std::optional<TimeMs>(TimeMs last_seen, TimeMs fired_through)>;
 
 // What one restore did.
 struct RestoreStats {
@@ -61,21 +64,25 @@ struct RestoreStats {
   int64_t applied = 0;    // records applied to the store
   int64_t discarded = 0;  // records after the last meta record (an unfinished commit)
   bool changed = false;   // the store's state of the partition changed
+  // The customers named by the discarded records, once each.
+  std::vector<std::string> discarded_customers;
 };
 
-// Applies one partition's changelog records, in offset order, to the store. Records
-// are held until the meta record that closes their commit, then written; a write batch
-// is written whenever it passes kBatchBytes. After the last record, Finish discards
-// what no meta record closed, records the changelog position, and rebuilds the
-// partition's timers from its customers.
+// Applies one partition's changelog records, in offset order, to the store. Records go
+// into a write batch; the meta record that closes their commit marks the batch, which
+// is written (without the WAL) once it passes kBatchBytes. After the last record,
+// Finish drops what no meta record closed, records the changelog position, rebuilds
+// the partition's timers from its customers, and flushes the store, which makes the
+// restore durable: a crash before that loses the restored state and its position
+// together, and the next restore starts over.
 //
 // Owned by the caller of one restore; used from one thread; not thread-safe.
 class Restorer {
  public:
-  // `store` must outlive the restorer. `max_pending_bytes`: records of one commit held
-  // in memory at most; past it they are applied before their meta record arrives (a
-  // compacted changelog keeps only the newest meta record, so its older records all
-  // come before it). Unit: bytes.
+  // `store` must outlive the restorer. `max_pending_bytes`: the records of one commit
+  // held in the batch at most; past it they are written before their meta record
+  // arrives (a compacted changelog keeps only the newest meta record, so its older
+  // records all come before it). Unit: bytes.
   Restorer(Store* store, Partition p, NextTimerFn next_timer,
            size_t max_pending_bytes = kDefaultMaxPendingBytes);
 
@@ -88,23 +95,19 @@ class Restorer {
   static constexpr size_t kBatchBytes = size_t{4} << 20;
 
  private:
-  struct Pending {
-    std::string key;
-    std::optional<std::string> value;
-  };
-  ops::Status ApplyPending();
   ops::Status ApplyMeta(std::string_view value, Offset offset);
-  ops::Status WriteIfFull();
+  ops::Status Write();
   ops::Status RebuildTimers();
 
   Store* store_;
   Partition partition_;
   NextTimerFn next_timer_;
   size_t max_pending_bytes_;
-  std::vector<Pending> pending_;
-  size_t pending_bytes_ = 0;
   StoreBatch batch_;
-  std::optional<PartitionMeta> last_meta_;
+  bool marked_ = false;  // the batch holds a mark at the last meta record
+  // The customers of the records since the last meta record (or the last spill).
+  std::vector<std::string> unclosed_;
+  bool applied_meta_ = false;
   RestoreStats stats_;
   bool warned_spill_ = false;
 };

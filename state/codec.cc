@@ -77,4 +77,16 @@ ops::Result<CustomerState> DecodeCustomer(std::string_view bytes) {
   }
 }
 
+ops::Result<TimeMs> DecodeLastSeen(std::string_view bytes) {
+  ByteReader r(bytes);
+  const auto version = r.Byte();
+  if (!version || *version == 0 || *version > kCustomerCodecVersion) {
+    return ops::Status::Corruption("customer state: unknown or missing codec version");
+  }
+  const auto first_seen = r.Signed();
+  const auto delta = r.Signed();
+  if (!first_seen || !delta) return ops::Status::Corruption("customer state is truncated");
+  return TimeMs(*first_seen + *delta);
+}
+
 }  // namespace state

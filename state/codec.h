@@ -24,4 +24,8 @@ void EncodeCustomer(const CustomerState& s, std::string* out);
 // trailing garbage, or names an unknown version.
 ops::Result<CustomerState> DecodeCustomer(std::string_view bytes);
 
+// Only last_seen, from the header every version starts with: cheap, for scans that need
+// nothing else (rebuilding timers after a restore).
+ops::Result<TimeMs> DecodeLastSeen(std::string_view bytes);
+
 }  // namespace state

@@ -181,6 +181,13 @@ void StoreBatch::DeleteAllTimers(Partition p) {
 
 size_t StoreBatch::bytes() const { return batch_->GetDataSize(); }
 
+void StoreBatch::Mark() { batch_->SetSavePoint(); }
+
+void StoreBatch::RollbackToMark() {
+  // Fails only without a save point, which the caller's REQUIRES rules out.
+  batch_->RollbackToSavePoint().PermitUncheckedError();
+}
+
 void StoreBatch::DeleteCustomer(Partition p, std::string_view customer_id) {
   batch_->Delete(customers_, keys::Customer(p, customer_id)).PermitUncheckedError();
 }
@@ -283,6 +290,28 @@ ops::Result<std::optional<TimeMs>> Store::GetStreamTime(Partition p) {
   return std::optional<TimeMs>(TimeMs(**v));
 }
 
+ops::Result<std::vector<std::pair<std::string, Offset>>> Store::GetOffsets(Partition p) {
+  const std::string begin = keys::OffsetKey({"", p});
+  const std::string end = keys::OffsetKey({"", Partition(p.value() + 1)});
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, meta_));
+  std::vector<std::pair<std::string, Offset>> out;
+  for (it->Seek(begin); it->Valid(); it->Next()) {
+    const std::string_view value = it->value().ToStringView();
+    if (value.size() != sizeof(uint64_t)) {
+      return ops::Status::Corruption(fmt::format("offset of partition {} is malformed", p.value()));
+    }
+    uint64_t v = 0;
+    std::memcpy(&v, value.data(), sizeof(v));
+    out.emplace_back(std::string(it->key().ToStringView().substr(begin.size())),
+                     Offset(static_cast<int64_t>(v)));
+  }
+  ENGAGED_RETURN_IF_ERROR(FromRocks(it->status(), "reading offsets"));
+  return out;
+}
+
 ops::Result<std::optional<Offset>> Store::GetChangelogOffset(Partition p) {
   auto v = GetMetaInt64(keys::ChangelogOffsetKey(p));
   if (!v.ok()) return v.status();
@@ -322,6 +351,14 @@ ops::Status Store::Write(StoreBatch& batch) {
   return FromRocks(s, "committing state");
 }
 
+ops::Status Store::WriteUnlogged(StoreBatch& batch) {
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  auto s = db_->Write(wo, batch.batch_.get());
+  batch.batch_->Clear();
+  return FromRocks(s, "writing restored state");
+}
+
 ops::Status Store::ForEachCustomer(
     const std::function<bool(Partition, std::string_view, const CustomerState&)>& fn) {
   rocksdb::ReadOptions ro;
@@ -340,6 +377,21 @@ ops::Status Store::ForEachCustomer(
 
 ops::Status Store::ForEachCustomerIn(
     Partition p, const std::function<bool(std::string_view, const CustomerState&)>& fn) {
+  ops::Status failed;
+  ENGAGED_RETURN_IF_ERROR(
+      ForEachEncodedCustomerIn(p, [&](std::string_view id, std::string_view bytes) {
+        auto decoded = DecodeCustomer(bytes);
+        if (!decoded.ok()) {
+          failed = decoded.status();
+          return false;
+        }
+        return fn(id, *decoded);
+      }));
+  return failed;
+}
+
+ops::Status Store::ForEachEncodedCustomerIn(
+    Partition p, const std::function<bool(std::string_view, std::string_view)>& fn) {
   const std::string begin = keys::PartitionPrefix(p);
   const std::string end = keys::PartitionPrefix(Partition(p.value() + 1));
   rocksdb::Slice upper(end);
@@ -348,9 +400,7 @@ ops::Status Store::ForEachCustomerIn(
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, customers_));
   for (it->Seek(begin); it->Valid(); it->Next()) {
-    auto decoded = DecodeCustomer(it->value().ToStringView());
-    if (!decoded.ok()) return decoded.status();
-    if (!fn(it->key().ToStringView().substr(begin.size()), *decoded)) break;
+    if (!fn(it->key().ToStringView().substr(begin.size()), it->value().ToStringView())) break;
   }
   return FromRocks(it->status(), "scanning customer state");
 }
@@ -451,8 +501,11 @@ StoreStats Store::Stats() const {
 
 ops::Status Store::Flush() {
   rocksdb::FlushOptions fo;
-  auto s = db_->Flush(fo, {customers_, timers_, meta_});
-  return FromRocks(s, "flushing the state store");
+  // The metadata last: a crash in between must not leave a changelog position durable
+  // whose state (written without the WAL by a restore) is not.
+  ENGAGED_RETURN_IF_ERROR(
+      FromRocks(db_->Flush(fo, {customers_, timers_}), "flushing the state store"));
+  return FromRocks(db_->Flush(fo, meta_), "flushing the state store");
 }
 
 }  // namespace state

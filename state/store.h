@@ -20,6 +20,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "ops/status.h"
 #include "state/customer_state.h"
@@ -102,6 +104,10 @@ class StoreBatch {
   // Deletes every timer of `p`.
   void DeleteAllTimers(Partition p);
   size_t count() const;
+  // Marks the changes so far; RollbackToMark drops every change made after it.
+  void Mark();
+  // REQUIRES: Mark() was called since the batch was last written or rolled back to.
+  void RollbackToMark();
   // The bytes of the pending changes (for splitting large writes). Unit: bytes.
   size_t bytes() const;
   bool empty() const { return count() == 0; }
@@ -130,6 +136,8 @@ class Store {
   ops::Result<std::optional<CustomerState>> GetCustomer(Partition p, std::string_view customer_id);
   // The offset to resume `tp` from, or nullopt when nothing was ever committed for it.
   ops::Result<std::optional<Offset>> GetOffset(const TopicPartition& tp);
+  // The stored next offset of every input topic of partition `p`, by topic.
+  ops::Result<std::vector<std::pair<std::string, Offset>>> GetOffsets(Partition p);
   // The stored member counts of `p`; empty when none were stored.
   ops::Result<MemberCounts> GetMemberCounts(Partition p);
   // The stored stream time of `p`, or nullopt.
@@ -141,6 +149,10 @@ class Store {
   // Writes `batch` atomically, with the WAL. The batch is emptied. Then returns the
   // process's free heap pages to the OS (malloc_trim).
   ops::Status Write(StoreBatch& batch);
+  // Writes `batch` atomically without the WAL, for bulk loads (restores): it is durable
+  // only once Flush() returns, and a crash before loses it (so a bulk load must record
+  // its own progress in the same batches). The batch is emptied.
+  ops::Status WriteUnlogged(StoreBatch& batch);
 
   // Calls `fn` for every partition that holds state of `customer_id` (at most one
   // when the input is keyed by customer id).
@@ -156,6 +168,9 @@ class Store {
   // The same for the customers of partition `p` only.
   ops::Status ForEachCustomerIn(
       Partition p, const std::function<bool(std::string_view, const CustomerState&)>& fn);
+  // The same with each state's codec bytes, not decoded (valid during the call).
+  ops::Status ForEachEncodedCustomerIn(
+      Partition p, const std::function<bool(std::string_view id, std::string_view bytes)>& fn);
 
   // Calls `fn(due, customer_id)` for every timer of `p` due at or before `upto`, in
   // due-time order; stops early when `fn` returns false. Work is proportional to the
@@ -181,7 +196,8 @@ class Store {
 
   StoreStats Stats() const;
 
-  // Flushes memtables so that a later open replays no WAL. Used on clean shutdown.
+  // Flushes memtables, the meta CF last, so that a later open replays no WAL and what
+  // WriteUnlogged wrote is durable. Used after a restore and on clean shutdown.
   ops::Status Flush();
 
  private:

@@ -140,6 +140,8 @@ void ServeHttp(ops::HttpServer& http, const HttpContext& c) {
     const std::string id(path.substr(std::string_view("/customers/").size()));
     std::string body;
     auto s = c.store->FindCustomer(id, [&](state::Partition p, const state::CustomerState& cs) {
+      // A partition that moved to another instance left a stale copy here.
+      if (!c.topology->Owns(p)) return;
       processors::WriteCustomerStateJson(*c.catalog, SystemNow(), id, p, cs, &body);
       body.push_back('\n');
     });
@@ -149,7 +151,9 @@ void ServeHttp(ops::HttpServer& http, const HttpContext& c) {
       return ops::HttpResponse{500, "application/json", error + "\"}\n"};
     }
     if (body.empty()) {
-      std::string error = "{\"error\":\"unknown customer\",\"customer_id\":\"";
+      std::string error =
+          "{\"error\":\"unknown customer, or one whose partition this instance does not "
+          "own\",\"customer_id\":\"";
       ops::AppendJsonEscaped(id, &error);
       return ops::HttpResponse{404, "application/json", error + "\"}\n"};
     }
@@ -184,10 +188,14 @@ int RunCommand(const RunArgs& args) {
 
   const bool exactly_once = config->processing.guarantee == Guarantee::kExactlyOnce;
   const std::string changelog_topic = ChangelogTopic(*config);
+  const std::string repartition_topic = RepartitionTopic(*config);
+  std::vector<std::string> consumed = config->input.topics;
+  if (!repartition_topic.empty()) consumed.push_back(repartition_topic);
   auto partitions = kafka::PrepareInternalTopics(
       {.properties = config->kafka,
        .input_topics = config->input.topics,
        .changelog_topic = changelog_topic,
+       .repartition_topic = repartition_topic,
        .replication_factor = static_cast<int>(config->state.changelog_replication_factor)});
   if (!partitions.ok()) {
     Log().Error("cannot prepare the topics", {{"error", partitions.status().ToString()}});
@@ -195,7 +203,7 @@ int RunCommand(const RunArgs& args) {
   }
   auto source = kafka::OpenKafkaSource({.properties = config->kafka,
                                         .group_id = config->application_id,
-                                        .topics = config->input.topics,
+                                        .topics = consumed,
                                         .read_committed = exactly_once,
                                         .probe = &kafka_probe});
   if (!source.ok()) {
@@ -211,6 +219,7 @@ int RunCommand(const RunArgs& args) {
        .churn_risk_topic = ChurnEnabled(*config) ? config->output.churn_risk_topic : std::string(),
        .probe = &kafka_probe,
        .changelog_topic = changelog_topic,
+       .repartition_topic = repartition_topic,
        .transactional_id = transactional_id,
        .consumer = source->get()});
   if (!sink.ok()) {
@@ -266,6 +275,7 @@ int RunCommand(const RunArgs& args) {
                                  {"guarantee", exactly_once ? "exactly_once" : "at_least_once"},
                                  {"transactional_id", transactional_id},
                                  {"changelog_topic", changelog_topic},
+                                 {"repartition_topic", repartition_topic},
                                  {"partitions", *partitions},
                                  {"kafka_properties", KafkaPropertyNamesForLog(*config)},
                                  {"env_overrides", overrides}});

@@ -249,6 +249,7 @@ class Loader {
             {"fields", [&](const YAML::Node& v) { InputFields(v, in); }},
             {"taxonomy", [&](const YAML::Node& v) { InputTaxonomy(v, in); }},
             {"dedup_horizon_ms", [&](const YAML::Node& v) { Int(v, in.dedup_horizon_ms, 0); }},
+            {"keyed_by_customer", [&](const YAML::Node& v) { Bool(v, in.keyed_by_customer); }},
         });
     if (n.IsMap()) {
       if (auto error = processors::CheckDecoderOptions(ToDecoderOptions(in))) {
@@ -809,6 +810,7 @@ std::vector<std::string> KnownConfigKeys() {
       "input.fields",
       "input.taxonomy",
       "input.dedup_horizon_ms",
+      "input.keyed_by_customer",
       "output.segment_changes_topic",
       "output.dead_letters_topic",
       "output.churn_risk_topic",

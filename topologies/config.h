@@ -43,6 +43,12 @@ struct InputConfig {
   // a duplicate and is dropped; 0 catches only repeats with the same event time (plain
   // retries). Default 86400000 (1 day). Unit: ms.
   int64_t dedup_horizon_ms = 24 * 3600 * 1000LL;
+  // Whether the input topics' records are keyed (partitioned) by customer id, so that a
+  // customer's events all arrive on one partition. false: engaged first re-keys every
+  // record by customer id through its internal topic "<application_id>-repartition"
+  // (created with the input's partition count) and keeps state per partition of that
+  // topic. Default true.
+  bool keyed_by_customer = true;
 };
 
 // The decoder's options from the input section: the one place they are converted.
@@ -169,6 +175,11 @@ struct Config {
   // churn.session_model_file is set.
   processors::churn::ChurnOptions churn;
 };
+
+// The internal topic that re-keys input by customer id; empty when the input is keyed.
+inline std::string RepartitionTopic(const Config& c) {
+  return c.input.keyed_by_customer ? std::string() : c.application_id + "-repartition";
+}
 
 // The changelog topic's name; empty when the changelog is off.
 inline std::string ChangelogTopic(const Config& c) {

@@ -55,6 +55,11 @@ class Sink {
   // means some record may be lost: the caller must not commit past it.
   [[nodiscard]] virtual ops::Status Flush() = 0;
 
+  // Queues `value`, re-keyed by customer id, to the repartition topic (when the input is
+  // not keyed by customer), with the input record's broker `timestamp` (-1: none).
+  [[nodiscard]] virtual ops::Status EmitRepartition(std::string_view customer_id,
+                                                    std::string_view value,
+                                                    state::TimeMs timestamp);
   // Queues one record of the changelog's partition `p` (`value` nullopt: a tombstone).
   // Only sinks with a changelog (changelog() true) accept it.
   [[nodiscard]] virtual ops::Status EmitChangelog(state::Partition p, std::string_view key,
@@ -75,6 +80,10 @@ class Sink {
   // True when EmitChangelog is accepted.
   virtual bool changelog() const { return false; }
 };
+
+inline ops::Status Sink::EmitRepartition(std::string_view, std::string_view, state::TimeMs) {
+  return ops::Status::FailedPrecondition("this sink has no repartition topic");
+}
 
 inline ops::Status Sink::EmitChangelog(state::Partition, std::string_view,
                                        std::optional<std::string_view>) {

@@ -63,14 +63,14 @@ bool EvaluatesSilent(const TaskContext& ctx) {
 }  // namespace
 
 std::optional<state::TimeMs> PartitionTask::RestoredTimer(const TaskContext& ctx,
-                                                          const state::CustomerState& s,
+                                                          state::TimeMs last_seen,
                                                           state::TimeMs fired_through) {
   const int64_t retention = ctx.config->state.retention_ms;
   state::TimeMs first;
   if (EvaluatesSilent(ctx)) {
-    first = MidnightAfter(s.last_seen);
+    first = MidnightAfter(last_seen);
   } else if (retention > 0) {
-    first = ExpiryDue(s.last_seen, retention);
+    first = ExpiryDue(last_seen, retention);
   } else {
     return std::nullopt;
   }
@@ -322,9 +322,14 @@ ops::Status PartitionTask::EvaluateChurn(std::string_view customer_id, state::Cu
 
 ops::Status PartitionTask::DeadLetter(const InputRecord& r, InvalidReason reason,
                                       std::string_view message) {
-  ctx_.probe->OnInvalid(reason);
-  ctx_.probe->OnDeadLetter();
-  ++ctx_.counters->invalid[static_cast<size_t>(reason)];
+  return EmitDeadLetter(ctx_, r, reason, message);
+}
+
+ops::Status EmitDeadLetter(const TaskContext& ctx, const InputRecord& r, InvalidReason reason,
+                           std::string_view message) {
+  ctx.probe->OnInvalid(reason);
+  ctx.probe->OnDeadLetter();
+  ++ctx.counters->invalid[static_cast<size_t>(reason)];
   const std::string partition = std::to_string(r.partition.value());
   const std::string offset = std::to_string(r.offset.value());
   const std::string timestamp = std::to_string(r.timestamp.value());
@@ -337,8 +342,8 @@ ops::Status PartitionTask::DeadLetter(const InputRecord& r, InvalidReason reason
       {"source.timestamp", timestamp},
   };
   const size_t n = r.timestamp.value() >= 0 ? std::size(headers) : std::size(headers) - 1;
-  return ctx_.sink->Emit(OutputStream::kDeadLetters, r.key, r.value,
-                         std::span<const Header>(headers, n));
+  return ctx.sink->Emit(OutputStream::kDeadLetters, r.key, r.value,
+                        std::span<const Header>(headers, n));
 }
 
 state::TimeMs PartitionTask::TimerTime() const {

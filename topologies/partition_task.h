@@ -61,6 +61,10 @@ struct TaskContext {
   CacheCounters* cache_counters;  // published for the state probe
 };
 
+// Dead-letters `r` with the error headers of docs/dead-letters.md, and counts it.
+ops::Status EmitDeadLetter(const TaskContext& ctx, const InputRecord& r,
+                           processors::InvalidReason reason, std::string_view message);
+
 class PartitionTask {
  public:
   // Loads the partition's stream time from the store.
@@ -92,11 +96,11 @@ class PartitionTask {
   // The batch from CollectCommit is durable: mark everything clean and trim the cache.
   void AfterCommit();
 
-  // The timer a customer restored from the changelog needs, given that its partition's
+  // The timer a customer restored from the changelog, last seen at `last_seen`, needs,
+  // given that its partition's
   // timers fired through `fired_through` (state::changelog::NextTimerFn): its next wake,
   // or its expiry; firing it continues the chain as if it had never stopped.
-  static std::optional<state::TimeMs> RestoredTimer(const TaskContext& ctx,
-                                                    const state::CustomerState& s,
+  static std::optional<state::TimeMs> RestoredTimer(const TaskContext& ctx, state::TimeMs last_seen,
                                                     state::TimeMs fired_through);
 
   // True when the cache's dirty entries need a commit to stay within its bound.

@@ -4,6 +4,7 @@
 
 #include "ops/log.h"
 #include "state/changelog.h"
+#include "state/codec.h"
 
 namespace topologies {
 namespace {
@@ -12,6 +13,11 @@ const ops::Logger& Log() {
   static const ops::Logger logger("topology");
   return logger;
 }
+
+// A restore reads the clock once per this many records plus one, and logs its progress
+// at most this often.
+constexpr int64_t kRestoreClockMask = 4095;
+constexpr auto kRestoreProgressEvery = std::chrono::seconds(5);
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -35,7 +41,17 @@ Topology::Topology(const Config* config, state::Store* store, Sink* sink, Topolo
            .churn = churn,
            .clock = std::move(clock),
            .counters = &counters_,
-           .cache_counters = &cache_counters_} {}
+           .cache_counters = &cache_counters_} {
+  if (!config->input.keyed_by_customer) {
+    forwarded_topics_.insert(config->input.topics.begin(), config->input.topics.end());
+  }
+}
+
+Forwarder& Topology::ForwarderFor(state::Partition p) {
+  auto& f = forwarders_[p];
+  if (f == nullptr) f = std::make_unique<Forwarder>(p, ctx_);
+  return *f;
+}
 
 ops::Result<PartitionTask*> Topology::TaskFor(state::Partition p) {
   auto it = tasks_.find(p);
@@ -59,6 +75,7 @@ bool Topology::NeedsCommit() const {
 
 ops::Status Topology::Process(const InputRecord& r) {
   const auto start = std::chrono::steady_clock::now();
+  if (Forwarded(r.topic)) return ForwarderFor(r.partition).Forward(r);
   auto task = TaskFor(r.partition);
   if (!task.ok()) return task.status();
   ENGAGED_RETURN_IF_ERROR((*task)->Process(r));
@@ -72,11 +89,16 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   // records it is written.
   for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->FireDueTimers());
   if (ctx_.sink->changelog()) {
+    // At-least-once: the outputs are durable before any changelog record says that the
+    // commit happened, or a crash in between would restore past outputs never written.
+    // (In a transaction, all of it is visible together or not at all.)
+    if (!ctx_.sink->transactional()) ENGAGED_RETURN_IF_ERROR(ctx_.sink->Flush());
     for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->EmitChangelog());
   }
   state::StoreBatch batch = store_->NewBatch();
   std::vector<std::pair<state::TopicPartition, state::Offset>> offsets;
   for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->CollectCommit(batch, offsets));
+  for (const auto& [p, f] : forwarders_) f->CollectCommit(offsets);
   // Outputs, changelog records (and, exactly-once, the offsets) are durable before the
   // store records them.
   auto positions = ctx_.sink->Commit(offsets);
@@ -84,6 +106,7 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   for (const auto& [p, next] : *positions) batch.PutChangelogOffset(p, next);
   if (!batch.empty()) ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
   for (auto& [p, task] : tasks_) task->AfterCommit();
+  for (auto& [p, f] : forwarders_) f->AfterCommit();
   PublishMembers();
   probe_->OnCommit(SecondsSince(start));
   if (churn_ != nullptr) {
@@ -133,10 +156,22 @@ ops::Status Topology::Restore(state::Partition p) {
              {{"partition", p.value()}, {"from_offset", (*from)->value()}});
   const TaskContext& ctx = ctx_;
   state::changelog::Restorer restorer(
-      store_, p, [&ctx](const state::CustomerState& s, state::TimeMs fired_through) {
-        return PartitionTask::RestoredTimer(ctx, s, fired_through);
+      store_, p, [&ctx](state::TimeMs last_seen, state::TimeMs fired_through) {
+        return PartitionTask::RestoredTimer(ctx, last_seen, fired_through);
       });
+  // A long restore logs its progress every kRestoreProgressEvery.
+  auto last_log = std::chrono::steady_clock::now();
+  int64_t read = 0;
   auto end = changelog_->Read(p, **from, [&](const ChangelogRecord& r) {
+    if ((++read & kRestoreClockMask) == 0 &&
+        std::chrono::steady_clock::now() - last_log > kRestoreProgressEvery) {
+      last_log = std::chrono::steady_clock::now();
+      Log().Info("restoring partition from the changelog",
+                 {{"partition", p.value()},
+                  {"records", read},
+                  {"offset", r.offset.value()},
+                  {"records_per_s", static_cast<double>(read) / SecondsSince(start)}});
+    }
     return restorer.Apply(r.offset, r.key, r.value);
   });
   ops::Result<state::changelog::RestoreStats> stats =
@@ -153,6 +188,39 @@ ops::Status Topology::Restore(state::Partition p) {
        {"discarded", stats->discarded},
        {"seconds", seconds},
        {"records_per_s", seconds > 0 ? static_cast<double>(stats->records) / seconds : 0.0}});
+  if (!stats->discarded_customers.empty() && ctx_.sink->changelog() &&
+      !ctx_.sink->transactional()) {
+    return SealUnfinishedCommit(p, stats->discarded_customers);
+  }
+  return ops::Status::Ok();
+}
+
+ops::Status Topology::SealUnfinishedCommit(state::Partition p,
+                                           const std::vector<std::string>& customers) {
+  std::string bytes;
+  for (const std::string& id : customers) {
+    auto s = store_->GetCustomer(p, id);
+    if (!s.ok()) return s.status();
+    std::optional<std::string_view> value;
+    if (s->has_value()) {
+      bytes.clear();
+      state::EncodeCustomer(**s, &bytes);
+      value = bytes;
+    }
+    ENGAGED_RETURN_IF_ERROR(ctx_.sink->EmitChangelog(p, state::changelog::CustomerKey(id), value));
+  }
+  auto meta = state::changelog::StoredMeta(*store_, p);
+  if (!meta.ok()) return meta.status();
+  bytes.clear();
+  state::changelog::EncodeMeta(*meta, &bytes);
+  ENGAGED_RETURN_IF_ERROR(ctx_.sink->EmitChangelog(p, state::changelog::kMetaKey, bytes));
+  auto positions = ctx_.sink->Commit({});
+  if (!positions.ok()) return positions.status();
+  state::StoreBatch batch = store_->NewBatch();
+  for (const auto& [partition, next] : *positions) batch.PutChangelogOffset(partition, next);
+  ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
+  Log().Info("sealed an unfinished commit in the changelog",
+             {{"partition", p.value()}, {"customers", static_cast<int64_t>(customers.size())}});
   return ops::Status::Ok();
 }
 
@@ -160,6 +228,15 @@ ops::Result<std::vector<std::optional<state::Offset>>> Topology::StartTasks(
     std::span<const state::TopicPartition> partitions) {
   std::vector<std::optional<state::Offset>> starts;
   for (const auto& tp : partitions) {
+    if (Forwarded(tp.topic)) {
+      // Stateless: resumes from the group's committed offset.
+      ForwarderFor(tp.partition);
+      assigned_.insert(tp);
+      starts.emplace_back();
+      Log().Info("input partition assigned for repartitioning",
+                 {{"topic", tp.topic}, {"partition", tp.partition.value()}});
+      continue;
+    }
     if (tasks_.find(tp.partition) == tasks_.end()) {
       ENGAGED_RETURN_IF_ERROR(Restore(tp.partition));
     }
@@ -181,10 +258,16 @@ ops::Result<std::vector<std::optional<state::Offset>>> Topology::StartTasks(
 ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::Rewind() {
   probe_->OnTransactionAborted();
   tasks_.clear();
-  const std::vector<state::TopicPartition> assigned(assigned_.begin(), assigned_.end());
+  std::vector<std::pair<state::TopicPartition, state::Offset>> seeks;
+  for (auto& [p, f] : forwarders_) {
+    for (auto& seek : f->Rewind()) seeks.push_back(std::move(seek));
+  }
+  std::vector<state::TopicPartition> assigned;
+  for (const auto& tp : assigned_) {
+    if (!Forwarded(tp.topic)) assigned.push_back(tp);
+  }
   auto starts = StartTasks(assigned);
   if (!starts.ok()) return starts.status();
-  std::vector<std::pair<state::TopicPartition, state::Offset>> seeks;
   for (size_t i = 0; i < assigned.size(); ++i) {
     // A partition never committed starts again from its beginning.
     seeks.emplace_back(assigned[i], (*starts)[i].value_or(kOffsetBeginning));
@@ -201,8 +284,7 @@ ops::Result<std::vector<std::optional<state::Offset>>> Topology::OnAssigned(
   auto starts = StartTasks(partitions);
   if (!starts.ok()) return starts.status();
   PublishMembers();
-  assigned_count_.store(static_cast<int>(assigned_.size()));
-  probe_->SetAssignedPartitions(static_cast<int>(assigned_.size()));
+  PublishAssignment();
   ready_.store(true);
   return starts;
 }
@@ -211,8 +293,7 @@ ops::Status Topology::OnLost(std::span<const state::TopicPartition> partitions) 
   if (!ctx_.sink->transactional()) return OnRevoked(partitions);
   probe_->OnRebalance();
   ENGAGED_RETURN_IF_ERROR(ctx_.sink->Abort());
-  abandoned_ = true;
-  tasks_.clear();
+  Abandon();
   return ops::Status::Aborted(
       "partitions lost to a session timeout: the open transaction was aborted; restart to "
       "restore from the changelog");
@@ -221,6 +302,7 @@ ops::Status Topology::OnLost(std::span<const state::TopicPartition> partitions) 
 void Topology::Abandon() {
   abandoned_ = true;
   tasks_.clear();
+  forwarders_.clear();
 }
 
 ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partitions) {
@@ -233,19 +315,37 @@ ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partition
     assigned_.erase(tp);
     Log().Info("partition revoked", {{"topic", tp.topic}, {"partition", tp.partition.value()}});
   }
+  for (auto it = forwarders_.begin(); it != forwarders_.end();) {
+    const bool still_assigned = std::any_of(
+        assigned_.begin(), assigned_.end(),
+        [&](const auto& tp) { return tp.partition == it->first && Forwarded(tp.topic); });
+    it = still_assigned ? std::next(it) : forwarders_.erase(it);
+  }
   // A task serves one partition number across the input topics; it goes when none of
   // its topic-partitions is assigned any more.
   for (auto it = tasks_.begin(); it != tasks_.end();) {
-    const bool still_assigned =
-        std::any_of(assigned_.begin(), assigned_.end(),
-                    [&](const auto& tp) { return tp.partition == it->first; });
+    const bool still_assigned = std::any_of(
+        assigned_.begin(), assigned_.end(),
+        [&](const auto& tp) { return tp.partition == it->first && !Forwarded(tp.topic); });
     it = still_assigned ? std::next(it) : tasks_.erase(it);
   }
   RebalanceCacheBudget();
   PublishMembers();
+  PublishAssignment();
+  return ops::Status::Ok();
+}
+
+void Topology::PublishAssignment() {
   assigned_count_.store(static_cast<int>(assigned_.size()));
   probe_->SetAssignedPartitions(static_cast<int>(assigned_.size()));
-  return ops::Status::Ok();
+  std::lock_guard lock(owned_mu_);
+  owned_.clear();
+  for (const auto& [p, task] : tasks_) owned_.insert(p);
+}
+
+bool Topology::Owns(state::Partition p) const {
+  std::lock_guard lock(owned_mu_);
+  return owned_.contains(p);
 }
 
 void Topology::PublishMembers() {

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "topologies/churn_models.h"
 #include "topologies/clock.h"
 #include "topologies/config.h"
+#include "topologies/forwarder.h"
 #include "topologies/io.h"
 #include "topologies/partition_task.h"
 #include "topologies/topology_probe.h"
@@ -77,11 +79,20 @@ class Topology : public PartitionListener {
   // True while a partition is being restored from the changelog.
   bool restoring() const { return restoring_.load() > 0; }
   int assigned_partitions() const { return assigned_count_.load(); }
+  // Whether this instance owns the state of partition `p` now (a partition that moved
+  // away leaves a stale copy in the store). Thread-safe.
+  bool Owns(state::Partition p) const;
 
  private:
   ops::Result<PartitionTask*> TaskFor(state::Partition p);
+  bool Forwarded(std::string_view topic) const { return forwarded_topics_.contains(topic); }
+  Forwarder& ForwarderFor(state::Partition p);
   // Brings the store's state of partition `p` up to the changelog's last commit.
   ops::Status Restore(state::Partition p);
+  // At-least-once: logs the committed state of `customers` (named by records of an
+  // unfinished commit) and the committed meta record again, so that no later restore
+  // applies those records with offsets they do not belong to.
+  ops::Status SealUnfinishedCommit(state::Partition p, const std::vector<std::string>& customers);
   // Where the restore of `p` starts: nullopt when the store is up to date.
   ops::Result<std::optional<state::Offset>> RestoreStart(state::Partition p);
   // Creates the task of each of `partitions` (restoring it first) and returns the offset
@@ -103,10 +114,19 @@ class Topology : public PartitionListener {
   size_t cache_budget_bytes_;  // all tasks' write-back caches together
   TaskContext ctx_;
   std::map<state::Partition, std::unique_ptr<PartitionTask>> tasks_;
+  // Input topics re-keyed through the repartition topic (input.keyed_by_customer false),
+  // and the forwarder of each of their assigned partition numbers.
+  std::set<std::string, std::less<>> forwarded_topics_;
+  std::map<state::Partition, std::unique_ptr<Forwarder>> forwarders_;
   std::set<state::TopicPartition> assigned_;
   bool abandoned_ = false;
   std::atomic<bool> ready_{false};
   std::atomic<int> assigned_count_{0};
+  // The partitions whose state this instance owns, for Owns(); guarded by owned_mu_.
+  mutable std::mutex owned_mu_;
+  std::set<state::Partition> owned_;
+  // Publishes the assignment to assigned_partitions() and Owns().
+  void PublishAssignment();
   std::atomic<int> restoring_{0};
 };
 

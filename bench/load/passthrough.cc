@@ -71,6 +71,7 @@ ops::Status RunPassthrough(const topologies::Config& config, const std::atomic<b
        .churn_risk_topic = {},
        .probe = nullptr,
        .changelog_topic = {},
+       .repartition_topic = {},
        .transactional_id = {},
        .consumer = nullptr});
   if (!sink.ok()) return sink.status();

@@ -207,3 +207,28 @@ TEST(CodecTest, NumbersRoundTripExactlyAndCompactly) {
 
 }  // namespace
 }  // namespace state
+
+namespace state {
+namespace {
+
+TEST(CodecLastSeenTest, ReadsLastSeenOfEveryVersionWithoutDecodingTheRest) {
+  CustomerState s;
+  s.first_seen = TimeMs(1700000000000);
+  s.last_seen = TimeMs(1700000123456);
+  s.events_total = 3;
+  std::string bytes;
+  EncodeCustomer(s, &bytes);
+  auto last_seen = DecodeLastSeen(bytes);
+  ASSERT_TRUE(last_seen.ok());
+  EXPECT_EQ(*last_seen, s.last_seen);
+  // Version 1: the same header.
+  std::string v1 = bytes.substr(0, 1 + 6 + 4);
+  v1[0] = 1;
+  EXPECT_EQ(DecodeLastSeen(v1).value(), s.last_seen);
+  EXPECT_FALSE(DecodeLastSeen("").ok());
+  EXPECT_FALSE(DecodeLastSeen(std::string(1, '\x09')).ok()) << "unknown version";
+  EXPECT_FALSE(DecodeLastSeen(bytes.substr(0, 3)).ok()) << "truncated";
+}
+
+}  // namespace
+}  // namespace state

@@ -59,7 +59,7 @@ TEST(ExamplesTest, TheProductionExampleNeedsItsSecretsFromTheEnvironment) {
   const ConfigLoad load = LoadConfigFile((kExamples / "production.yaml").string());
   ASSERT_FALSE(load.ok());
   EXPECT_TRUE(std::any_of(load.errors.begin(), load.errors.end(), [](const ConfigError& e) {
-    return e.message.find("'KAFKA_PASSWORD' is not set") != std::string::npos && e.line == 29;
+    return e.message.find("'KAFKA_PASSWORD' is not set") != std::string::npos && e.line == 31;
   }));
 }
 

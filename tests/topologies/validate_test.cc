@@ -36,7 +36,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadConfig{"MisspeltKey", "input:\n  topics: [clicks]\n  topic: [x]\n",
                   "c.yaml:3:3: unknown key 'input.topic' (known here: topics, max_message_bytes, "
-                  "format, identity, fields, taxonomy, dedup_horizon_ms)\n"},
+                  "format, identity, fields, taxonomy, dedup_horizon_ms, keyed_by_customer)\n"},
         BadConfig{"WrongType", "input:\n  topics: [clicks]\nstate:\n  memory_budget_bytes: 1GB\n",
                   "c.yaml:4:24: expected an integer, got '1GB'\n"},
         BadConfig{

@@ -82,15 +82,15 @@ ops::Result<int> PartitionCount(rd_kafka_t* rk, const std::string& topic, int ti
   }
 }
 
-ops::Status CreateCompactedTopic(rd_kafka_t* rk, const std::string& name, int partitions,
-                                 int replication_factor, int timeout_ms) {
+ops::Status CreateTopic(rd_kafka_t* rk, const std::string& name, int partitions, bool compact,
+                        int replication_factor, int timeout_ms) {
   char errstr[512];
   rd_kafka_NewTopic_t* topic =
       rd_kafka_NewTopic_new(name.c_str(), partitions, replication_factor, errstr, sizeof(errstr));
   if (topic == nullptr) {
-    return ops::Status::InvalidArgument(fmt::format("changelog topic '{}': {}", name, errstr));
+    return ops::Status::InvalidArgument(fmt::format("topic '{}': {}", name, errstr));
   }
-  rd_kafka_NewTopic_set_config(topic, "cleanup.policy", "compact");
+  if (compact) rd_kafka_NewTopic_set_config(topic, "cleanup.policy", "compact");
   QueuePtr queue(rd_kafka_queue_new(rk));
   rd_kafka_CreateTopics(rk, &topic, 1, nullptr, queue.get());
   rd_kafka_event_t* ev = rd_kafka_queue_poll(queue.get(), timeout_ms);
@@ -284,6 +284,9 @@ ops::Result<std::unique_ptr<ChangelogReader>> OpenChangelogReader(
   return KafkaChangelogReader::Open(options);
 }
 
+static ops::Status EnsureTopic(rd_kafka_t* rk, const std::string& topic, int partitions,
+                               bool compact, int replication_factor, int timeout_ms);
+
 ops::Result<int> PrepareInternalTopics(const InternalTopicsOptions& o) {
   Properties props = o.properties;
   for (const char* k :
@@ -315,36 +318,44 @@ ops::Result<int> PrepareInternalTopics(const InternalTopicsOptions& o) {
     partitions = *n;
     first = topic;
   }
-  if (o.changelog_topic.empty()) return partitions;
-  auto existing = PartitionCount(rk.get(), o.changelog_topic, o.timeout_ms);
+  ENGAGED_RETURN_IF_ERROR(EnsureTopic(rk.get(), o.changelog_topic, partitions, /*compact=*/true,
+                                      o.replication_factor, o.timeout_ms));
+  ENGAGED_RETURN_IF_ERROR(EnsureTopic(rk.get(), o.repartition_topic, partitions,
+                                      /*compact=*/false, o.replication_factor, o.timeout_ms));
+  return partitions;
+}
+
+static ops::Status EnsureTopic(rd_kafka_t* rk, const std::string& topic, int partitions,
+                               bool compact, int replication_factor, int timeout_ms) {
+  if (topic.empty()) return ops::Status::Ok();
+  const char* kind = compact ? "changelog" : "repartition";
+  auto existing = PartitionCount(rk, topic, timeout_ms);
   if (!existing.ok()) return existing.status();
   if (*existing != 0 && *existing != partitions) {
-    return ops::Status::FailedPrecondition(
-        fmt::format("changelog topic '{}' has {} partitions but the input has {}: state of one "
-                    "input partition must live in the changelog partition of the same number "
-                    "(delete the changelog topic, or set state.changelog_topic to a new name)",
-                    o.changelog_topic, *existing, partitions));
+    return ops::Status::FailedPrecondition(fmt::format(
+        "{} topic '{}' has {} partitions but the input has {}: the state of one input "
+        "partition lives in the partition of the same number (delete the topic, or point "
+        "engaged at a new one)",
+        kind, topic, *existing, partitions));
   }
-  if (*existing == 0) {
-    KafkaLog().Info("creating the changelog topic", {{"topic", o.changelog_topic},
-                                                     {"partitions", partitions},
-                                                     {"replication_factor", o.replication_factor}});
-    ENGAGED_RETURN_IF_ERROR(CreateCompactedTopic(rk.get(), o.changelog_topic, partitions,
-                                                 o.replication_factor, o.timeout_ms));
-    // Wait until the metadata shows it, so that the producer and the reader find it.
-    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(o.timeout_ms);
-    for (;;) {
-      auto n = PartitionCount(rk.get(), o.changelog_topic, o.timeout_ms);
-      if (!n.ok()) return n.status();
-      if (*n == partitions) break;
-      if (SteadyClock::now() > deadline) {
-        return ops::Status::Unavailable(
-            fmt::format("changelog topic '{}' not visible after creation", o.changelog_topic));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(kPollTimeoutMs));
+  if (*existing != 0) return ops::Status::Ok();
+  KafkaLog().Info("creating an internal topic", {{"topic", topic},
+                                                 {"kind", kind},
+                                                 {"partitions", partitions},
+                                                 {"replication_factor", replication_factor}});
+  ENGAGED_RETURN_IF_ERROR(
+      CreateTopic(rk, topic, partitions, compact, replication_factor, timeout_ms));
+  // Wait until the metadata shows it, so that the producer and the consumers find it.
+  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    auto n = PartitionCount(rk, topic, timeout_ms);
+    if (!n.ok()) return n.status();
+    if (*n == partitions) return ops::Status::Ok();
+    if (SteadyClock::now() > deadline) {
+      return ops::Status::Unavailable(fmt::format("topic '{}' not visible after creation", topic));
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollTimeoutMs));
   }
-  return partitions;
 }
 
 }  // namespace topologies::kafka

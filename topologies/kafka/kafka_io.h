@@ -55,6 +55,8 @@ struct KafkaSinkOptions {
   KafkaProbe* probe = nullptr;
   // The changelog topic (state/changelog.h); empty: none.
   std::string changelog_topic;
+  // The repartition topic (input.keyed_by_customer false); empty: none.
+  std::string repartition_topic;
   // Non-empty: exactly-once. Outputs, changelog records and the consumed offsets go in
   // transactions with this transactional.id, fenced against any earlier instance with
   // the same id (init_transactions aborts what it left open).
@@ -84,14 +86,17 @@ struct InternalTopicsOptions {
   Properties properties;
   std::vector<std::string> input_topics;
   std::string changelog_topic;
+  // Created (not compacted) with the input's partition count when set.
+  std::string repartition_topic;
   // -1: the broker's default.replication.factor.
   int replication_factor = -1;
   int timeout_ms = 15000;
 };
 
 // Checks that the input topics agree on their partition count, creates the changelog
-// topic (compacted, the same partition count) when it is missing, and refuses, naming
-// both counts, an existing one whose partition count differs. Returns the count.
+// topic (compacted) and the repartition topic with the same partition count when they
+// are missing, and refuses, naming both counts, an existing one whose partition count
+// differs. Returns the count.
 ops::Result<int> PrepareInternalTopics(const InternalTopicsOptions& options);
 
 }  // namespace topologies::kafka

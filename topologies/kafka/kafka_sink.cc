@@ -23,6 +23,7 @@ class KafkaSink final : public Sink {
   ~KafkaSink() override {
     for (auto& t : topics_) t.reset();
     changelog_.reset();
+    repartition_.reset();
     if (producer_ != nullptr) {
       // Anything still queued was never committed; it is produced again after restart.
       rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
@@ -57,11 +58,18 @@ class KafkaSink final : public Sink {
     std::vector<std::string> topics = {o.segment_changes_topic, o.dead_letters_topic};
     if (!o.churn_risk_topic.empty()) topics.push_back(o.churn_risk_topic);
     if (!o.changelog_topic.empty()) topics.push_back(o.changelog_topic);
+    if (!o.repartition_topic.empty()) topics.push_back(o.repartition_topic);
     ENGAGED_RETURN_IF_ERROR(CheckTopicsExist(rk, topics, o.startup_timeout_ms));
     if (!o.changelog_topic.empty()) {
       self->changelog_.reset(rd_kafka_topic_new(rk, o.changelog_topic.c_str(), nullptr));
       if (o.probe != nullptr)
         self->changelog_produced_ = o.probe->ProducedCounter(o.changelog_topic);
+    }
+    if (!o.repartition_topic.empty()) {
+      self->repartition_.reset(rd_kafka_topic_new(rk, o.repartition_topic.c_str(), nullptr));
+      if (o.probe != nullptr) {
+        self->repartitioned_ = o.probe->ProducedCounter(o.repartition_topic);
+      }
     }
     if (!o.transactional_id.empty()) {
       if (o.consumer == nullptr) {
@@ -120,6 +128,29 @@ class KafkaSink final : public Sink {
       return ops::Status::Kafka(fmt::format("produce: {}", ErrorText(err)));
     }
     rd_kafka_poll(producer_.get(), 0);  // serve delivery reports
+    return DeliveryStatus();
+  }
+
+  ops::Status EmitRepartition(std::string_view customer_id, std::string_view value,
+                              state::TimeMs timestamp) override {
+    if (repartition_ == nullptr) return Sink::EmitRepartition(customer_id, value, timestamp);
+    for (;;) {
+      const rd_kafka_resp_err_t err = rd_kafka_producev(
+          producer_.get(), RD_KAFKA_V_RKT(repartition_.get()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_KEY(const_cast<char*>(customer_id.data()), customer_id.size()),
+          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+          RD_KAFKA_V_TIMESTAMP(std::max<int64_t>(timestamp.value(), 0)),
+          RD_KAFKA_V_OPAQUE(&repartitioned_), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(producer_.get(), kQueueFullWaitMs);
+        continue;
+      }
+      return ops::Status::Kafka(
+          fmt::format("produce to the repartition topic: {}", ErrorText(err)));
+    }
+    rd_kafka_poll(producer_.get(), 0);
     return DeliveryStatus();
   }
 
@@ -315,7 +346,9 @@ class KafkaSink final : public Sink {
   HandlePtr producer_;
   rd_kafka_t* consumer_ = nullptr;  // exactly-once only; not owned
   TopicPtr changelog_;
-  ops::Counter changelog_produced_;  // a no-op counter: the opaque of changelog records
+  ops::Counter changelog_produced_;
+  TopicPtr repartition_;
+  ops::Counter repartitioned_;  // a no-op counter: the opaque of changelog records
   std::array<TopicPtr, kOutputStreamCount> topics_;
   std::array<ops::Counter, kOutputStreamCount>
       produced_{};  // per OutputStream; no-ops without a probe

@@ -1,0 +1,385 @@
+// The changelog protocol end to end, with real stores and an in-memory changelog topic:
+// a partition that moves to an instance with an empty state directory, an instance
+// whose local state is behind, and an aborted exactly-once transaction all end with the
+// outputs and the state of one uninterrupted run.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "state/codec.h"
+#include "tests/testutil/temp_dir.h"
+#include "topologies/topology.h"
+
+namespace topologies {
+namespace {
+
+constexpr int kPartitions = 2;
+constexpr int64_t kDay = state::kMsPerDay;
+constexpr int64_t kStart = 1700000000000;  // event time of the first record
+
+struct LogRecord {
+  std::string key;
+  std::optional<std::string> value;
+};
+
+// A changelog topic: committed records per partition, at offsets 0, 1, ...
+using Log = std::map<state::Partition, std::vector<LogRecord>>;
+
+// Records outputs and changelog records; a commit makes the records since the last one
+// visible (as a Kafka transaction would), or, when told to, aborts them.
+class LoggingSink final : public Sink {
+ public:
+  explicit LoggingSink(Log* log, bool transactional = false)
+      : log_(log), transactional_(transactional) {}
+
+  ops::Status Emit(OutputStream stream, std::string_view key, std::string_view value,
+                   std::span<const Header>) override {
+    if (stream != OutputStream::kDeadLetters) {
+      pending_.push_back(std::string(key) + " " + std::string(value));
+    }
+    return ops::Status::Ok();
+  }
+  // At-least-once, a flush makes the outputs so far durable (in a transaction, only the
+  // commit does).
+  ops::Status Flush() override {
+    if (!transactional_) {
+      outputs.insert(outputs.end(), pending_.begin(), pending_.end());
+      pending_.clear();
+    }
+    return ops::Status::Ok();
+  }
+  ops::Status EmitChangelog(state::Partition p, std::string_view key,
+                            std::optional<std::string_view> value) override {
+    pending_log_.emplace_back(
+        p, LogRecord{std::string(key),
+                     value ? std::optional<std::string>(std::string(*value)) : std::nullopt});
+    return ops::Status::Ok();
+  }
+  ops::Result<std::map<state::Partition, state::Offset>> Commit(
+      std::span<const std::pair<state::TopicPartition, state::Offset>>) override {
+    if (crash_before_last_record) {
+      // The process dies while flushing: every record of the commit but its last (the
+      // last partition's meta record) reached the topic.
+      for (size_t i = 0; i + 1 < pending_log_.size(); ++i) {
+        (*log_)[pending_log_[i].first].push_back(pending_log_[i].second);
+      }
+      crash_before_last_record = false;
+      return ops::Status::Unavailable("test: died during the flush");
+    }
+    if (abort_next_commit) {
+      abort_next_commit = false;
+      ENGAGED_RETURN_IF_ERROR(Abort());
+      return ops::Status::Aborted("test: the transaction was aborted");
+    }
+    std::map<state::Partition, state::Offset> positions;
+    for (auto& [p, r] : pending_log_) {
+      (*log_)[p].push_back(std::move(r));
+      positions[p] = state::Offset(static_cast<int64_t>((*log_)[p].size()));
+    }
+    pending_log_.clear();
+    outputs.insert(outputs.end(), pending_.begin(), pending_.end());
+    pending_.clear();
+    return positions;
+  }
+  ops::Status Abort() override {
+    pending_.clear();
+    pending_log_.clear();
+    return ops::Status::Ok();
+  }
+  bool transactional() const override { return transactional_; }
+  bool changelog() const override { return true; }
+
+  std::vector<std::string> outputs;  // committed segment changes, "key value"
+  bool abort_next_commit = false;
+  bool crash_before_last_record = false;
+
+ private:
+  Log* log_;
+  bool transactional_;
+  std::vector<std::string> pending_;
+  std::vector<std::pair<state::Partition, LogRecord>> pending_log_;
+};
+
+class LogReader final : public ChangelogReader {
+ public:
+  explicit LogReader(const Log* log) : log_(log) {}
+  ops::Result<std::pair<state::Offset, state::Offset>> Bounds(state::Partition p) override {
+    const auto it = log_->find(p);
+    const int64_t n = it == log_->end() ? 0 : static_cast<int64_t>(it->second.size());
+    return std::make_pair(state::Offset(0), state::Offset(n));
+  }
+  ops::Result<state::Offset> Read(
+      state::Partition p, state::Offset from,
+      const std::function<ops::Status(const ChangelogRecord&)>& fn) override {
+    ++reads;
+    const auto it = log_->find(p);
+    if (it == log_->end()) return state::Offset(0);
+    for (auto i = static_cast<size_t>(from.value()); i < it->second.size(); ++i) {
+      const LogRecord& r = it->second[i];
+      ++records_read;
+      ENGAGED_RETURN_IF_ERROR(
+          fn({.offset = state::Offset(static_cast<int64_t>(i)),
+              .key = r.key,
+              .value = r.value ? std::optional<std::string_view>(*r.value) : std::nullopt}));
+    }
+    return state::Offset(static_cast<int64_t>(it->second.size()));
+  }
+  int reads = 0;
+  int64_t records_read = 0;
+
+ private:
+  const Log* log_;
+};
+
+struct Record {
+  state::Partition partition;
+  int64_t offset;
+  std::string value;
+};
+
+// 600 events of 40 customers over 20 days, with silent stretches that timers act on.
+std::vector<Record> Stream() {
+  std::mt19937 rng(7);
+  std::vector<Record> out;
+  std::array<int64_t, kPartitions> next{};
+  for (int i = 0; i < 600; ++i) {
+    const int c = static_cast<int>(rng() % 40);
+    const state::Partition p(c % kPartitions);
+    const int64_t ts = kStart + i * (20 * kDay / 600);
+    if (c % 7 == 0 && i > 200 && i < 450) continue;  // silent for a week
+    out.push_back({p, next[p.value()]++,
+                   R"({"customer_id":"u)" + std::to_string(c) + R"(","type":")" +
+                       (i % 9 == 0 ? "purchase" : "page_view") + R"(","ts":)" + std::to_string(ts) +
+                       R"(,"event_id":"e)" + std::to_string(i) + R"("})"});
+  }
+  return out;
+}
+
+std::vector<state::TopicPartition> AllPartitions() {
+  std::vector<state::TopicPartition> out;
+  for (int p = 0; p < kPartitions; ++p) out.push_back({"in", state::Partition(p)});
+  return out;
+}
+
+// One engaged instance: its own store, a sink and a reader over the shared log.
+class Instance {
+ public:
+  Instance(const Config* config, const std::string& dir, Log* log, bool transactional = false)
+      : sink_(log, transactional), reader_(log) {
+    auto store = state::Store::Open({.dir = dir});
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    topology_ = std::make_unique<Topology>(
+        config, store_.get(), &sink_, &probe_, [] { return state::TimeMs(1710000000000); }, nullptr,
+        &reader_);
+  }
+
+  // Assigns every partition; returns where each resumes.
+  std::map<state::Partition, int64_t> Assign() {
+    const auto tps = AllPartitions();
+    auto starts = topology_->OnAssigned(tps);
+    EXPECT_TRUE(starts.ok()) << starts.status().ToString();
+    std::map<state::Partition, int64_t> out;
+    for (size_t i = 0; i < tps.size(); ++i) {
+      out[tps[i].partition] = (*starts)[i] ? (*starts)[i]->value() : 0;
+    }
+    return out;
+  }
+
+  // Processes the records of `stream` from `resume` on, up to index `until`, committing
+  // every `commit_every` records.
+  void Run(const std::vector<Record>& stream, const std::map<state::Partition, int64_t>& resume,
+           size_t until, int commit_every = 37) {
+    int n = 0;
+    for (size_t i = 0; i < until && i < stream.size(); ++i) {
+      const Record& r = stream[i];
+      if (r.offset < resume.at(r.partition)) continue;
+      ASSERT_TRUE(Process(r).ok());
+      if (++n % commit_every == 0) {
+        ASSERT_TRUE(topology_->Commit().ok());
+      }
+    }
+    ASSERT_TRUE(topology_->Commit().ok());
+  }
+
+  // Processes the records of `stream` in [begin, end) and does not commit.
+  void ProcessRange(const std::vector<Record>& stream, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) ASSERT_TRUE(Process(stream[i]).ok());
+  }
+
+  ops::Status Process(const Record& r) {
+    return topology_->Process({.topic = "in",
+                               .partition = r.partition,
+                               .offset = state::Offset(r.offset),
+                               .key = "",
+                               .value = r.value,
+                               .timestamp = state::TimeMs(-1)});
+  }
+
+  void Stop() {
+    const auto tps = AllPartitions();
+    ASSERT_TRUE(topology_->OnRevoked(tps).ok());
+  }
+
+  // Every customer's encoded state, by partition and id.
+  std::map<std::string, std::string> States() {
+    std::map<std::string, std::string> out;
+    EXPECT_TRUE(store_
+                    ->ForEachCustomer([&](state::Partition p, std::string_view id,
+                                          const state::CustomerState& s) {
+                      std::string bytes;
+                      state::EncodeCustomer(s, &bytes);
+                      out[std::to_string(p.value()) + "/" + std::string(id)] = bytes;
+                      return true;
+                    })
+                    .ok());
+    return out;
+  }
+
+  Topology& topology() { return *topology_; }
+  LoggingSink& sink() { return sink_; }
+  LogReader& reader() { return reader_; }
+
+ private:
+  LoggingSink sink_;
+  LogReader reader_;
+  TopologyProbe probe_;
+  std::unique_ptr<state::Store> store_;
+  std::unique_ptr<Topology> topology_;
+};
+
+class ChangelogTopologyTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    config_.processing.idle_timer_ms = 0;
+    config_.segments = {
+        {.name = "quiet",
+         .enter = "days_since(last_seen) >= 3",
+         .exit = "days_since(last_seen) < 1"},
+        {.name = "engaged", .min_events = 12},
+        {.name = "active", .min_events = 3},
+    };
+    stream_ = Stream();
+    // The reference: one instance, never interrupted.
+    Log log;
+    Instance whole(&config_, dir_.File("whole"), &log);
+    whole.Run(stream_, whole.Assign(), stream_.size());
+    expected_outputs_ = whole.sink().outputs;
+    expected_states_ = whole.States();
+    ASSERT_GT(expected_outputs_.size(), 60u);
+    ASSERT_GT(static_cast<int64_t>(expected_states_.size()), 30);
+  }
+
+  testutil::TempDir dir_;
+  Config config_;
+  std::vector<Record> stream_;
+  std::vector<std::string> expected_outputs_;
+  std::map<std::string, std::string> expected_states_;
+};
+
+TEST_F(ChangelogTopologyTest, APartitionMovedToAnEmptyInstanceContinuesAsIfNeverMoved) {
+  Log log;
+  std::vector<std::string> outputs;
+  {
+    Instance a(&config_, dir_.File("a"), &log);
+    a.Run(stream_, a.Assign(), stream_.size() * 3 / 5);
+    a.Stop();
+    outputs = a.sink().outputs;
+  }
+  Instance b(&config_, dir_.File("b"), &log);
+  const auto resume = b.Assign();
+  EXPECT_EQ(b.reader().reads, kPartitions) << "both partitions restored";
+  EXPECT_GT(resume.at(state::Partition(0)), 0) << "resumes where A committed";
+  b.Run(stream_, resume, stream_.size());
+  outputs.insert(outputs.end(), b.sink().outputs.begin(), b.sink().outputs.end());
+  EXPECT_EQ(outputs, expected_outputs_);
+  EXPECT_EQ(b.States(), expected_states_);
+}
+
+TEST_F(ChangelogTopologyTest, AnInstanceBehindTheChangelogCatchesUpFromItsOwnPosition) {
+  Log log;
+  {
+    Instance a(&config_, dir_.File("a"), &log);
+    a.Run(stream_, a.Assign(), stream_.size() / 3);
+    a.Stop();
+  }
+  {
+    Instance b(&config_, dir_.File("b"), &log);
+    b.Run(stream_, b.Assign(), stream_.size());
+    b.Stop();
+  }
+  const int64_t logged =
+      static_cast<int64_t>(log[state::Partition(0)].size() + log[state::Partition(1)].size());
+  Instance a_again(&config_, dir_.File("a"), &log);
+  const auto resume = a_again.Assign();
+  EXPECT_LT(a_again.reader().records_read, logged) << "only what A had not applied is read";
+  EXPECT_EQ(a_again.States(), expected_states_);
+  std::map<state::Partition, int64_t> ends;
+  for (const Record& r : stream_) ends[r.partition] = r.offset + 1;
+  EXPECT_EQ(resume, ends) << "both partitions resume at their ends";
+}
+
+// At-least-once: a commit that died halfway left records after the last meta record. The
+// restart seals them (logs the committed state of their customers again), so a later
+// restore from the start of the changelog does not apply them with the wrong offsets.
+TEST_F(ChangelogTopologyTest, AnUnfinishedCommitIsSealedAndNeverApplied) {
+  Log log;
+  std::set<std::string> outputs;
+  {
+    Instance a(&config_, dir_.File("a"), &log);
+    a.Run(stream_, a.Assign(), stream_.size() / 2);
+    a.ProcessRange(stream_, stream_.size() / 2, stream_.size() * 7 / 10);
+    a.sink().crash_before_last_record = true;
+    ASSERT_FALSE(a.topology().Commit().ok());
+    a.topology().Abandon();
+    outputs.insert(a.sink().outputs.begin(), a.sink().outputs.end());
+  }
+  const size_t logged_before_restart =
+      log[state::Partition(0)].size() + log[state::Partition(1)].size();
+  {
+    Instance a(&config_, dir_.File("a"), &log);
+    const auto resume = a.Assign();
+    EXPECT_GT(log[state::Partition(0)].size() + log[state::Partition(1)].size(),
+              logged_before_restart)
+        << "the unfinished commit was sealed";
+    a.Run(stream_, resume, stream_.size() * 52 / 100);  // less far than the dead commit went
+    a.Stop();
+    outputs.insert(a.sink().outputs.begin(), a.sink().outputs.end());
+  }
+  Instance b(&config_, dir_.File("b"), &log);
+  b.Run(stream_, b.Assign(), stream_.size());
+  outputs.insert(b.sink().outputs.begin(), b.sink().outputs.end());
+  EXPECT_EQ(b.States(), expected_states_);
+  const std::set<std::string> expected(expected_outputs_.begin(), expected_outputs_.end());
+  for (const auto& o : expected) {
+    if (!outputs.count(o)) ADD_FAILURE() << "missing " << o.substr(0, 200);
+  }
+  for (const auto& o : outputs) {
+    if (!expected.count(o)) ADD_FAILURE() << "extra " << o.substr(0, 200);
+  }
+}
+
+TEST_F(ChangelogTopologyTest, AnAbortedTransactionLeavesNoEffect) {
+  Log log;
+  Instance a(&config_, dir_.File("a"), &log, /*transactional=*/true);
+  auto resume = a.Assign();
+  a.Run(stream_, resume, stream_.size() / 2);
+  // Process on, then the commit aborts: nothing since the last commit may survive.
+  a.ProcessRange(stream_, stream_.size() / 2, stream_.size() * 3 / 4);
+  a.sink().abort_next_commit = true;
+  auto committed = a.topology().Commit();
+  ASSERT_EQ(committed.status().code(), ops::StatusCode::kAborted);
+  auto seeks = a.topology().Rewind();
+  ASSERT_TRUE(seeks.ok()) << seeks.status().ToString();
+  std::map<state::Partition, int64_t> rewound;
+  for (const auto& [tp, offset] : *seeks) rewound[tp.partition] = offset.value();
+  a.Run(stream_, rewound, stream_.size());
+  EXPECT_EQ(a.sink().outputs, expected_outputs_);
+  EXPECT_EQ(a.States(), expected_states_);
+}
+
+}  // namespace
+}  // namespace topologies
