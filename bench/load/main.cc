@@ -34,12 +34,16 @@ constexpr int kExitConfig = 78;
 // The clickstream of the load: Zipf customers in interleaved sessions.
 struct ClickstreamFlags {
   int64_t customers = 1000000;
+  double zipf_s = 1.1;
   uint64_t seed = 1;
   int sessions = 1000;
   double session_events = 6.0;
 
   void Add(CLI::App* cmd) {
-    cmd->add_option("--customers", customers, "Customers (Zipf, s = 1.1)")->capture_default_str();
+    cmd->add_option("--customers", customers, "Customers (Zipf, exponent --zipf-s)")
+        ->capture_default_str();
+    cmd->add_option("--zipf-s", zipf_s, "Zipf exponent of customer popularity; 0: uniform")
+        ->capture_default_str();
     cmd->add_option("--seed", seed, "Random seed")->capture_default_str();
     cmd->add_option("--sessions", sessions, "Concurrent sessions (0: no sessions)")
         ->capture_default_str();
@@ -48,6 +52,7 @@ struct ClickstreamFlags {
   }
   topologies::ClickstreamOptions Options() const {
     return {.customers = customers,
+            .zipf_s = zipf_s,
             .seed = seed,
             .concurrent_sessions = sessions,
             .session_events_mean = session_events};

@@ -76,6 +76,7 @@ ops::Status MeasureThroughput(const MeasureOptions& o, topologies::kafka::GroupP
         first_cpu = child.CpuSeconds();
       }));
   const double cpu = child.CpuSeconds() - first_cpu;
+  r.total_s = SecondsSince(started);
   r.startup_s = std::chrono::duration<double>(first_at - started).count();
   const double sustained_s = SecondsSince(first_at);
   const int64_t sustained_events = *total - first_committed;
@@ -195,10 +196,11 @@ ops::Result<MeasureReport> Measure(const MeasureOptions& o) {
 std::string FormatReport(const std::string& label, const MeasureReport& r) {
   const auto& l = r.latencies_ms;
   return fmt::format(
-      "label={} events={} startup_s={:.2f} throughput_eps={:.0f} cpu_s_per_mevent={:.2f} "
+      "label={} events={} startup_s={:.2f} total_s={:.2f} throughput_eps={:.0f} "
+      "cpu_s_per_mevent={:.2f} "
       "latency_rate={:.0f} latency_events={} latency_samples={} p50_ms={:.1f} p99_ms={:.1f} "
       "p999_ms={:.1f} max_ms={:.1f} producer_behind_ms={:.1f} peak_rss_mib={:.1f} exit={}",
-      label, r.events, r.startup_s, r.throughput_eps, r.cpu_s_per_mevent, r.latency_rate,
+      label, r.events, r.startup_s, r.total_s, r.throughput_eps, r.cpu_s_per_mevent, r.latency_rate,
       r.latency_events, l.size(), Quantile(l, 0.5), Quantile(l, 0.99), Quantile(l, 0.999),
       Quantile(l, 1.0), r.latency_behind_ms, static_cast<double>(r.peak_rss_kb) / 1024.0,
       r.exit_code);

@@ -48,6 +48,7 @@ struct MeasureOptions {
 struct MeasureReport {
   int64_t events = 0;                // records of the throughput phase
   double startup_s = 0;              // process start to first commit
+  double total_s = 0;                // process start to the last record committed
   double throughput_eps = 0;         // sustained, first commit to last
   double cpu_s_per_mevent = 0;       // the processor's CPU in the throughput phase
   double latency_rate = 0;           // offered, events/s

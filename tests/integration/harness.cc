@@ -81,6 +81,19 @@ bool WaitForCounts(int port, const std::map<std::string, int64_t>& expected, int
   return true;
 }
 
+std::string SlidingCustomer(int64_t i, int64_t events, int customers, int window,
+                            std::mt19937& rng) {
+  const int64_t base = i * customers / events;
+  return "u" + std::to_string((base + rng() % window) % customers);
+}
+
+std::string ClickEvent(const std::string& customer, int64_t ts_ms, int64_t seq) {
+  std::string json = R"({"customer_id":")";
+  json.append(customer).append(R"(","type":"click","ts":)").append(std::to_string(ts_ms));
+  json.append(R"(,"event_id":")").append(customer).append("-").append(std::to_string(seq));
+  return json.append(R"("})");
+}
+
 std::string MakeConfig(const std::string& bootstrap, const Topics& topics,
                        const std::string& state_dir, int http_port, const std::string& extra_yaml) {
   std::ostringstream c;
@@ -102,6 +115,50 @@ std::string MakeConfig(const std::string& bootstrap, const Topics& topics,
   return c.str();
 }
 
+std::string AddToSection(std::string config, const std::string& section, const std::string& lines) {
+  const std::string header = "\n" + section + ":\n";
+  const size_t at = config.find(header);
+  if (at == std::string::npos) std::abort();  // a test names a section MakeConfig lacks
+  config.insert(at + header.size(), lines);
+  return config;
+}
+
+std::string WithApplicationId(std::string config, const std::string& id) {
+  const std::string key = "application_id: ";
+  const size_t at = config.find(key);
+  if (at == std::string::npos) std::abort();
+  const size_t end = config.find('\n', at);
+  config.replace(at + key.size(), end - at - key.size(), id);
+  return config;
+}
+
+std::string MakeExactlyOnceConfig(const std::string& bootstrap, const Topics& topics,
+                                  const std::string& state_dir, int http_port,
+                                  const std::string& instance, const std::string& extra_yaml) {
+  std::string c = MakeConfig(bootstrap, topics, state_dir, http_port, extra_yaml);
+  c = AddToSection(c, "kafka", "  group.instance.id: " + instance + "\n");
+  return AddToSection(c, "processing",
+                      "  guarantee: exactly_once\n  instance_id: " + instance + "\n");
+}
+
+double MetricValue(int port, const std::string& name) {
+  std::string body;
+  if (HttpGet(port, "/metrics", &body) != 200) return -1;
+  const std::string needle = "\n" + name + " ";
+  const size_t at = ("\n" + body).find(needle);
+  if (at == std::string::npos) return -1;
+  return std::strtod(body.c_str() + at + name.size() + 1, nullptr);
+}
+
+bool WaitUntil(const std::function<bool()>& done, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
+}
+
 Engaged::Engaged(const testutil::TempDir& dir, const std::string& config_yaml,
                  const std::string& name)
     : log_path_(dir.File(name + ".log")) {
@@ -121,6 +178,28 @@ std::string Engaged::log() const {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+bool WaitUntilReady(Engaged& engaged, int port, int timeout_ms) {
+  bool ready = false;
+  WaitUntil(
+      [&] {
+        ready = HttpGet(port, "/readyz", nullptr) == 200;
+        return ready || !engaged.process().running();
+      },
+      timeout_ms);
+  return ready;
+}
+
+Restores RestoresInLog(const std::string& log) {
+  Restores r;
+  for (size_t at = 0; (at = log.find("\"partition restored\"", at)) != std::string::npos; ++at) {
+    const size_t begin = log.rfind('\n', at) + 1;  // npos + 1 == 0 on the first line
+    const std::string line = log.substr(begin, log.find('\n', at) - begin);
+    ++r.partitions;
+    r.records += JsonInt(line, "records");
+  }
+  return r;
 }
 
 int64_t InspectEventsTotal(const std::string& state_dir, const std::string& customer) {

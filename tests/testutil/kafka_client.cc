@@ -125,12 +125,13 @@ void KafkaClient::Flush() {
 }
 
 std::vector<KafkaMessage> KafkaClient::ConsumeAll(const std::string& topic, size_t expected,
-                                                  int timeout_ms, int settle_ms) {
+                                                  int timeout_ms, int settle_ms,
+                                                  bool committed_only) {
   rd_kafka_conf_t* conf = BaseConf(bootstrap_);
   Set(conf, "group.id", UniqueTopic("test-reader").c_str());
   Set(conf, "auto.offset.reset", "earliest");
   Set(conf, "enable.auto.commit", "false");
-  Set(conf, "isolation.level", "read_committed");
+  Set(conf, "isolation.level", committed_only ? "read_committed" : "read_uncommitted");
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
   if (rk == nullptr) throw std::runtime_error(err);

@@ -38,9 +38,10 @@ class KafkaClient {
   void Flush();
 
   // Reads `topic` from the beginning until `expected` messages arrived and then
-  // `settle_ms` passed without more, or `timeout_ms` in all.
+  // `settle_ms` passed without more, or `timeout_ms` in all. read_committed unless
+  // `committed_only` is false (then records of aborted transactions are read too).
   std::vector<KafkaMessage> ConsumeAll(const std::string& topic, size_t expected, int timeout_ms,
-                                       int settle_ms = 1000);
+                                       int settle_ms = 1000, bool committed_only = true);
 
   const std::string& bootstrap() const { return bootstrap_; }
 

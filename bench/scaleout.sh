@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Scale-out: the throughput of 1 and of 2 engaged instances of one application on one
+# input topic of 8 partitions, on one local Kafka broker (SPEC §7, scale-out).
+#
+#   bench/scaleout.sh [--events N] [--customers N] [--guarantee at_least_once|exactly_once]
+#                     [--commit-interval-ms MS (default: engaged's)] [--build DIR] [--dir DIR]
+#                     [--bootstrap HOST:PORT | --bootstrap-file FILE]
+#
+# Steps, each printed with its exact command:
+#   1. start a single-node broker (ops/local/kafka.sh) in DIR/kafka, unless --bootstrap
+#      (or a file holding it, as the ctest fixture writes) names a running one;
+#   2. create the run's topics (8 partitions) and produce N events once;
+#   3. one instance (a fresh application_id, so a fresh consumer group): engaged_load
+#      measure starts it and watches the group's committed offsets until all N are
+#      committed;
+#   4. two instances started together (own state dirs, instance ids and HTTP ports; a
+#      fresh application_id), measured the same way over the same N events.
+# Two rates per run, from the group's committed offsets: "sustained", engaged_load's
+# (from the group's first commit to the last: start-up and the first group join left
+# out), and "from start" (N over process start to the last commit: start-up, group
+# joins and rebalances included). With two instances the first commit may come late
+# (the group settles first) and the sustained window then misses part of the work:
+# trust "from start" for the ratio unless N is large.
+# Both instances run on this machine, beside the broker: with few cores they compete
+# for them, and the ratio says how much a second instance gains here, not on a cluster.
+# Needs the targets engaged and engaged_load built in the --build directory.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly ROOT
+
+# `scaleout.sh --pair ENGAGED CONFIG...`: the instances as one process, for engaged_load
+# measure, which stops its processor with SIGTERM: forwarded to every instance. Exits
+# when one instance exits (stopping the others), with the largest exit code.
+if [[ ${1:-} == --pair ]]; then
+  ENGAGED=$2
+  shift 2
+  pids=()
+  for config in "$@"; do
+    "$ENGAGED" run --config "$config" &
+    pids+=("$!")
+  done
+  trap 'kill -TERM "${pids[@]}" 2>/dev/null || true' TERM INT
+  wait -n "${pids[@]}" || true
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  worst=0
+  for pid in "${pids[@]}"; do
+    rc=0
+    wait "$pid" || rc=$?
+    if ((rc > worst)); then worst=$rc; fi
+  done
+  exit "$worst"
+fi
+
+EVENTS=2000000
+CUSTOMERS=200000
+GUARANTEE=at_least_once
+COMMIT_INTERVAL_MS=""  # engaged's default: 1000 ms, 100 ms under exactly_once
+BUILD="$ROOT/build/rel"
+DIR=""
+BOOTSTRAP=""
+COMMAND="bench/scaleout.sh$(printf ' %q' "$@")"
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; }
+
+while (($#)); do
+  case $1 in
+    --events) EVENTS=$2; shift 2 ;;
+    --customers) CUSTOMERS=$2; shift 2 ;;
+    --guarantee) GUARANTEE=$2; shift 2 ;;
+    --commit-interval-ms) COMMIT_INTERVAL_MS=$2; shift 2 ;;
+    --build) BUILD=$2; shift 2 ;;
+    --dir) DIR=$2; shift 2 ;;
+    --bootstrap) BOOTSTRAP=$2; shift 2 ;;
+    --bootstrap-file) BOOTSTRAP="$(<"$2")"; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "scaleout.sh: unknown argument '$1'" >&2; usage >&2; exit 64 ;;
+  esac
+done
+
+ENGAGED="$BUILD/topologies/engaged"
+LOAD="$BUILD/bench/engaged_load"
+for bin in "$ENGAGED" "$LOAD"; do
+  [[ -x $bin ]] || { echo "scaleout.sh: $bin not built (cmake --build $BUILD --target engaged engaged_load)" >&2; exit 1; }
+done
+[[ -n $DIR ]] || DIR="$(mktemp -d /tmp/engaged-scaleout.XXXXXX)"
+mkdir -p "$DIR"
+DIR="$(cd "$DIR" && pwd)"
+
+# Prints a command, then runs it.
+run() {
+  echo "\$ $*" >&2
+  "$@"
+}
+
+STARTED_BROKER=0
+cleanup() {
+  if ((STARTED_BROKER)); then "$ROOT/ops/local/kafka.sh" stop --dir "$DIR/kafka" >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+if [[ -z $BOOTSTRAP ]]; then
+  BOOTSTRAP="$(run "$ROOT/ops/local/kafka.sh" start --dir "$DIR/kafka" | tail -n 1)"
+  STARTED_BROKER=1
+fi
+
+RUN="scaleout-$(date +%s)-$$"
+IN="$RUN.in"
+WORK="$DIR/$RUN"
+mkdir -p "$WORK"
+run "$ROOT/ops/local/kafka.sh" create-topics --bootstrap "$BOOTSTRAP" \
+  "$IN:8" "$RUN.segment-changes:8" "$RUN.dead-letters:8" 2>&1 | sed 's/^/  /' >&2
+# A topic just created may not be in the broker's metadata yet: the load tool then
+# refuses before producing anything, and the produce is tried again.
+produce() {
+  local attempt out
+  for attempt in 1 2 3 4 5; do
+    if out="$(run "$LOAD" produce --bootstrap "$BOOTSTRAP" --topic "$IN" --events "$EVENTS" \
+      --customers "$CUSTOMERS" --seed 1 2>&1)"; then
+      echo "$out" >&2
+      return 0
+    fi
+    echo "$out" >&2
+    grep -q 'does not exist or is not readable' <<<"$out" || return 1
+    sleep "$attempt"
+  done
+  return 1
+}
+produce
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+write_config() {  # APPLICATION INSTANCE: WORK/APPLICATION-INSTANCE.yaml, the shipped lifecycle
+  {
+    echo "application_id: $RUN.$1"
+    echo "kafka:"
+    echo "  bootstrap.servers: \"$BOOTSTRAP\""
+    echo "input:"
+    echo "  topics: [$IN]"
+    echo "output:"
+    echo "  segment_changes_topic: $RUN.segment-changes"
+    echo "  dead_letters_topic: $RUN.dead-letters"
+    echo "state:"
+    echo "  dir: $WORK/state-$1-$2"
+    echo "processing:"
+    echo "  guarantee: $GUARANTEE"
+    echo "  instance_id: $2"
+    if [[ -n $COMMIT_INTERVAL_MS ]]; then echo "  commit_interval_ms: $COMMIT_INTERVAL_MS"; fi
+    echo "http:"
+    echo "  host: 127.0.0.1"
+    echo "  port: $(free_port)"
+    sed -n '/^segments:/,$p' "$ROOT/examples/lifecycle.yaml"
+  } >"$WORK/$1-$2.yaml"
+}
+
+measure() {  # APPLICATION -- COMMAND...
+  local app=$1
+  shift 2
+  run "$LOAD" measure --bootstrap "$BOOTSTRAP" --label "$app" --group "$RUN.$app" \
+    --input "$IN" --log "$WORK/$app.log" -- "$@" | tee -a "$WORK/results.txt"
+}
+field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"; }
+
+write_config one a
+write_config two a
+write_config two b
+echo "machine: $(nproc) vCPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), load average $(cut -d' ' -f1-3 /proc/loadavg) at start" >&2
+ONE="$(measure one -- "$ENGAGED" run --config "$WORK/one-a.yaml")" || true
+TWO="$(measure two -- "${BASH_SOURCE[0]}" --pair "$ENGAGED" "$WORK/two-a.yaml" "$WORK/two-b.yaml")" || true
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at end" >&2
+for r in "$ONE" "$TWO"; do
+  [[ $(field "$r" exit) == 0 ]] || { echo "scaleout.sh: a run failed: $r (logs in $WORK)" >&2; exit 1; }
+done
+
+rate_from_start() { awk -v n="$(field "$1" events)" -v s="$(field "$1" total_s)" 'BEGIN { printf "%.0f", n / s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; }
+ONE_START="$(rate_from_start "$ONE")"
+TWO_START="$(rate_from_start "$TWO")"
+echo
+echo "## Scale-out, $(date -u +%Y-%m-%d), $EVENTS events, $CUSTOMERS customers, 8 partitions, $GUARANTEE, commit_interval_ms ${COMMIT_INTERVAL_MS:-default}, $(nproc) vCPUs shared with the broker"
+echo
+echo "| instances | events/s from start | events/s sustained | start to first commit | start to last commit |"
+echo "|---|---|---|---|---|"
+echo "| 1 | $ONE_START | $(field "$ONE" throughput_eps) | $(field "$ONE" startup_s) s | $(field "$ONE" total_s) s |"
+echo "| 2 | $TWO_START | $(field "$TWO" throughput_eps) | $(field "$TWO" startup_s) s | $(field "$TWO" total_s) s |"
+echo
+echo "2 instances / 1 instance: **$(ratio "$ONE_START" "$TWO_START")** from start, $(ratio "$(field "$ONE" throughput_eps)" "$(field "$TWO" throughput_eps)") sustained"
+echo "reproduce: $COMMAND"
+echo "raw results, configs and logs: $WORK"
