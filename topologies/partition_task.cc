@@ -45,24 +45,7 @@ void PartitionTask::SetPosition(std::string_view topic, state::Offset next) {
   it->second.next = next;
 }
 
-ops::Status PartitionTask::EmitChangelog() {
-  bool changed = stream_time_dirty_ || members_dirty_ || fired_through_ != stored_fired_through_;
-  for (const auto& [topic, pos] : positions_) changed = changed || pos.dirty;
-  ops::Status failed;
-  cache_.ForEachDirty([&](std::string_view id, const state::CustomerState& s) {
-    changed = true;
-    if (!failed.ok()) return;
-    key_ = state::changelog::CustomerKey(id);
-    if (s.events_total == 0) {  // expired
-      failed = ctx_.sink->EmitChangelog(partition_, key_, std::nullopt);
-      return;
-    }
-    out_.clear();
-    state::EncodeCustomer(s, &out_);
-    failed = ctx_.sink->EmitChangelog(partition_, key_, out_);
-  });
-  ENGAGED_RETURN_IF_ERROR(failed);
-  if (!changed) return ops::Status::Ok();
+ops::Status PartitionTask::EmitMeta() {
   state::changelog::PartitionMeta meta;
   meta.stream_time = stream_time_;
   meta.fired_through = fired_through_;
@@ -281,15 +264,32 @@ ops::Status EmitDeadLetter(const TaskContext& ctx, const InputRecord& r, Invalid
 }
 
 ops::Status PartitionTask::CollectCommit(
-    state::StoreBatch& batch,
-    std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets) {
+    state::StoreBatch& batch, std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets,
+    bool changelog) {
+  bool changed = stream_time_dirty_ || members_dirty_ || fired_through_ != stored_fired_through_;
+  for (const auto& [topic, pos] : positions_) changed = changed || pos.dirty;
+  ops::Status failed;
+  // Each dirty customer is encoded once, for the changelog and the store alike.
   cache_.ForEachDirty([&](std::string_view id, const state::CustomerState& s) {
-    if (s.events_total == 0) {
-      batch.DeleteCustomer(partition_, id);  // expired
+    changed = true;
+    if (!failed.ok()) return;
+    const bool expired = s.events_total == 0;
+    if (expired) {
+      batch.DeleteCustomer(partition_, id);
     } else {
-      batch.PutCustomer(partition_, id, s);
+      out_.clear();
+      state::EncodeCustomer(s, &out_);
+      batch.PutEncodedCustomer(partition_, id, out_);
+    }
+    if (changelog) {
+      key_ = state::changelog::CustomerKey(id);
+      failed = ctx_.sink->EmitChangelog(
+          partition_, key_, expired ? std::nullopt : std::optional<std::string_view>(out_));
     }
   });
+  ENGAGED_RETURN_IF_ERROR(failed);
+  // The meta record closes this partition's part of the commit.
+  if (changelog && changed) ENGAGED_RETURN_IF_ERROR(EmitMeta());
   // Every store timer up to fired_through_ has fired: one range tombstone, not one
   // delete per timer.
   if (fired_through_ > committed_fired_through_) {

@@ -84,15 +84,14 @@ class PartitionTask {
   // Loads the stored next offset of `topic` (at assignment), so that the changelog's
   // meta record names every input topic of the partition.
   void SetPosition(std::string_view topic, state::Offset next);
-  // Writes this commit's changelog records to the sink: every dirty customer (a
-  // tombstone for an expired one), then the meta record that closes the commit; nothing
-  // when the partition did not change. REQUIRES: FireDueTimers() since the last record.
-  ops::Status EmitChangelog();
   // Adds this task's dirty and expired customers, timers, offsets and stream time to
-  // `batch`, and the offsets to `offsets`. REQUIRES: FireDueTimers() since the last
-  // record.
+  // `batch`, and the offsets to `offsets`. With `changelog`, also writes the commit's
+  // changelog records to the sink: every dirty customer (a tombstone for an expired
+  // one), then the meta record that closes the commit; none when the partition did not
+  // change. REQUIRES: FireDueTimers() since the last record.
   ops::Status CollectCommit(state::StoreBatch& batch,
-                            std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets);
+                            std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets,
+                            bool changelog = false);
   // The batch from CollectCommit is durable: mark everything clean and trim the cache.
   void AfterCommit();
 
@@ -135,6 +134,8 @@ class PartitionTask {
   ops::Status FireTimers(state::TimeMs limit);
   ops::Status OnWake(state::TimeMs due, std::string_view customer_id);
   void PublishCacheCounters();
+  // Writes the changelog's meta record of this partition as it stands.
+  ops::Status EmitMeta();
   // One customer moved from label `from` to `to` (an empty name: none).
   void CountMove(std::string_view kind, std::string_view from, std::string_view to);
 

@@ -88,16 +88,16 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   // Timers first: what they emit must be flushed with the rest before the state that
   // records it is written.
   for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->FireDueTimers());
-  if (ctx_.sink->changelog()) {
-    // At-least-once: the outputs are durable before any changelog record says that the
-    // commit happened, or a crash in between would restore past outputs never written.
-    // (In a transaction, all of it is visible together or not at all.)
-    if (!ctx_.sink->transactional()) ENGAGED_RETURN_IF_ERROR(ctx_.sink->Flush());
-    for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->EmitChangelog());
-  }
+  const bool changelog = ctx_.sink->changelog();
+  // At-least-once: the outputs are durable before any changelog record says that the
+  // commit happened, or a crash in between would restore past outputs never written.
+  // (In a transaction, all of it is visible together or not at all.)
+  if (changelog && !ctx_.sink->transactional()) ENGAGED_RETURN_IF_ERROR(ctx_.sink->Flush());
   state::StoreBatch batch = store_->NewBatch();
   std::vector<std::pair<state::TopicPartition, state::Offset>> offsets;
-  for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->CollectCommit(batch, offsets));
+  for (auto& [p, task] : tasks_) {
+    ENGAGED_RETURN_IF_ERROR(task->CollectCommit(batch, offsets, changelog));
+  }
   for (const auto& [p, f] : forwarders_) f->CollectCommit(offsets);
   // Outputs, changelog records (and, exactly-once, the offsets) are durable before the
   // store records them.
