@@ -12,6 +12,7 @@
 // the processing thread. Reads and writes are thread-safe (RocksDB's guarantees); a
 // WriteBatch is used from one thread.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -147,7 +148,7 @@ class Store {
   // The time up to which `p`'s timers have fired, or nullopt.
   ops::Result<std::optional<TimeMs>> GetFiredThrough(Partition p);
   // Writes `batch` atomically, with the WAL. The batch is emptied. Then returns the
-  // process's free heap pages to the OS (malloc_trim).
+  // process's free heap pages to the OS (malloc_trim), at most once a second.
   ops::Status Write(StoreBatch& batch);
   // Writes `batch` atomically without the WAL, for bulk loads (restores): it is durable
   // only once Flush() returns, and a crash before loses it (so a bulk load must record
@@ -211,6 +212,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
   bool sync_ = false;
+  std::chrono::steady_clock::time_point last_trim_{};  // of the last malloc_trim
 };
 
 }  // namespace state
