@@ -348,10 +348,9 @@ ops::Status Store::Write(StoreBatch& batch) {
   auto s = db_->Write(wo, batch.batch_.get());
   batch.batch_->Clear();
   // Blocks evicted from the block cache and states evicted from the write-back caches
-  // leave free pages inside glibc's heaps; give them back to the OS once per commit
-  // so that RSS follows the budget (the cost is within the noise of state_bench).
-  // At most once per kTrimEvery: at exactly-once's 100 ms commits, a trim per commit
-  // (a walk of the whole heap) would cost more than the memory it returns.
+  // leave free pages inside glibc's heaps; give them back to the OS at a commit so that
+  // RSS follows the budget, at most once per kTrimEvery: at exactly-once's 100 ms
+  // commits a trim per commit (a walk of the whole heap) would cost more than it saves.
   const auto now = std::chrono::steady_clock::now();
   if (now - last_trim_ >= kTrimEvery) {
     malloc_trim(0);
