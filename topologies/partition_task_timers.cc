@@ -1,0 +1,165 @@
+// The partition task's timers (docs/segments.md, "Silent customers"): scheduling a
+// customer's next wake after an event, firing what is due in (due, customer) order,
+// what a wake does, and the timer a customer restored from the changelog needs.
+
+#include <algorithm>
+#include <limits>
+
+#include "topologies/churn_models.h"
+#include "topologies/partition_task.h"
+#include "topologies/timer_days.h"
+
+namespace topologies {
+
+using timer_days::EvaluatesSilent;
+using timer_days::ExpiryDue;
+using timer_days::MidnightAfter;
+using timer_days::MidnightAtOrBefore;
+
+std::optional<state::TimeMs> PartitionTask::RestoredTimer(const TaskContext& ctx,
+                                                          state::TimeMs last_seen,
+                                                          state::TimeMs fired_through) {
+  const int64_t retention = ctx.config->state.retention_ms;
+  state::TimeMs first;
+  if (EvaluatesSilent(ctx)) {
+    first = MidnightAfter(last_seen);
+  } else if (retention > 0) {
+    first = ExpiryDue(last_seen, retention);
+  } else {
+    return std::nullopt;
+  }
+  // The chain's next link after what has fired: a wake inside the silence horizon
+  // evaluates and schedules the next day; one past it schedules the expiry; one at or
+  // after the expiry expires the customer (OnWake). Every link is a UTC midnight.
+  if (fired_through.value() != std::numeric_limits<int64_t>::min() && first <= fired_through) {
+    first = state::TimeMs(fired_through.value() + state::kMsPerDay);
+  }
+  return first;
+}
+
+void PartitionTask::ScheduleAfterEvent(std::string_view customer_id, const state::CustomerState& s,
+                                       state::TimeMs seen_before, bool was_new) {
+  const int64_t retention = ctx_.config->state.retention_ms;
+  state::TimeMs next;
+  state::TimeMs before;
+  if (evaluates_silent_) {
+    next = MidnightAfter(s.last_seen);
+    before = MidnightAfter(seen_before);
+  } else if (retention > 0) {
+    next = ExpiryDue(s.last_seen, retention);
+    before = ExpiryDue(seen_before, retention);
+  } else {
+    return;
+  }
+  // One timer per customer per active day: an event on the same day leaves it as it is.
+  if (!was_new && next == before) return;
+  pending_timers_.emplace(next, std::string(customer_id));
+}
+
+state::TimeMs PartitionTask::TimerTime() const {
+  const int64_t idle_ms = ctx_.config->processing.idle_timer_ms;
+  const state::TimeMs now = ctx_.clock();
+  if (idle_ms > 0 && now.value() - last_record_wall_.value() >= idle_ms) {
+    return std::max(stream_time_, now);
+  }
+  return stream_time_;
+}
+
+ops::Status PartitionTask::FireTimers(state::TimeMs limit) {
+  // The store's timers in (fired_through_, limit] and the pending ones up to `limit`,
+  // merged in (due, customer) order and fired one at a time while the store is scanned:
+  // a midnight that wakes millions of customers holds none of them in memory.
+  std::pair<state::TimeMs, std::string> last{state::TimeMs(std::numeric_limits<int64_t>::min()),
+                                             std::string()};
+  const auto fire = [&](state::TimeMs due, std::string_view id) -> ops::Status {
+    if (due == last.first && id == last.second) return ops::Status::Ok();  // stored and pending
+    last.first = due;
+    last.second.assign(id);
+    ++ctx_.counters->timers_fired;
+    ctx_.probe->OnTimerFired();
+    return OnWake(due, id);
+  };
+  // Fires the pending timers due by `limit` that sort before `bound` (all, if null).
+  // Firing may schedule more (a day later), which this loop also takes in order.
+  const auto fire_pending = [&](const std::pair<state::TimeMs, std::string_view>* bound) {
+    while (!pending_timers_.empty()) {
+      const auto& next = *pending_timers_.begin();
+      if (next.first > limit) break;
+      if (bound != nullptr && !(std::pair<state::TimeMs, std::string_view>(next) < *bound)) break;
+      auto node = pending_timers_.extract(pending_timers_.begin());
+      ENGAGED_RETURN_IF_ERROR(fire(node.value().first, node.value().second));
+    }
+    return ops::Status::Ok();
+  };
+  if (limit > fired_through_) {
+    ops::Status failed = ops::Status::Ok();
+    ENGAGED_RETURN_IF_ERROR(ctx_.store->ForEachDueTimer(
+        partition_, fired_through_, limit, [&](state::TimeMs at, std::string_view id) {
+          const std::pair<state::TimeMs, std::string_view> key(at, id);
+          failed = fire_pending(&key);
+          if (failed.ok()) failed = fire(at, id);
+          return failed.ok();
+        }));
+    ENGAGED_RETURN_IF_ERROR(failed);
+    fired_through_ = limit;  // the commit deletes the store's timers up to here
+  }
+  return fire_pending(nullptr);
+}
+
+ops::Status PartitionTask::OnWake(state::TimeMs due, std::string_view customer_id) {
+  // A customer that is not cached is read into `loaded` and cached only if the wake
+  // changes it, so that a midnight's wakes do not flood the cache with clean entries.
+  state::CustomerState* s = cache_.Find(customer_id);
+  std::optional<state::CustomerState> loaded;
+  if (s == nullptr) {
+    auto stored = ctx_.store->GetCustomer(partition_, customer_id);
+    if (!stored.ok()) return stored.status();
+    if (!stored->has_value()) return ops::Status::Ok();  // expired and deleted
+    loaded = std::move(*stored);
+    s = &*loaded;
+  }
+  // Stale: the customer expired, or an event after this timer was set scheduled a
+  // later one.
+  if (s->events_total == 0 || due <= s->last_seen) return ops::Status::Ok();
+  const auto keep = [&] {
+    if (loaded) s = cache_.Insert(customer_id, std::move(*loaded));
+    loaded.reset();
+    cache_.MarkDirty(customer_id);
+  };
+  const int64_t retention = ctx_.config->state.retention_ms;
+  if (retention > 0 && due >= ExpiryDue(s->last_seen, retention)) {
+    // Deleted at the next commit; an event before then starts the customer afresh.
+    CountMove("segment:", s->segment, "");
+    CountMove("churn:", processors::churn::ChurnBandName(s->churn.band), "");
+    *s = state::CustomerState();
+    keep();
+    expired_.emplace_back(customer_id);
+    return ops::Status::Ok();
+  }
+  const int64_t horizon = ctx_.config->processing.silence_horizon_ms;
+  const bool in_horizon = evaluates_silent_ && due.value() - s->last_seen.value() <= horizon;
+  const state::TimeMs last_seen = s->last_seen;
+  if (in_horizon) {
+    bool changed = false;
+    ENGAGED_RETURN_IF_ERROR(EvaluateSegments(customer_id, *s, due, &changed));
+    ENGAGED_RETURN_IF_ERROR(EvaluateChurn(customer_id, *s, due, &changed));
+    if (changed) keep();
+    const state::TimeMs tomorrow(due.value() + state::kMsPerDay);
+    if (tomorrow.value() - last_seen.value() <= horizon) {
+      pending_timers_.emplace(tomorrow, std::string(customer_id));
+      return ops::Status::Ok();
+    }
+  }
+  // Past the horizon, only expiry remains.
+  if (retention > 0 && ExpiryDue(last_seen, retention) > due) {
+    pending_timers_.emplace(ExpiryDue(last_seen, retention), std::string(customer_id));
+  }
+  return ops::Status::Ok();
+}
+
+ops::Status PartitionTask::FireDueTimers() {
+  // Also the pending timers at or before fired_through_ (scheduled by late events).
+  return FireTimers(std::max(MidnightAtOrBefore(TimerTime()), fired_through_));
+}
+
+}  // namespace topologies
