@@ -3,7 +3,7 @@
 # an empty state directory rebuilds its state from the compacted changelog topic.
 #
 #   bench/restore.sh [--events N] [--customers N] [--guarantee at_least_once|exactly_once]
-#                    [--build DIR] [--dir DIR] [--timeout-s S]
+#                    [--build DIR] [--dir DIR] [--timeout-s S (default 600: the fill's and the restore's limit)]
 #                    [--bootstrap HOST:PORT | --bootstrap-file FILE]
 #
 # Steps, each printed with its exact command:
@@ -134,7 +134,7 @@ write_config fill
 write_config restore
 field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
-FILL="$(run "$LOAD" measure --bootstrap "$BOOTSTRAP" --label fill --group "$APP" --input "$IN" \
+FILL="$(run "$LOAD" measure --bootstrap "$BOOTSTRAP" --label fill --group "$APP" --input "$IN" --timeout-s "$TIMEOUT_S" \
   --log "$WORK/fill.log" -- "$ENGAGED" run --config "$WORK/fill.yaml")" || true
 echo "  $FILL" >&2
 [[ $(field "$FILL" exit) == 0 ]] || { echo "restore.sh: the fill run failed (log: $WORK/fill.log)" >&2; exit 1; }

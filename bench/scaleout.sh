@@ -4,6 +4,7 @@
 #
 #   bench/scaleout.sh [--events N] [--customers N] [--guarantee at_least_once|exactly_once]
 #                     [--commit-interval-ms MS (default: engaged's)] [--build DIR] [--dir DIR]
+#                     [--timeout-s S (default 600: each run's limit)]
 #                     [--bootstrap HOST:PORT | --bootstrap-file FILE]
 #
 # Steps, each printed with its exact command:
@@ -57,6 +58,7 @@ CUSTOMERS=200000
 GUARANTEE=at_least_once
 COMMIT_INTERVAL_MS=""  # engaged's default: 1000 ms, 100 ms under exactly_once
 BUILD="$ROOT/build/rel"
+TIMEOUT_S=600
 DIR=""
 BOOTSTRAP=""
 COMMAND="bench/scaleout.sh$(printf ' %q' "$@")"
@@ -70,6 +72,7 @@ while (($#)); do
     --guarantee) GUARANTEE=$2; shift 2 ;;
     --commit-interval-ms) COMMIT_INTERVAL_MS=$2; shift 2 ;;
     --build) BUILD=$2; shift 2 ;;
+    --timeout-s) TIMEOUT_S=$2; shift 2 ;;
     --dir) DIR=$2; shift 2 ;;
     --bootstrap) BOOTSTRAP=$2; shift 2 ;;
     --bootstrap-file) BOOTSTRAP="$(<"$2")"; shift 2 ;;
@@ -157,7 +160,7 @@ measure() {  # APPLICATION -- COMMAND...
   local app=$1
   shift 2
   run "$LOAD" measure --bootstrap "$BOOTSTRAP" --label "$app" --group "$RUN.$app" \
-    --input "$IN" --log "$WORK/$app.log" -- "$@" | tee -a "$WORK/results.txt"
+    --input "$IN" --timeout-s "$TIMEOUT_S" --log "$WORK/$app.log" -- "$@" | tee -a "$WORK/results.txt"
 }
 field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
