@@ -43,6 +43,9 @@ void PartitionTask::SetPosition(std::string_view topic, state::Offset next) {
     it->second.consumed = ctx_.probe->ConsumedCounter(topic, partition_);
   }
   it->second.next = next;
+  // Committed again at the next commit, so that the group's offset (which lag tools
+  // read) catches up with a restored position even when no record follows.
+  it->second.dirty = true;
 }
 
 ops::Status PartitionTask::EmitMeta() {

@@ -82,7 +82,8 @@ class PartitionTask {
   // Their outputs must be flushed before CollectCommit's batch is written.
   ops::Status FireDueTimers();
   // Loads the stored next offset of `topic` (at assignment), so that the changelog's
-  // meta record names every input topic of the partition.
+  // meta record names every input topic of the partition; the next commit commits it
+  // to the consumer group.
   void SetPosition(std::string_view topic, state::Offset next);
   // Adds this task's dirty and expired customers, timers, offsets and stream time to
   // `batch`, and the offsets to `offsets`. With `changelog`, also writes the commit's

@@ -299,6 +299,24 @@ TEST_F(ChangelogTopologyTest, APartitionMovedToAnEmptyInstanceContinuesAsIfNever
   EXPECT_EQ(b.States(), expected_states_);
 }
 
+// A partition restored on a new instance, with no record after: its position still
+// reaches the consumer group at the next commit (lag tools read the group's offsets).
+TEST_F(ChangelogTopologyTest, ARestoredPositionIsCommittedWithoutNewRecords) {
+  Log log;
+  {
+    Instance a(&config_, dir_.File("a"), &log);
+    a.Run(stream_, a.Assign(), stream_.size());
+    a.Stop();
+  }
+  Instance b(&config_, dir_.File("b"), &log);
+  const auto resume = b.Assign();
+  auto committed = b.topology().Commit();
+  ASSERT_TRUE(committed.ok());
+  std::map<state::Partition, int64_t> offsets;
+  for (const auto& [tp, next] : *committed) offsets[tp.partition] = next.value();
+  EXPECT_EQ(offsets, resume);
+}
+
 TEST_F(ChangelogTopologyTest, AnInstanceBehindTheChangelogCatchesUpFromItsOwnPosition) {
   Log log;
   {
