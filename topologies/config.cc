@@ -608,6 +608,7 @@ class Loader {
   void FeatureSubScores(const YAML::Node& n, const std::string& section,
                         std::array<double, processors::kSubScoreCount>& out, bool exclusive) {
     std::vector<std::pair<std::string, Handler>> handlers;
+    handlers.reserve(processors::kSubScoreCount);
     for (int k = 0; k < processors::kSubScoreCount; ++k) {
       handlers.emplace_back(kSubScoreNames[k], [&, k](const YAML::Node& v) {
         FeatureDouble(v, out[k], 0, exclusive);
