@@ -55,33 +55,13 @@ while (($#)); do
   esac
 done
 
-ENGAGED="$BUILD/topologies/engaged"
-LOAD="$BUILD/bench/engaged_load"
-for bin in "$ENGAGED" "$LOAD"; do
-  [[ -x $bin ]] || { echo "restore.sh: $bin not built (cmake --build $BUILD --target engaged engaged_load)" >&2; exit 1; }
-done
-[[ -n $DIR ]] || DIR="$(mktemp -d /tmp/engaged-restore.XXXXXX)"
-mkdir -p "$DIR"
-DIR="$(cd "$DIR" && pwd)"
-
-# Prints a command, then runs it.
-run() {
-  echo "\$ $*" >&2
-  "$@"
-}
-
-STARTED_BROKER=0
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 RESTORING_PID=""
-cleanup() {
+bench_on_exit() {
   if [[ -n $RESTORING_PID ]]; then kill -KILL "$RESTORING_PID" 2>/dev/null || true; fi
-  if ((STARTED_BROKER)); then "$ROOT/ops/local/kafka.sh" stop --dir "$DIR/kafka" >/dev/null 2>&1 || true; fi
 }
-trap cleanup EXIT
-
-if [[ -z $BOOTSTRAP ]]; then
-  BOOTSTRAP="$(run "$ROOT/ops/local/kafka.sh" start --dir "$DIR/kafka" | tail -n 1)"
-  STARTED_BROKER=1
-fi
+bench_setup restore
 
 RUN="restore-$(date +%s)-$$"
 APP="$RUN.app"

@@ -1,0 +1,36 @@
+# Sourced by bench/e2e.sh, bench/restore.sh and bench/scaleout.sh: the binaries, the
+# work directory, printing each command, and the broker.
+
+# Prints a command, then runs it.
+run() {
+  echo "\$ $*" >&2
+  "$@"
+}
+
+# bench_setup NAME, after the script read its flags: sets ENGAGED and LOAD from $BUILD
+# (exits when either is not built), makes $DIR absolute (a new /tmp/engaged-NAME.*
+# when empty), and starts a single-node broker in $DIR/kafka unless $BOOTSTRAP names a
+# running one. At exit it calls the script's bench_on_exit, if defined, then stops the
+# broker it started.
+bench_setup() {
+  local name=$1
+  ENGAGED="$BUILD/topologies/engaged"
+  LOAD="$BUILD/bench/engaged_load"
+  for bin in "$ENGAGED" "$LOAD"; do
+    [[ -x $bin ]] || { echo "$name.sh: $bin not built (cmake --build $BUILD --target engaged engaged_load)" >&2; exit 1; }
+  done
+  [[ -n $DIR ]] || DIR="$(mktemp -d "/tmp/engaged-$name.XXXXXX")"
+  mkdir -p "$DIR"
+  DIR="$(cd "$DIR" && pwd)"
+  STARTED_BROKER=0
+  trap bench_cleanup EXIT
+  if [[ -z $BOOTSTRAP ]]; then
+    BOOTSTRAP="$(run "$ROOT/ops/local/kafka.sh" start --dir "$DIR/kafka" | tail -n 1)"
+    STARTED_BROKER=1
+  fi
+}
+
+bench_cleanup() {
+  if declare -F bench_on_exit >/dev/null; then bench_on_exit; fi
+  if ((STARTED_BROKER)); then "$ROOT/ops/local/kafka.sh" stop --dir "$DIR/kafka" >/dev/null 2>&1 || true; fi
+}
