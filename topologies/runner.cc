@@ -1,11 +1,14 @@
 #include "topologies/runner.h"
 
+#include "fmt/format.h"
 #include "ops/log.h"
 
 namespace topologies {
 namespace {
 
 constexpr int kPollTimeoutMs = 100;
+// Transactions aborted in a row, with no commit between, before the process gives up.
+constexpr int kMaxConsecutiveAborts = 5;
 constexpr double kMillisPerSecond = 1000.0;
 
 const ops::Logger& Log() {
@@ -28,13 +31,19 @@ Runner::Runner(const ProcessingConfig* config, Source* source, Topology* topolog
 ops::Status Runner::CommitNow() {
   auto offsets = topology_->Commit();
   if (!offsets.ok() && offsets.status().code() == ops::StatusCode::kAborted) {
-    // Exactly-once: nothing since the last commit happened. Back to it, and on.
+    // Exactly-once: nothing since the last commit happened. Back to it, and on, unless
+    // the same work keeps failing (a record the broker rejects would abort forever).
+    if (++consecutive_aborts_ > kMaxConsecutiveAborts) {
+      return ops::Status::Kafka(fmt::format("{} transactions in a row aborted; last: {}",
+                                            consecutive_aborts_, offsets.status().message()));
+    }
     Log().Warn("commit aborted; rewinding", {{"reason", offsets.status().message()}});
     auto seeks = topology_->Rewind();
     if (!seeks.ok()) return seeks.status();
     return source_->Seek(*seeks);
   }
   if (!offsets.ok()) return offsets.status();
+  consecutive_aborts_ = 0;
   if (!offsets->empty()) source_->OnCommitted(*offsets);
   if (probe_ != nullptr) probe_->OnCommitted(clock_());
   return ops::Status::Ok();
@@ -72,7 +81,14 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
     source_->Close().IgnoreError();  // already failing; the first error is the one to report
     return status;
   }
+  const int aborts_before = consecutive_aborts_;
   ENGAGED_RETURN_IF_ERROR(CommitNow());
+  if (consecutive_aborts_ > aborts_before) {
+    Log().Warn(
+        "the last commit aborted; what came after the one before is processed again at "
+        "the next start",
+        {});
+  }
   return source_->Close();
 }
 

@@ -34,6 +34,7 @@ class Runner {
   Topology* topology_;
   Clock clock_;
   const TopologyProbe* probe_;
+  int consecutive_aborts_ = 0;  // aborted commits since the last successful one
 };
 
 }  // namespace topologies

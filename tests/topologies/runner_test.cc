@@ -1,0 +1,145 @@
+// The poll loop under exactly-once aborts: an aborted commit rewinds the input to the
+// last commit and processing goes on to the same result; a commit that keeps aborting
+// stops the loop with an error instead of spinning forever.
+
+#include "topologies/runner.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testutil/temp_dir.h"
+
+namespace topologies {
+namespace {
+
+// Records of partition 0 of topic "in", from a list; seeks move the read position.
+class ListSource final : public Source {
+ public:
+  explicit ListSource(std::vector<std::string> values) : values_(std::move(values)) {}
+  void SetListener(PartitionListener* listener) override { listener_ = listener; }
+  ops::Result<PollStatus> Poll(int) override {
+    if (!assigned_) {
+      assigned_ = true;
+      const state::TopicPartition tp{"in", state::Partition(0)};
+      auto starts = listener_->OnAssigned(std::span(&tp, 1));
+      if (!starts.ok()) return starts.status();
+      next_ = (*starts)[0] ? static_cast<size_t>((*starts)[0]->value()) : 0;
+    }
+    if (next_ >= values_.size()) return PollStatus::kEnd;
+    record_ = {.topic = "in",
+               .partition = state::Partition(0),
+               .offset = state::Offset(static_cast<int64_t>(next_)),
+               .key = "",
+               .value = values_[next_],
+               .timestamp = state::TimeMs(-1)};
+    ++next_;
+    return PollStatus::kRecord;
+  }
+  const InputRecord& record() const override { return record_; }
+  void OnCommitted(std::span<const std::pair<state::TopicPartition, state::Offset>>) override {}
+  ops::Status Seek(
+      std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) override {
+    for (const auto& [tp, offset] : offsets) {
+      next_ = offset == kOffsetBeginning ? 0 : static_cast<size_t>(offset.value());
+    }
+    ++seeks;
+    return ops::Status::Ok();
+  }
+  ops::Status Close() override { return ops::Status::Ok(); }
+  int seeks = 0;
+
+ private:
+  std::vector<std::string> values_;
+  PartitionListener* listener_ = nullptr;
+  bool assigned_ = false;
+  size_t next_ = 0;
+  InputRecord record_;
+};
+
+// A transactional sink whose commits abort `aborts` times, then succeed.
+class AbortingSink final : public Sink {
+ public:
+  explicit AbortingSink(int aborts) : aborts_(aborts) {}
+  ops::Status Emit(OutputStream, std::string_view, std::string_view value,
+                   std::span<const Header>) override {
+    pending_.emplace_back(value);
+    return ops::Status::Ok();
+  }
+  ops::Status Flush() override { return ops::Status::Ok(); }
+  ops::Result<std::map<state::Partition, state::Offset>> Commit(
+      std::span<const std::pair<state::TopicPartition, state::Offset>>) override {
+    if (aborts_ != 0) {
+      --aborts_;
+      pending_.clear();
+      return ops::Status::Aborted("test: aborted");
+    }
+    committed.insert(committed.end(), pending_.begin(), pending_.end());
+    pending_.clear();
+    return std::map<state::Partition, state::Offset>();
+  }
+  bool transactional() const override { return true; }
+  std::vector<std::string> committed;
+
+ private:
+  int aborts_;
+  std::vector<std::string> pending_;
+};
+
+std::vector<std::string> Events() {
+  std::vector<std::string> out;
+  for (int i = 0; i < 40; ++i) {
+    out.push_back(R"({"customer_id":"u)" + std::to_string(i % 4) + R"(","type":"click","ts":)" +
+                  std::to_string(1700000000000LL + i) + "}");
+  }
+  return out;
+}
+
+class RunnerTest : public testing::Test {
+ protected:
+  RunnerTest() {
+    config_.segments = {{.name = "active", .min_events = 3}};
+    config_.processing.commit_interval_ms = 1;
+  }
+
+  // Runs the loop over Events() with a sink that aborts `aborts` commits.
+  ops::Status RunWith(AbortingSink* sink, ListSource* source) {
+    auto store = state::Store::Open({.dir = dir_.File("state-" + std::to_string(runs_++))});
+    EXPECT_TRUE(store.ok());
+    TopologyProbe probe;
+    // The topology's clock stands still (detected_at is the same in every run); the
+    // runner's moves a millisecond a call, so that it commits after every record.
+    Topology topology(&config_, store->get(), sink, &probe,
+                      [] { return state::TimeMs(1710000000000); });
+    Runner runner(&config_.processing, source, &topology,
+                  [t = int64_t{0}]() mutable { return state::TimeMs(t += 1); });
+    std::atomic<bool> stop{false};
+    return runner.Run(stop);
+  }
+
+  testutil::TempDir dir_;
+  Config config_;
+  int runs_ = 0;
+};
+
+TEST_F(RunnerTest, AnAbortedCommitRewindsAndEndsWithTheSameOutputs) {
+  AbortingSink clean_sink(0);
+  ListSource clean_source(Events());
+  ASSERT_TRUE(RunWith(&clean_sink, &clean_source).ok());
+  AbortingSink sink(2);
+  ListSource source(Events());
+  ASSERT_TRUE(RunWith(&sink, &source).ok());
+  EXPECT_EQ(source.seeks, 2) << "each abort seeks back";
+  EXPECT_EQ(sink.committed, clean_sink.committed);
+  EXPECT_EQ(sink.committed.size(), 4u) << "each of 4 customers became active once";
+}
+
+TEST_F(RunnerTest, CommitsThatKeepAbortingStopTheLoop) {
+  AbortingSink sink(-1);  // aborts forever
+  ListSource source(Events());
+  const ops::Status s = RunWith(&sink, &source);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("in a row aborted"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(sink.committed.empty());
+}
+
+}  // namespace
+}  // namespace topologies
