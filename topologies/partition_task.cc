@@ -31,7 +31,7 @@ ops::Result<std::unique_ptr<PartitionTask>> PartitionTask::Create(state::Partiti
   auto fired = ctx.store->GetFiredThrough(p);
   if (!fired.ok()) return fired.status();
   if (fired->has_value()) {
-    task->fired_through_ = task->committed_fired_through_ = task->stored_fired_through_ = **fired;
+    task->fired_through_ = task->committed_fired_through_ = **fired;
   }
   return task;
 }
@@ -269,7 +269,7 @@ ops::Status EmitDeadLetter(const TaskContext& ctx, const InputRecord& r, Invalid
 ops::Status PartitionTask::CollectCommit(
     state::StoreBatch& batch, std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets,
     bool changelog) {
-  bool changed = stream_time_dirty_ || members_dirty_ || fired_through_ != stored_fired_through_;
+  bool changed = stream_time_dirty_ || members_dirty_ || fired_through_ != committed_fired_through_;
   for (const auto& [topic, pos] : positions_) changed = changed || pos.dirty;
   ops::Status failed;
   // Each dirty customer is encoded once, for the changelog and the store alike.
@@ -306,7 +306,7 @@ ops::Status PartitionTask::CollectCommit(
     offsets.emplace_back(std::move(tp), pos.next);
   }
   if (stream_time_dirty_) batch.PutStreamTime(partition_, stream_time_);
-  if (fired_through_ != stored_fired_through_) batch.PutFiredThrough(partition_, fired_through_);
+  if (fired_through_ != committed_fired_through_) batch.PutFiredThrough(partition_, fired_through_);
   if (members_dirty_) batch.PutMemberCounts(partition_, members_);
   return ops::Status::Ok();
 }
@@ -330,7 +330,6 @@ void PartitionTask::AfterCommit() {
   members_dirty_ = false;
   pending_timers_.clear();
   committed_fired_through_ = fired_through_;
-  stored_fired_through_ = fired_through_;
   cache_.MarkAllClean();
   for (const std::string& id : expired_) {
     const state::CustomerState* s = cache_.Find(id);

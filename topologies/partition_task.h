@@ -165,8 +165,6 @@ class PartitionTask {
   // after committed_fired_through_.
   state::TimeMs fired_through_{std::numeric_limits<int64_t>::min()};
   state::TimeMs committed_fired_through_{std::numeric_limits<int64_t>::min()};
-  // fired_through_ as last written to the store (it is written when it moves).
-  state::TimeMs stored_fired_through_{std::numeric_limits<int64_t>::min()};
   state::MemberCounts members_;
   bool members_dirty_ = false;
   uint64_t published_hits_ = 0;
