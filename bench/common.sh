@@ -34,3 +34,26 @@ bench_cleanup() {
   if declare -F bench_on_exit >/dev/null; then bench_on_exit; fi
   if ((STARTED_BROKER)); then "$ROOT/ops/local/kafka.sh" stop --dir "$DIR/kafka" >/dev/null 2>&1 || true; fi
 }
+
+# bench_produce TOPIC [ENGAGED_LOAD_PRODUCE_FLAGS...]: produces $EVENTS events of
+# $CUSTOMERS customers to TOPIC. A topic just created may not be in the broker's
+# metadata yet: the load tool then refuses before producing anything, and the produce
+# is tried again.
+bench_produce() {
+  local topic=$1 attempt out
+  shift
+  for attempt in 1 2 3 4 5; do
+    if out="$(run "$LOAD" produce --bootstrap "$BOOTSTRAP" --topic "$topic" --events "$EVENTS" \
+      --customers "$CUSTOMERS" --seed 1 "$@" 2>&1)"; then
+      echo "$out" >&2
+      return 0
+    fi
+    echo "$out" >&2
+    grep -q 'does not exist or is not readable' <<<"$out" || return 1
+    sleep "$attempt"
+  done
+  return 1
+}
+
+# A TCP port on 127.0.0.1 that was free a moment ago.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

@@ -65,12 +65,11 @@ run "$ROOT/ops/local/kafka.sh" create-topics --bootstrap "$BOOTSTRAP" \
   "$IN:8" "$RUN.latency-engaged:8" "$RUN.latency-passthrough:8" \
   "$RUN.segment-changes:8" "$RUN.dead-letters:8" "$RUN.passthrough-out:8" 2>&1 | sed 's/^/  /' >&2
 
-run "$LOAD" produce --bootstrap "$BOOTSTRAP" --topic "$IN" --events "$EVENTS" \
-  --customers "$CUSTOMERS" --seed 1
+bench_produce "$IN"
 
 # One config per processor: engaged's from the shipped lifecycle, the passthrough's
 # with the same kafka map, topics and commit interval.
-HTTP_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+HTTP_PORT="$(free_port)"
 write_config() {  # NAME LATENCY_TOPIC OUTPUT_TOPIC [segments from FILE] [GUARANTEE]
   {
     echo "application_id: $RUN.$1"

@@ -91,25 +91,7 @@ WORK="$DIR/$RUN"
 mkdir -p "$WORK"
 run "$ROOT/ops/local/kafka.sh" create-topics --bootstrap "$BOOTSTRAP" \
   "$IN:8" "$RUN.segment-changes:8" "$RUN.dead-letters:8" 2>&1 | sed 's/^/  /' >&2
-# A topic just created may not be in the broker's metadata yet: the load tool then
-# refuses before producing anything, and the produce is tried again.
-produce() {
-  local attempt out
-  for attempt in 1 2 3 4 5; do
-    if out="$(run "$LOAD" produce --bootstrap "$BOOTSTRAP" --topic "$IN" --events "$EVENTS" \
-      --customers "$CUSTOMERS" --seed 1 2>&1)"; then
-      echo "$out" >&2
-      return 0
-    fi
-    echo "$out" >&2
-    grep -q 'does not exist or is not readable' <<<"$out" || return 1
-    sleep "$attempt"
-  done
-  return 1
-}
-produce
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+bench_produce "$IN"
 
 write_config() {  # APPLICATION INSTANCE: WORK/APPLICATION-INSTANCE.yaml, the shipped lifecycle
   {
