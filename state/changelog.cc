@@ -85,12 +85,13 @@ ops::Result<PartitionMeta> StoredMeta(Store& store, Partition p) {
   return meta;
 }
 
-Restorer::Restorer(Store* store, Partition p, NextTimerFn next_timer, size_t max_pending_bytes)
+Restorer::Restorer(Store* store, Partition p, NextTimerFn next_timer, size_t max_pending_bytes,
+                   size_t ingest_bytes)
     : store_(store),
       partition_(p),
       next_timer_(std::move(next_timer)),
       max_pending_bytes_(max_pending_bytes),
-      batch_(store->NewBatch()) {}
+      ingest_bytes_(ingest_bytes) {}
 
 ops::Status Restorer::Apply(Offset offset, std::string_view key,
                             std::optional<std::string_view> value) {
@@ -106,22 +107,24 @@ ops::Status Restorer::Apply(Offset offset, std::string_view key,
   }
   const std::string_view id = key.substr(1);
   if (value) {
-    batch_.PutEncodedCustomer(partition_, id, *value);
+    loader_.PutEncodedCustomer(partition_, id, *value);
   } else {
-    batch_.DeleteCustomer(partition_, id);
+    loader_.DeleteCustomer(partition_, id);
   }
   unclosed_.emplace_back(id);
-  if (batch_.bytes() <= max_pending_bytes_) return ops::Status::Ok();
+  if (loader_.bytes() <= ingest_bytes_) return ops::Status::Ok();
+  if (marked_) return Write(/*closed_only=*/true);
+  if (loader_.bytes() <= max_pending_bytes_) return ops::Status::Ok();
   if (!warned_spill_) {
     Log().Info(
         "changelog records before a meta record exceed the restore buffer; applying them",
-        {{"partition", partition_.value()}, {"bytes", static_cast<int64_t>(batch_.bytes())}});
+        {{"partition", partition_.value()}, {"bytes", static_cast<int64_t>(loader_.bytes())}});
   }
   warned_spill_ = true;
   stats_.applied += static_cast<int64_t>(unclosed_.size());
   stats_.changed = true;
   unclosed_.clear();
-  return Write();
+  return Write(/*closed_only=*/false);
 }
 
 ops::Status Restorer::ApplyMeta(std::string_view value, Offset offset) {
@@ -131,24 +134,31 @@ ops::Status Restorer::ApplyMeta(std::string_view value, Offset offset) {
                                                partition_.value(), offset.value(),
                                                meta.status().ToString()));
   }
-  for (const auto& [topic, next] : meta->offsets) batch_.PutOffset({topic, partition_}, next);
-  batch_.PutStreamTime(partition_, meta->stream_time);
-  batch_.PutFiredThrough(partition_, meta->fired_through);
-  batch_.PutMemberCounts(partition_, meta->members);
-  batch_.PutChangelogOffset(partition_, Offset(offset.value() + 1));
+  meta_ = std::move(meta).value();
+  position_ = Offset(offset.value() + 1);
   stats_.applied += static_cast<int64_t>(unclosed_.size()) + 1;
   stats_.changed = true;
   unclosed_.clear();
   applied_meta_ = true;
-  if (batch_.bytes() >= kBatchBytes) return Write();
-  batch_.Mark();
+  loader_.Mark();
   marked_ = true;
   return ops::Status::Ok();
 }
 
-ops::Status Restorer::Write() {
+ops::Status Restorer::Write(bool closed_only) {
+  ENGAGED_RETURN_IF_ERROR(store_->Ingest(loader_, closed_only));
   marked_ = false;
-  return store_->WriteUnlogged(batch_);
+  StoreBatch batch = store_->NewBatch();
+  if (meta_) {
+    for (const auto& [topic, next] : meta_->offsets) batch.PutOffset({topic, partition_}, next);
+    batch.PutStreamTime(partition_, meta_->stream_time);
+    batch.PutFiredThrough(partition_, meta_->fired_through);
+    batch.PutMemberCounts(partition_, meta_->members);
+  }
+  if (position_) batch.PutChangelogOffset(partition_, *position_);
+  meta_.reset();
+  position_.reset();
+  return batch.empty() ? ops::Status::Ok() : store_->WriteUnlogged(batch);
 }
 
 ops::Result<RestoreStats> Restorer::Finish(Offset end) {
@@ -156,11 +166,11 @@ ops::Result<RestoreStats> Restorer::Finish(Offset end) {
   if (!unclosed_.empty()) {
     Log().Warn("changelog records of an unfinished commit were not applied",
                {{"partition", partition_.value()}, {"records", stats_.discarded}});
-    // Everything after the last meta record (or the last write) goes.
+    // Everything after the last meta record (or the last load) goes.
     if (marked_) {
-      batch_.RollbackToMark();
+      loader_.RollbackToMark();
     } else {
-      batch_ = store_->NewBatch();
+      loader_.Clear();
     }
     std::sort(unclosed_.begin(), unclosed_.end());
     unclosed_.erase(std::unique(unclosed_.begin(), unclosed_.end()), unclosed_.end());
@@ -168,9 +178,9 @@ ops::Result<RestoreStats> Restorer::Finish(Offset end) {
     unclosed_.clear();
   } else if (applied_meta_) {
     // Nothing unfinished: the position moves to the end (past transaction markers).
-    batch_.PutChangelogOffset(partition_, end);
+    position_ = end;
   }
-  if (!batch_.empty()) ENGAGED_RETURN_IF_ERROR(Write());
+  ENGAGED_RETURN_IF_ERROR(Write(/*closed_only=*/false));
   if (stats_.changed) ENGAGED_RETURN_IF_ERROR(RebuildTimers());
   if (stats_.changed) ENGAGED_RETURN_IF_ERROR(store_->Flush());
   return stats_;
@@ -180,7 +190,8 @@ ops::Status Restorer::RebuildTimers() {
   auto fired = store_->GetFiredThrough(partition_);
   if (!fired.ok()) return fired.status();
   const TimeMs fired_through = fired->value_or(TimeMs(std::numeric_limits<int64_t>::min()));
-  batch_.DeleteAllTimers(partition_);
+  ENGAGED_RETURN_IF_ERROR(store_->DropTimers(partition_));
+  StoreLoader timers;
   ops::Status failed;
   ENGAGED_RETURN_IF_ERROR(store_->ForEachEncodedCustomerIn(
       partition_, [&](std::string_view id, std::string_view bytes) {
@@ -190,13 +201,13 @@ ops::Status Restorer::RebuildTimers() {
           return false;
         }
         if (const auto due = next_timer_(*last_seen, fired_through)) {
-          batch_.PutTimer(partition_, *due, id);
+          timers.PutTimer(partition_, *due, id);
         }
-        if (batch_.bytes() >= kBatchBytes) failed = Write();
+        if (timers.bytes() >= ingest_bytes_) failed = store_->Ingest(timers);
         return failed.ok();
       }));
   ENGAGED_RETURN_IF_ERROR(failed);
-  return Write();
+  return store_->Ingest(timers);
 }
 
 }  // namespace state::changelog

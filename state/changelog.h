@@ -68,23 +68,27 @@ struct RestoreStats {
   std::vector<std::string> discarded_customers;
 };
 
-// Applies one partition's changelog records, in offset order, to the store. Records go
-// into a write batch; the meta record that closes their commit marks the batch, which
-// is written (without the WAL) once it passes kBatchBytes. After the last record,
-// Finish drops what no meta record closed, records the changelog position, rebuilds
-// the partition's timers from its customers, and flushes the store, which makes the
-// restore durable: a crash before that loses the restored state and its position
-// together, and the next restore starts over.
+// Applies one partition's changelog records, in offset order, to the store. Records
+// collect in a StoreLoader; the meta record that closes their commit marks it, and once
+// the loader holds `ingest_bytes` the closed records go into the store as sorted SST
+// files (Store::Ingest: no WAL, no memtable), followed by the commit's meta (without
+// the WAL). After the last record, Finish drops what no meta record closed, loads the
+// rest, records the changelog position, rebuilds the partition's timers from its
+// customers (loaded the same way), and flushes the meta, which makes the restore
+// complete: a crash before that leaves the changelog position behind the loaded
+// state, and the next restore reads those records again (applying one twice changes
+// nothing, as the last value of a key wins).
 //
 // Owned by the caller of one restore; used from one thread; not thread-safe.
 class Restorer {
  public:
   // `store` must outlive the restorer. `max_pending_bytes`: the records of one commit
-  // held in the batch at most; past it they are written before their meta record
-  // arrives (a compacted changelog keeps only the newest meta record, so its older
-  // records all come before it). Unit: bytes.
+  // held at most; past it they are loaded before their meta record arrives (a compacted
+  // changelog keeps only the newest meta record, so its older records all come before
+  // it). `ingest_bytes`: closed records held before they are loaded. Unit: bytes.
   Restorer(Store* store, Partition p, NextTimerFn next_timer,
-           size_t max_pending_bytes = kDefaultMaxPendingBytes);
+           size_t max_pending_bytes = kDefaultMaxPendingBytes,
+           size_t ingest_bytes = kDefaultIngestBytes);
 
   // One record at changelog offset `offset`; `value` nullopt is a tombstone.
   ops::Status Apply(Offset offset, std::string_view key, std::optional<std::string_view> value);
@@ -92,19 +96,25 @@ class Restorer {
   ops::Result<RestoreStats> Finish(Offset end);
 
   static constexpr size_t kDefaultMaxPendingBytes = size_t{256} << 20;
-  static constexpr size_t kBatchBytes = size_t{4} << 20;
+  static constexpr size_t kDefaultIngestBytes = size_t{64} << 20;
 
  private:
   ops::Status ApplyMeta(std::string_view value, Offset offset);
-  ops::Status Write();
+  // Loads the records (those up to the last meta record when `closed_only`), then
+  // writes the meta and position not written yet.
+  ops::Status Write(bool closed_only);
   ops::Status RebuildTimers();
 
   Store* store_;
   Partition partition_;
   NextTimerFn next_timer_;
   size_t max_pending_bytes_;
-  StoreBatch batch_;
-  bool marked_ = false;  // the batch holds a mark at the last meta record
+  size_t ingest_bytes_;
+  StoreLoader loader_;
+  bool marked_ = false;  // a meta record arrived since the last load (the loader's mark)
+  // Not written yet: the last meta record's content, and the changelog position.
+  std::optional<PartitionMeta> meta_;
+  std::optional<Offset> position_;
   // The customers of the records since the last meta record (or the last spill).
   std::vector<std::string> unclosed_;
   bool applied_meta_ = false;

@@ -13,12 +13,14 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <vector>
 
 #include "fmt/format.h"
 #include "state/codec.h"
 #include "state/keys.h"
+#include "state/rocks_status.h"
 #include "state/varint.h"
 
 namespace state {
@@ -39,14 +41,10 @@ constexpr double kMemtableBloomRatio = 0.1;  // of the memtable's size
 // memtable arena blocks and write batches then come from the heap and stay there as
 // fragments once freed. A fixed threshold keeps them mmapped and returned on free.
 constexpr int kMmapThresholdBytes = 256 << 10;
+// A scan of a partition's customers reads SST files this much at a time.
+constexpr size_t kScanReadaheadBytes = size_t{2} << 20;
 // Free heap pages go back to the OS at most this often (at a commit).
 constexpr auto kTrimEvery = std::chrono::seconds(1);
-
-ops::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return ops::Status::Ok();
-  if (s.IsCorruption()) return ops::Status::Corruption(fmt::format("{}: {}", what, s.ToString()));
-  return ops::Status::IoError(fmt::format("{}: {}", what, s.ToString()));
-}
 
 rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
                                        size_t memory_bytes) {
@@ -74,6 +72,16 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
   cf.compression = rocksdb::kNoCompression;
   cf.bottommost_compression = rocksdb::kNoCompression;
   return cf;
+}
+
+// Removes the files of loads (Store::Ingest) that a crash interrupted.
+void RemoveIngestLeftovers(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().filename().string().starts_with(kIngestFilePrefix)) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
 }
 
 void EncodeFixed64(uint64_t v, std::string* out) {
@@ -175,21 +183,7 @@ void StoreBatch::PutEncodedCustomer(Partition p, std::string_view customer_id,
   batch_->Put(customers_, keys::Customer(p, customer_id), encoded).PermitUncheckedError();
 }
 
-void StoreBatch::DeleteAllTimers(Partition p) {
-  batch_
-      ->DeleteRange(timers_, keys::PartitionPrefix(p),
-                    keys::PartitionPrefix(Partition(p.value() + 1)))
-      .PermitUncheckedError();
-}
-
 size_t StoreBatch::bytes() const { return batch_->GetDataSize(); }
-
-void StoreBatch::Mark() { batch_->SetSavePoint(); }
-
-void StoreBatch::RollbackToMark() {
-  // Fails only without a save point, which the caller's REQUIRES rules out.
-  batch_->RollbackToSavePoint().PermitUncheckedError();
-}
 
 void StoreBatch::DeleteCustomer(Partition p, std::string_view customer_id) {
   batch_->Delete(customers_, keys::Customer(p, customer_id)).PermitUncheckedError();
@@ -227,6 +221,7 @@ ops::Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
       {kTimersCf, cf},
       {kMetaCf, cf},
   };
+  if (!options.read_only) RemoveIngestLeftovers(options.dir);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   auto s = options.read_only
@@ -243,6 +238,7 @@ ops::Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   store->timers_ = handles[2];
   store->meta_ = handles[3];
   store->sync_ = options.sync_commits;
+  store->dir_ = options.dir;
   return store;
 }
 
@@ -405,6 +401,7 @@ ops::Status Store::ForEachEncodedCustomerIn(
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.fill_cache = false;
+  ro.readahead_size = kScanReadaheadBytes;
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, customers_));
   for (it->Seek(begin); it->Valid(); it->Next()) {
@@ -457,11 +454,27 @@ ops::Status Store::ForEachDueTimer(Partition p, TimeMs after, TimeMs upto,
   return FromRocks(it->status(), "scanning timers");
 }
 
+ops::Result<bool> Store::PartitionEmpty(rocksdb::ColumnFamilyHandle* cf, Partition p) {
+  const std::string end = keys::PartitionPrefix(Partition(p.value() + 1));
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf));
+  it->Seek(keys::PartitionPrefix(p));
+  const bool empty = !it->Valid();
+  ENGAGED_RETURN_IF_ERROR(FromRocks(it->status(), "scanning the state store"));
+  return empty;
+}
+
 ops::Status Store::DropPartition(Partition p) {
   const std::string begin = keys::PartitionPrefix(p);
   const std::string end = keys::PartitionPrefix(Partition(p.value() + 1));
   rocksdb::WriteBatch batch;
-  for (auto* cf : {customers_, timers_}) batch.DeleteRange(cf, begin, end).PermitUncheckedError();
+  for (auto* cf : {customers_, timers_}) {
+    auto empty = PartitionEmpty(cf, p);
+    if (!empty.ok()) return empty.status();
+    if (!*empty) batch.DeleteRange(cf, begin, end).PermitUncheckedError();
+  }
   const std::string offsets_begin = std::string(1, keys::kOffsetPrefix) + begin;
   const std::string offsets_end = std::string(1, keys::kOffsetPrefix) + end;
   batch.DeleteRange(meta_, offsets_begin, offsets_end).PermitUncheckedError();
@@ -472,6 +485,21 @@ ops::Status Store::DropPartition(Partition p) {
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
   return FromRocks(db_->Write(wo, &batch), fmt::format("dropping partition {}", p.value()));
+}
+
+ops::Status Store::DropTimers(Partition p) {
+  auto empty = PartitionEmpty(timers_, p);
+  if (!empty.ok()) return empty.status();
+  if (*empty) return ops::Status::Ok();
+  rocksdb::WriteBatch batch;
+  batch
+      .DeleteRange(timers_, keys::PartitionPrefix(p),
+                   keys::PartitionPrefix(Partition(p.value() + 1)))
+      .PermitUncheckedError();
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  return FromRocks(db_->Write(wo, &batch),
+                   fmt::format("dropping the timers of partition {}", p.value()));
 }
 
 ops::Status Store::Checkpoint(const std::string& out_dir) {

@@ -12,6 +12,7 @@
 // the processing thread. Reads and writes are thread-safe (RocksDB's guarantees); a
 // WriteBatch is used from one thread.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -102,13 +103,7 @@ class StoreBatch {
   void PutFiredThrough(Partition p, TimeMs t);
   // A customer's state as codec bytes (from the changelog), written as they are.
   void PutEncodedCustomer(Partition p, std::string_view customer_id, std::string_view encoded);
-  // Deletes every timer of `p`.
-  void DeleteAllTimers(Partition p);
   size_t count() const;
-  // Marks the changes so far; RollbackToMark drops every change made after it.
-  void Mark();
-  // REQUIRES: Mark() was called since the batch was last written or rolled back to.
-  void RollbackToMark();
   // The bytes of the pending changes (for splitting large writes). Unit: bytes.
   size_t bytes() const;
   bool empty() const { return count() == 0; }
@@ -122,6 +117,69 @@ class StoreBatch {
   rocksdb::ColumnFamilyHandle* timers_;
   rocksdb::ColumnFamilyHandle* meta_;
   std::string scratch_;  // reused encoding buffer
+};
+
+// A bulk load for restores: customers (codec bytes or deletions) and timers, added in
+// any order, of which the last change of each key wins. Store::Ingest sorts them into
+// SST files that RocksDB takes in whole (IngestExternalFile), which skips the WAL, the
+// memtable's skip list and its flush. Holds its entries in memory until ingested.
+// Used from one thread; not tied to a Store.
+// Ingest's files in the store's directory are named this, a number and ".sst"; Open
+// removes any a crash left behind.
+inline constexpr std::string_view kIngestFilePrefix = "engaged-ingest-";
+
+class StoreLoader {
+ public:
+  StoreLoader();
+  ~StoreLoader();
+  StoreLoader(StoreLoader&&) noexcept;
+  StoreLoader& operator=(StoreLoader&&) noexcept;
+
+  void PutEncodedCustomer(Partition p, std::string_view customer_id, std::string_view encoded);
+  void DeleteCustomer(Partition p, std::string_view customer_id);
+  void PutTimer(Partition p, TimeMs due, std::string_view customer_id);
+  // Marks the entries so far: Store::Ingest(loader, /*to_mark=*/true) takes only those,
+  // and RollbackToMark drops the ones after it.
+  void Mark();
+  void RollbackToMark();
+  // The bytes of the entries (their keys, values and index). Unit: bytes.
+  size_t bytes() const { return bytes_; }
+  bool empty() const;
+  // Drops every entry; keeps the memory for the next ones.
+  void Clear();
+
+ private:
+  friend class Store;
+  struct Entry {
+    std::string_view key;
+    std::string_view value;
+    bool deleted;
+    uint32_t seq;     // set by Ingest: the order of the changes of one key
+    uint64_t prefix;  // set by Ingest: 8 key bytes past the keys' common prefix
+  };
+  struct Cut {
+    size_t customers = 0;
+    size_t timers = 0;
+    size_t bytes = 0;
+  };
+  std::string_view Copy(std::string_view a, std::string_view b = {});
+  // Drops the entries before `cut`, keeping (a copy of) the rest.
+  void DropBefore(const Cut& cut);
+  // Sorts by key, the changes of one key in the order they were added.
+  static void SortByKey(std::vector<Entry>::iterator first, std::vector<Entry>::iterator last);
+
+  std::vector<Entry> customers_;
+  std::vector<Entry> timers_;
+  struct Block {
+    std::unique_ptr<char[]> data;
+    size_t size;
+  };
+  std::vector<Block> blocks_;  // the bytes of keys and values
+  size_t used_blocks_ = 0;     // blocks_[0, used_blocks_) hold entries
+  size_t block_left_ = 0;
+  char* block_at_ = nullptr;
+  size_t bytes_ = 0;
+  Cut mark_;
 };
 
 class Store {
@@ -154,6 +212,11 @@ class Store {
   // only once Flush() returns, and a crash before loses it (so a bulk load must record
   // its own progress in the same batches). The batch is emptied.
   ops::Status WriteUnlogged(StoreBatch& batch);
+
+  // Writes the loader's entries (those before its mark when `to_mark`) into sorted SST
+  // files, one per column family, and ingests them, newer than everything stored. Durable
+  // on return; removes what it wrote from the loader.
+  ops::Status Ingest(StoreLoader& loader, bool to_mark = false);
 
   // Calls `fn` for every partition that holds state of `customer_id` (at most one
   // when the input is keyed by customer id).
@@ -188,8 +251,12 @@ class Store {
       const std::function<bool(TimeMs due, std::string_view customer_id)>& fn);
 
   // Deletes every customer, timer, offset, stream time, member count, changelog offset
-  // and fired-through time of `p` (DeleteRange).
+  // and fired-through time of `p` (DeleteRange). A column family that holds nothing of
+  // `p` gets no range tombstone: one would keep files ingested after it out of the
+  // bottom level (Ingest), costing a compaction of everything restored.
   ops::Status DropPartition(Partition p);
+  // Deletes every timer of `p`, the same way.
+  ops::Status DropTimers(Partition p);
 
   // Writes a consistent copy of the database to `out_dir` (which must not exist),
   // hard-linking SST files where the filesystem allows.
@@ -204,6 +271,8 @@ class Store {
  private:
   Store() = default;
   ops::Result<std::optional<int64_t>> GetMetaInt64(const std::string& key);
+  // Whether `cf` holds no key of partition `p`.
+  ops::Result<bool> PartitionEmpty(rocksdb::ColumnFamilyHandle* cf, Partition p);
   struct Resources;  // block cache, write buffer manager, statistics
   std::unique_ptr<Resources> resources_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -212,6 +281,8 @@ class Store {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
   bool sync_ = false;
+  std::string dir_;
+  std::atomic<uint64_t> ingests_{0};                   // names the files Ingest writes
   std::chrono::steady_clock::time_point last_trim_{};  // of the last malloc_trim
 };
 
