@@ -98,6 +98,7 @@ inline ops::Result<std::map<state::Partition, state::Offset>> Sink::Commit(
 
 // One record read back from the changelog.
 struct ChangelogRecord {
+  state::Partition partition;
   state::Offset offset;
   std::string_view key;
   std::optional<std::string_view> value;  // nullopt: a tombstone
@@ -110,12 +111,14 @@ class ChangelogReader {
   // The first offset and the end (next) offset of partition `p`.
   [[nodiscard]] virtual ops::Result<std::pair<state::Offset, state::Offset>> Bounds(
       state::Partition p) = 0;
-  // Calls `fn` for every committed record of partition `p` from offset `from` to the
-  // end, in order, and returns the end (the next offset after the last record or
-  // transaction marker). Waits for open transactions on the partition to finish first,
-  // so that nothing committed later is missed.
-  [[nodiscard]] virtual ops::Result<state::Offset> Read(
-      state::Partition p, state::Offset from,
+  // Calls `fn` for every committed record of each partition of `from` (partition, first
+  // offset), from that offset to the end, and returns each partition's end (the next
+  // offset after its last record or transaction marker), in the order of `from`. The
+  // records of one partition come in offset order; partitions interleave. Waits for open
+  // transactions on the partitions to finish first, so that nothing committed later is
+  // missed.
+  [[nodiscard]] virtual ops::Result<std::vector<state::Offset>> Read(
+      std::span<const std::pair<state::Partition, state::Offset>> from,
       const std::function<ops::Status(const ChangelogRecord&)>& fn) = 0;
 };
 

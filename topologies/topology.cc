@@ -1,10 +1,9 @@
 #include "topologies/topology.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "ops/log.h"
-#include "state/changelog.h"
-#include "state/codec.h"
 
 namespace topologies {
 namespace {
@@ -13,11 +12,6 @@ const ops::Logger& Log() {
   static const ops::Logger logger("topology");
   return logger;
 }
-
-// A restore reads the clock once per this many records plus one, and logs its progress
-// at most this often.
-constexpr int64_t kRestoreClockMask = 4095;
-constexpr auto kRestoreProgressEvery = std::chrono::seconds(5);
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -122,110 +116,17 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   return offsets;
 }
 
-ops::Result<std::optional<state::Offset>> Topology::RestoreStart(state::Partition p) {
-  auto local = store_->GetChangelogOffset(p);
-  if (!local.ok()) return local.status();
-  auto bounds = changelog_->Bounds(p);
-  if (!bounds.ok()) return bounds.status();
-  const auto [first, end] = *bounds;
-  if (!local->has_value()) {
-    if (end <= first) return std::optional<state::Offset>();  // nothing logged yet
-    // State here without a changelog position is not known to match the changelog.
-    ENGAGED_RETURN_IF_ERROR(store_->DropPartition(p));
-    return std::optional<state::Offset>(first);
-  }
-  if (**local > end) {
-    Log().Warn("local state is ahead of the changelog (was the topic recreated?); dropping it",
-               {{"partition", p.value()}, {"local", (*local)->value()}, {"end", end.value()}});
-    ENGAGED_RETURN_IF_ERROR(store_->DropPartition(p));
-    return std::optional<state::Offset>(first);
-  }
-  if (**local == end) return std::optional<state::Offset>();
-  return *local;
-}
-
-ops::Status Topology::Restore(state::Partition p) {
-  if (changelog_ == nullptr) return ops::Status::Ok();
-  const auto start = std::chrono::steady_clock::now();
-  auto from = RestoreStart(p);
-  if (!from.ok()) return from.status();
-  if (!from->has_value()) return ops::Status::Ok();
-  restoring_.fetch_add(1);
-  probe_->OnRestoreStart();
-  Log().Info("restoring partition from the changelog",
-             {{"partition", p.value()}, {"from_offset", (*from)->value()}});
-  const TaskContext& ctx = ctx_;
-  state::changelog::Restorer restorer(
-      store_, p, [&ctx](state::TimeMs last_seen, state::TimeMs fired_through) {
-        return PartitionTask::RestoredTimer(ctx, last_seen, fired_through);
-      });
-  // A long restore logs its progress every kRestoreProgressEvery.
-  auto last_log = std::chrono::steady_clock::now();
-  int64_t read = 0;
-  auto end = changelog_->Read(p, **from, [&](const ChangelogRecord& r) {
-    if ((++read & kRestoreClockMask) == 0 &&
-        std::chrono::steady_clock::now() - last_log > kRestoreProgressEvery) {
-      last_log = std::chrono::steady_clock::now();
-      Log().Info("restoring partition from the changelog",
-                 {{"partition", p.value()},
-                  {"records", read},
-                  {"offset", r.offset.value()},
-                  {"records_per_s", static_cast<double>(read) / SecondsSince(start)}});
-    }
-    return restorer.Apply(r.offset, r.key, r.value);
-  });
-  ops::Result<state::changelog::RestoreStats> stats =
-      end.ok() ? restorer.Finish(*end) : ops::Result<state::changelog::RestoreStats>(end.status());
-  const double seconds = SecondsSince(start);
-  restoring_.fetch_sub(1);
-  probe_->OnRestoreEnd(stats.ok() ? stats->records : 0, seconds);
-  if (!stats.ok()) return stats.status();
-  Log().Info(
-      "partition restored",
-      {{"partition", p.value()},
-       {"records", stats->records},
-       {"applied", stats->applied},
-       {"discarded", stats->discarded},
-       {"seconds", seconds},
-       {"records_per_s", seconds > 0 ? static_cast<double>(stats->records) / seconds : 0.0}});
-  if (!stats->discarded_customers.empty() && ctx_.sink->changelog() &&
-      !ctx_.sink->transactional()) {
-    return SealUnfinishedCommit(p, stats->discarded_customers);
-  }
-  return ops::Status::Ok();
-}
-
-ops::Status Topology::SealUnfinishedCommit(state::Partition p,
-                                           const std::vector<std::string>& customers) {
-  std::string bytes;
-  for (const std::string& id : customers) {
-    auto s = store_->GetCustomer(p, id);
-    if (!s.ok()) return s.status();
-    std::optional<std::string_view> value;
-    if (s->has_value()) {
-      bytes.clear();
-      state::EncodeCustomer(**s, &bytes);
-      value = bytes;
-    }
-    ENGAGED_RETURN_IF_ERROR(ctx_.sink->EmitChangelog(p, state::changelog::CustomerKey(id), value));
-  }
-  auto meta = state::changelog::StoredMeta(*store_, p);
-  if (!meta.ok()) return meta.status();
-  bytes.clear();
-  state::changelog::EncodeMeta(*meta, &bytes);
-  ENGAGED_RETURN_IF_ERROR(ctx_.sink->EmitChangelog(p, state::changelog::kMetaKey, bytes));
-  auto positions = ctx_.sink->Commit({});
-  if (!positions.ok()) return positions.status();
-  state::StoreBatch batch = store_->NewBatch();
-  for (const auto& [partition, next] : *positions) batch.PutChangelogOffset(partition, next);
-  ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
-  Log().Info("sealed an unfinished commit in the changelog",
-             {{"partition", p.value()}, {"customers", static_cast<int64_t>(customers.size())}});
-  return ops::Status::Ok();
-}
-
 ops::Result<std::vector<std::optional<state::Offset>>> Topology::StartTasks(
     std::span<const state::TopicPartition> partitions) {
+  // Every partition without a task is restored first (one pass), then the tasks start.
+  std::vector<state::Partition> restore;
+  for (const auto& tp : partitions) {
+    if (!Forwarded(tp.topic) && !tasks_.contains(tp.partition) &&
+        std::find(restore.begin(), restore.end(), tp.partition) == restore.end()) {
+      restore.push_back(tp.partition);
+    }
+  }
+  ENGAGED_RETURN_IF_ERROR(RestoreAll(restore));
   std::vector<std::optional<state::Offset>> starts;
   for (const auto& tp : partitions) {
     if (Forwarded(tp.topic)) {
@@ -236,9 +137,6 @@ ops::Result<std::vector<std::optional<state::Offset>>> Topology::StartTasks(
       Log().Info("input partition assigned for repartitioning",
                  {{"topic", tp.topic}, {"partition", tp.partition.value()}});
       continue;
-    }
-    if (tasks_.find(tp.partition) == tasks_.end()) {
-      ENGAGED_RETURN_IF_ERROR(Restore(tp.partition));
     }
     auto stored = store_->GetOffset(tp);
     if (!stored.ok()) return stored.status();

@@ -24,6 +24,7 @@
 
 #include "ops/status.h"
 #include "processors/segments.h"
+#include "state/changelog.h"
 #include "state/store.h"
 #include "topologies/churn_models.h"
 #include "topologies/clock.h"
@@ -87,8 +88,15 @@ class Topology : public PartitionListener {
   ops::Result<PartitionTask*> TaskFor(state::Partition p);
   bool Forwarded(std::string_view topic) const { return forwarded_topics_.contains(topic); }
   Forwarder& ForwarderFor(state::Partition p);
-  // Brings the store's state of partition `p` up to the changelog's last commit.
-  ops::Status Restore(state::Partition p);
+  // Brings the store's state of `partitions` up to the changelog's last commit, a group
+  // of partitions at a time (RestoreGroup). Defined in topology_restore.cc.
+  ops::Status RestoreAll(std::span<const state::Partition> partitions);
+  struct Restoring;  // one partition's restore
+  // Reads the records of every partition of `group` in one pass, on this thread, then
+  // loads them (Restorer::Finish) on this thread and a helper.
+  ops::Status RestoreGroup(std::span<const std::unique_ptr<Restoring>> group);
+  // Ends one restore: metrics, the log line, and sealing what it discarded.
+  ops::Status Restored(Restoring& r, ops::Result<state::changelog::RestoreStats> stats);
   // At-least-once: logs the committed state of `customers` (named by records of an
   // unfinished commit) and the committed meta record again, so that no later restore
   // applies those records with offsets they do not belong to.

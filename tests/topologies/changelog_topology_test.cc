@@ -111,22 +111,38 @@ class LogReader final : public ChangelogReader {
     const int64_t n = it == log_->end() ? 0 : static_cast<int64_t>(it->second.size());
     return std::make_pair(state::Offset(0), state::Offset(n));
   }
-  ops::Result<state::Offset> Read(
-      state::Partition p, state::Offset from,
+  ops::Result<std::vector<state::Offset>> Read(
+      std::span<const std::pair<state::Partition, state::Offset>> from,
       const std::function<ops::Status(const ChangelogRecord&)>& fn) override {
-    ++reads;
-    const auto it = log_->find(p);
-    if (it == log_->end()) return state::Offset(0);
-    for (auto i = static_cast<size_t>(from.value()); i < it->second.size(); ++i) {
-      const LogRecord& r = it->second[i];
-      ++records_read;
-      ENGAGED_RETURN_IF_ERROR(
-          fn({.offset = state::Offset(static_cast<int64_t>(i)),
-              .key = r.key,
-              .value = r.value ? std::optional<std::string_view>(*r.value) : std::nullopt}));
+    // Round robin, a record of each partition in turn: partitions interleave.
+    std::vector<state::Offset> ends;
+    std::vector<std::pair<const std::vector<LogRecord>*, size_t>> at;  // records, next index
+    static const std::vector<LogRecord> kNone;
+    for (const auto& [p, start] : from) {
+      ++reads;
+      const auto it = log_->find(p);
+      at.emplace_back(it == log_->end() ? &kNone : &it->second, static_cast<size_t>(start.value()));
+      ends.emplace_back(static_cast<int64_t>(at.back().first->size()));
     }
-    return state::Offset(static_cast<int64_t>(it->second.size()));
+    for (bool more = true; more;) {
+      more = false;
+      for (size_t k = 0; k < from.size(); ++k) {
+        auto& [records, i] = at[k];
+        if (i >= records->size()) continue;
+        const LogRecord& r = (*records)[i];
+        ++records_read;
+        ENGAGED_RETURN_IF_ERROR(
+            fn({.partition = from[k].first,
+                .offset = state::Offset(static_cast<int64_t>(i)),
+                .key = r.key,
+                .value = r.value ? std::optional<std::string_view>(*r.value) : std::nullopt}));
+        ++i;
+        more = true;
+      }
+    }
+    return ends;
   }
+
   int reads = 0;
   int64_t records_read = 0;
 

@@ -2,6 +2,9 @@
 // topics' partition count), and reading it back for restores.
 
 #include <chrono>
+#include <map>
+#include <optional>
+#include <span>
 #include <thread>
 
 #include "fmt/format.h"
@@ -15,6 +18,8 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr int kMetadataTimeoutMs = 5000;
 constexpr int kPollTimeoutMs = 100;
 constexpr int kBatchSize = 4096;
+// WakeFetcher's request: answered within a millisecond or two on a healthy cluster.
+constexpr int kWakeTimeoutMs = 1000;
 // While waiting for an open transaction to end, the partition is re-assigned this often,
 // so that librdkafka fetches past an abort marker and reports the end again.
 // (A committed transaction ends with a marker that librdkafka reports the end before.)
@@ -125,9 +130,14 @@ class KafkaChangelogReader final : public ChangelogReader {
     std::unique_ptr<KafkaChangelogReader> self(new KafkaChangelogReader(o));
     Properties props = o.properties;
     props.erase("group.instance.id");  // it would join the group as that member
+    // The prefetch queue is bounded by bytes (16 MiB per partition, so 128 MiB for a
+    // group of 8 partitions), not by its default 100,000 messages: a full queue stops
+    // the fetch until librdkafka looks again (WakeFetcher).
     auto conf = BuildConf(props,
                           {{"fetch.max.bytes", "52428800"},
                            {"fetch.wait.max.ms", "10"},
+                           {"queued.min.messages", "10000000"},
+                           {"queued.max.messages.kbytes", "16384"},
                            {"max.partition.fetch.bytes", "16777216"},
                            {"statistics.interval.ms", "0"}},
                           {{"group.id", "engaged-changelog-restore"},
@@ -168,43 +178,78 @@ class KafkaChangelogReader final : public ChangelogReader {
     }
   }
 
-  ops::Result<state::Offset> Read(
-      state::Partition p, state::Offset from,
+  ops::Result<std::vector<state::Offset>> Read(
+      std::span<const std::pair<state::Partition, state::Offset>> from,
       const std::function<ops::Status(const ChangelogRecord&)>& fn) override {
-    ENGAGED_RETURN_IF_ERROR(Assign(p, from));
-    Progress at{.position = from};
+    // One assignment of every partition: librdkafka fetches them together, so that no
+    // partition's read waits for its first fetch after the previous one ends.
+    std::vector<Progress> at;
+    std::map<int32_t, size_t> index;  // partition -> its place in `from`
+    for (const auto& [p, offset] : from) {
+      index.emplace(p.value(), at.size());
+      at.push_back({.partition = p, .position = offset, .waiting_since = std::nullopt});
+    }
+    ENGAGED_RETURN_IF_ERROR(Assign(at));
     auto last_assign = SteadyClock::now();
-    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(open_txn_wait_ms_);
     rd_kafka_message_t* batch[kBatchSize];
-    for (;;) {
-      const ssize_t n =
-          rd_kafka_consume_batch_queue(queue_.get(), kPollTimeoutMs, batch, kBatchSize);
+    for (size_t done = 0; done < at.size();) {
+      // What is queued, without waiting: a batch consume with a timeout waits until the
+      // batch is full. Only an empty queue waits, for one message.
+      ssize_t n = rd_kafka_consume_batch_queue(queue_.get(), 0, batch, kBatchSize);
+      if (n == 0) {
+        WakeFetcher(at);
+        batch[0] = rd_kafka_consume_queue(queue_.get(), kPollTimeoutMs);
+        n = batch[0] != nullptr ? 1 : 0;
+      }
       ops::Status failed;
       for (ssize_t i = 0; i < n; ++i) {
         rd_kafka_message_t* m = batch[i];
-        if (failed.ok()) failed = OnMessage(m, p, &at, fn);
+        const auto it = index.find(m->partition);
+        // Not one of these partitions: left over from an earlier read.
+        if (failed.ok() && it != index.end() && !at[it->second].done) {
+          failed = OnMessage(m, &at[it->second], fn);
+        }
         rd_kafka_message_destroy(m);
       }
       ENGAGED_RETURN_IF_ERROR(failed);
-      if (!at.at_end) continue;
-      auto bounds = FetchedBounds(p);
-      if (!bounds.ok()) return bounds.status();
-      // At the high watermark: no transaction is open on the partition.
-      if (at.end >= bounds->second) break;
-      if (SteadyClock::now() > deadline) {
-        return ops::Status::Unavailable(fmt::format(
-            "{}[{}]: a transaction stayed open past {} ms (last stable offset {}, high "
-            "watermark {})",
-            topic_, p.value(), open_txn_wait_ms_, at.end.value(), bounds->second.value()));
+      bool reading = false;  // a partition has records still to come
+      bool waiting = false;  // a partition is at its end but a transaction is open on it
+      for (Progress& p : at) {
+        if (p.done) continue;
+        if (!p.at_end) {
+          reading = true;
+          continue;
+        }
+        auto bounds = FetchedBounds(p.partition);
+        if (!bounds.ok()) return bounds.status();
+        // At the high watermark: no transaction is open on the partition.
+        if (p.end >= bounds->second) {
+          p.done = true;
+          ++done;
+          continue;
+        }
+        waiting = true;
+        const auto now = SteadyClock::now();
+        if (!p.waiting_since) p.waiting_since = now;
+        if (now - *p.waiting_since > std::chrono::milliseconds(open_txn_wait_ms_)) {
+          return ops::Status::Unavailable(fmt::format(
+              "{}[{}]: a transaction stayed open past {} ms (last stable offset {}, high "
+              "watermark {})",
+              topic_, p.partition.value(), open_txn_wait_ms_, p.end.value(),
+              bounds->second.value()));
+        }
       }
-      if (SteadyClock::now() - last_assign > kReassignEvery) {
-        at.at_end = false;
-        ENGAGED_RETURN_IF_ERROR(Assign(p, at.position));
+      if (waiting && !reading && SteadyClock::now() - last_assign > kReassignEvery) {
+        for (Progress& p : at) p.at_end = false;
+        ENGAGED_RETURN_IF_ERROR(Assign(at));
         last_assign = SteadyClock::now();
       }
     }
     Unassign();
-    return at.end;
+    std::vector<state::Offset> ends;
+    ends.reserve(at.size());
+    for (const Progress& p : at) ends.push_back(p.end);
+    return ends;
   }
 
  private:
@@ -223,16 +268,18 @@ class KafkaChangelogReader final : public ChangelogReader {
     return Bounds(p);
   }
 
-  // Where a read is.
+  // Where the read of one partition is.
   struct Progress {
+    state::Partition partition;
     state::Offset position;  // the next offset to read
     bool at_end = false;     // librdkafka reported the end, at `end`, since the last record
     state::Offset end{-1};
+    bool done = false;                                     // at the end, with no transaction open
+    std::optional<SteadyClock::time_point> waiting_since;  // for an open transaction to end
   };
 
-  ops::Status OnMessage(rd_kafka_message_t* m, state::Partition p, Progress* at,
+  ops::Status OnMessage(rd_kafka_message_t* m, Progress* at,
                         const std::function<ops::Status(const ChangelogRecord&)>& fn) const {
-    if (m->partition != p.value()) return ops::Status::Ok();  // of an earlier assignment
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       at->at_end = true;
       at->end = state::Offset(m->offset);
@@ -240,12 +287,15 @@ class KafkaChangelogReader final : public ChangelogReader {
       return ops::Status::Ok();
     }
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return ops::Status::Kafka(fmt::format("reading {}[{}]: {}: {}", topic_, p.value(),
+      return ops::Status::Kafka(fmt::format("reading {}[{}]: {}: {}", topic_, at->partition.value(),
                                             ErrorText(m->err), rd_kafka_message_errstr(m)));
     }
+    // Fetched again after a re-assignment: applied already.
+    if (m->offset < at->position.value()) return ops::Status::Ok();
     at->at_end = false;
     at->position = state::Offset(m->offset + 1);
     const ChangelogRecord record{
+        .partition = at->partition,
         .offset = state::Offset(m->offset),
         .key = std::string_view(static_cast<const char*>(m->key), m->key_len),
         .value = m->payload != nullptr ? std::optional<std::string_view>(std::string_view(
@@ -255,13 +305,37 @@ class KafkaChangelogReader final : public ChangelogReader {
     return fn(record);
   }
 
-  ops::Status Assign(state::Partition p, state::Offset from) {
-    ListPtr list(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p.value())->offset = from.value();
+  // librdkafka 2.0 stops fetching a partition whose prefetch queue is full
+  // (queued.max.messages.kbytes) and looks at it again only when its broker's thread
+  // wakes: for a request, a response, or after up to a second, however soon the queue
+  // empties. Asking for the watermarks of a partition still being read sends its
+  // leader's thread a request, which wakes it now. One partition per call, in turn,
+  // so that over a few calls every leader is woken; the answer is not needed.
+  void WakeFetcher(const std::vector<Progress>& at) {
+    for (size_t i = 0; i < at.size(); ++i) {
+      const Progress& p = at[(wake_next_ + i) % at.size()];
+      if (p.done || p.at_end) continue;
+      wake_next_ = (wake_next_ + i + 1) % at.size();
+      int64_t low = 0;
+      int64_t high = 0;
+      (void)rd_kafka_query_watermark_offsets(rk_.get(), topic_.c_str(), p.partition.value(), &low,
+                                             &high, kWakeTimeoutMs);
+      return;
+    }
+  }
+
+  // Assigns every partition not done yet, at its position.
+  ops::Status Assign(const std::vector<Progress>& at) {
+    ListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(at.size())));
+    for (const Progress& p : at) {
+      if (p.done) continue;
+      rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p.partition.value())->offset =
+          p.position.value();
+    }
     const rd_kafka_resp_err_t err = rd_kafka_assign(rk_.get(), list.get());
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return ops::Status::Kafka(
-          fmt::format("assigning {}[{}] for restore: {}", topic_, p.value(), ErrorText(err)));
+      return ops::Status::Kafka(fmt::format("assigning {} partitions of {} for restore: {}",
+                                            list->cnt, topic_, ErrorText(err)));
     }
     return ops::Status::Ok();
   }
@@ -273,6 +347,7 @@ class KafkaChangelogReader final : public ChangelogReader {
 
   std::string topic_;
   int open_txn_wait_ms_;
+  size_t wake_next_ = 0;  // the partition WakeFetcher starts from
   HandlePtr rk_;
   QueuePtr queue_;
 };
