@@ -20,7 +20,8 @@
 #      starts; it restores every partition from the changelog and becomes ready
 #      (/readyz 200); then it is stopped.
 # Reported from the restore's "partition restored" log lines (records, seconds): per
-# partition, records/s; in all, the records of every partition over the wall time from
+# partition, records/s (partitions are restored 8 at a time, so a partition's seconds
+# are its group's); in all, the records of every partition over the wall time from
 # the first restore's start (its line's ts minus its seconds) to the last one's end;
 # and process start to ready, as the script saw it.
 # Needs the targets engaged and engaged_load built in the --build directory.

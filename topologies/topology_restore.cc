@@ -2,6 +2,7 @@
 // pipeline that reads one partition while the previous one is loaded, and the sealing
 // of an unfinished at-least-once commit.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -21,10 +22,11 @@ const ops::Logger& Log() {
 }
 
 // Partitions are restored this many at a time: their records are read together, then
-// loaded on two threads. Their restorers hold this many bytes of records between loads,
-// together (Restorer's ingest_bytes).
+// loaded on two threads.
 constexpr size_t kPartitionsPerRead = 8;
-constexpr size_t kRestoreBufferBytes = size_t{256} << 20;
+// A group's restorers hold the write-back caches' share of the memory budget in
+// records between loads, together (Restorer's ingest_bytes), and at least this much.
+constexpr size_t kMinRestoreBufferBytes = size_t{64} << 20;
 // A restore reads the clock once per this many records plus one, and logs its progress
 // at most this often.
 constexpr int64_t kRestoreClockMask = 4095;
@@ -83,7 +85,7 @@ ops::Status Topology::RestoreAll(std::span<const state::Partition> partitions) {
               return PartitionTask::RestoredTimer(ctx, last_seen, fired_through);
             },
             state::changelog::Restorer::kDefaultMaxPendingBytes,
-            kRestoreBufferBytes / kPartitionsPerRead),
+            std::max(cache_budget_bytes_, kMinRestoreBufferBytes) / kPartitionsPerRead),
         .start = std::chrono::steady_clock::now(),
     }));
     if (group.size() == kPartitionsPerRead) {
