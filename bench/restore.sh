@@ -145,7 +145,7 @@ def end_of(line):
 print("| partition | records | seconds | records/s |")
 print("|---|---|---|---|")
 for line in sorted(lines, key=lambda l: str(l.get("partition", ""))):
-    rate = line.get("records_per_s", line["records"] / max(line["seconds"], 1e-3))
+    rate = line["records"] / max(line["seconds"], 1e-3)
     print(f"| {line.get('partition', '?')} | {line['records']} | {line['seconds']:.3f} | {rate:.0f} |")
 records = sum(l["records"] for l in lines)
 first_start = min(end_of(l) - l["seconds"] for l in lines)

@@ -79,28 +79,49 @@ ops::Status Topology::Process(const InputRecord& r) {
 
 ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::Commit() {
   const auto start = std::chrono::steady_clock::now();
+  // Where a commit's time goes, for the debug log line below. Unit: seconds.
+  auto lap_start = start;
+  const auto lap = [&lap_start] {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - lap_start).count();
+    lap_start = now;
+    return seconds;
+  };
   // Timers first: what they emit must be flushed with the rest before the state that
   // records it is written.
   for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->FireDueTimers());
+  const double timers_s = lap();
   const bool changelog = ctx_.sink->changelog();
   // At-least-once: the outputs are durable before any changelog record says that the
   // commit happened, or a crash in between would restore past outputs never written.
   // (In a transaction, all of it is visible together or not at all.)
   if (changelog && !ctx_.sink->transactional()) ENGAGED_RETURN_IF_ERROR(ctx_.sink->Flush());
+  const double outputs_s = lap();
   state::StoreBatch batch = store_->NewBatch();
   std::vector<std::pair<state::TopicPartition, state::Offset>> offsets;
   for (auto& [p, task] : tasks_) {
     ENGAGED_RETURN_IF_ERROR(task->CollectCommit(batch, offsets, changelog));
   }
   for (const auto& [p, f] : forwarders_) f->CollectCommit(offsets);
+  const double collect_s = lap();
   // Outputs, changelog records (and, exactly-once, the offsets) are durable before the
   // store records them.
   auto positions = ctx_.sink->Commit(offsets);
   if (!positions.ok()) return positions.status();
+  const double sink_s = lap();
   for (const auto& [p, next] : *positions) batch.PutChangelogOffset(p, next);
+  const auto records = static_cast<int64_t>(batch.count());
   if (!batch.empty()) ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
+  const double store_s = lap();
   for (auto& [p, task] : tasks_) task->AfterCommit();
   for (auto& [p, f] : forwarders_) f->AfterCommit();
+  Log().Debug("committed", {{"store_records", records},
+                            {"timers_s", timers_s},
+                            {"outputs_flush_s", outputs_s},
+                            {"collect_s", collect_s},
+                            {"sink_commit_s", sink_s},
+                            {"store_write_s", store_s},
+                            {"after_s", lap()}});
   PublishMembers();
   probe_->OnCommit(SecondsSince(start));
   if (churn_ != nullptr) {
