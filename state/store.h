@@ -119,15 +119,15 @@ class StoreBatch {
   std::string scratch_;  // reused encoding buffer
 };
 
+// Ingest's files in the store's directory are named this, a number and ".sst"; Open
+// removes any a crash left behind.
+inline constexpr std::string_view kIngestFilePrefix = "engaged-ingest-";
+
 // A bulk load for restores: customers (codec bytes or deletions) and timers, added in
 // any order, of which the last change of each key wins. Store::Ingest sorts them into
 // SST files that RocksDB takes in whole (IngestExternalFile), which skips the WAL, the
 // memtable's skip list and its flush. Holds its entries in memory until ingested.
 // Used from one thread; not tied to a Store.
-// Ingest's files in the store's directory are named this, a number and ".sst"; Open
-// removes any a crash left behind.
-inline constexpr std::string_view kIngestFilePrefix = "engaged-ingest-";
-
 class StoreLoader {
  public:
   StoreLoader();

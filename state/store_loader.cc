@@ -107,9 +107,10 @@ void StoreLoader::PutTimer(Partition p, TimeMs due, std::string_view customer_id
 void StoreLoader::Mark() { mark_ = {customers_.size(), timers_.size(), bytes_}; }
 
 void StoreLoader::RollbackToMark() {
-  // The bytes of the dropped entries stay in their blocks until Clear.
+  // The memory of the dropped entries stays in their blocks until Clear.
   customers_.resize(mark_.customers);
   timers_.resize(mark_.timers);
+  bytes_ = mark_.bytes;
 }
 
 bool StoreLoader::empty() const { return customers_.empty() && timers_.empty(); }

@@ -42,9 +42,9 @@ struct Topology::Restoring {
   state::Partition partition;
   state::Offset from;
   state::changelog::Restorer restorer;
-  std::chrono::steady_clock::time_point start;
-  double read_seconds = 0;  // reading the records (the rest is loading them)
-  size_t group_size = 1;    // the partitions restored together with it, itself included
+  std::chrono::steady_clock::time_point start{};  // of its group's restore
+  double read_seconds = 0;                        // reading the records (the rest is loading them)
+  size_t group_size = 1;  // the partitions restored together with it, itself included
 };
 
 ops::Result<std::optional<state::Offset>> Topology::RestoreStart(state::Partition p) {
@@ -87,7 +87,6 @@ ops::Status Topology::RestoreAll(std::span<const state::Partition> partitions) {
             },
             state::changelog::Restorer::kDefaultMaxPendingBytes,
             std::max(cache_budget_bytes_, kMinRestoreBufferBytes) / kPartitionsPerRead),
-        .start = std::chrono::steady_clock::now(),
     }));
     if (group.size() == kPartitionsPerRead) {
       ENGAGED_RETURN_IF_ERROR(RestoreGroup(group));
@@ -107,6 +106,7 @@ ops::Status Topology::RestoreGroup(std::span<const std::unique_ptr<Restoring>> g
     Log().Info("restoring partition from the changelog",
                {{"partition", r->partition.value()}, {"from_offset", r->from.value()}});
     r->group_size = group.size();
+    r->start = start;
     from.emplace_back(r->partition, r->from);
     by_partition.emplace(r->partition, r.get());
   }
