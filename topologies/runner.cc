@@ -44,7 +44,11 @@ ops::Status Runner::CommitNow() {
   }
   if (!offsets.ok()) return offsets.status();
   consecutive_aborts_ = 0;
-  if (!offsets->empty()) source_->OnCommitted(*offsets);
+  // Exactly-once commits the group's offsets in the transaction. A second, advisory
+  // commit would only race the rebalances: librdkafka 2.0 takes an offset commit
+  // refused with ILLEGAL_GENERATION, routine during a cooperative rebalance, as the
+  // loss of every assigned partition, which stops an exactly-once process.
+  if (!offsets->empty() && !topology_->transactional()) source_->OnCommitted(*offsets);
   if (probe_ != nullptr) probe_->OnCommitted(clock_());
   return ops::Status::Ok();
 }

@@ -79,6 +79,8 @@ class Topology : public PartitionListener {
   bool ready() const { return ready_.load() && restoring_.load() == 0; }
   // True while a partition is being restored from the changelog.
   bool restoring() const { return restoring_.load() > 0; }
+  // True when commits are transactions (exactly-once): they commit the group's offsets.
+  bool transactional() const { return ctx_.sink->transactional(); }
   int assigned_partitions() const { return assigned_count_.load(); }
   // Whether this instance owns the state of partition `p` now (a partition that moved
   // away leaves a stale copy in the store). Thread-safe.

@@ -35,7 +35,9 @@ class ListSource final : public Source {
     return PollStatus::kRecord;
   }
   const InputRecord& record() const override { return record_; }
-  void OnCommitted(std::span<const std::pair<state::TopicPartition, state::Offset>>) override {}
+  void OnCommitted(std::span<const std::pair<state::TopicPartition, state::Offset>>) override {
+    ++group_commits;
+  }
   ops::Status Seek(
       std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) override {
     for (const auto& [tp, offset] : offsets) {
@@ -46,6 +48,7 @@ class ListSource final : public Source {
   }
   ops::Status Close() override { return ops::Status::Ok(); }
   int seeks = 0;
+  int group_commits = 0;  // OnCommitted calls
 
  private:
   std::vector<std::string> values_;
@@ -55,10 +58,11 @@ class ListSource final : public Source {
   InputRecord record_;
 };
 
-// A transactional sink whose commits abort `aborts` times, then succeed.
+// A sink whose commits abort `aborts` times, then succeed; transactional unless told.
 class AbortingSink final : public Sink {
  public:
-  explicit AbortingSink(int aborts) : aborts_(aborts) {}
+  explicit AbortingSink(int aborts, bool transactional = true)
+      : aborts_(aborts), transactional_(transactional) {}
   ops::Status Emit(OutputStream, std::string_view, std::string_view value,
                    std::span<const Header>) override {
     pending_.emplace_back(value);
@@ -76,11 +80,12 @@ class AbortingSink final : public Sink {
     pending_.clear();
     return std::map<state::Partition, state::Offset>();
   }
-  bool transactional() const override { return true; }
+  bool transactional() const override { return transactional_; }
   std::vector<std::string> committed;
 
  private:
   int aborts_;
+  bool transactional_;
   std::vector<std::string> pending_;
 };
 
@@ -139,6 +144,19 @@ TEST_F(RunnerTest, CommitsThatKeepAbortingStopTheLoop) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("in a row aborted"), std::string::npos) << s.ToString();
   EXPECT_TRUE(sink.committed.empty());
+}
+
+// The group's offsets: exactly-once commits them in the transaction, so the source's
+// advisory commit (which races rebalances) is left out; at-least-once needs it.
+TEST_F(RunnerTest, OnlyAtLeastOnceCommitsTheGroupOffsetsThroughTheSource) {
+  AbortingSink transactional(0);
+  ListSource eos_source(Events());
+  ASSERT_TRUE(RunWith(&transactional, &eos_source).ok());
+  EXPECT_EQ(eos_source.group_commits, 0);
+  AbortingSink plain(0, /*transactional=*/false);
+  ListSource alos_source(Events());
+  ASSERT_TRUE(RunWith(&plain, &alos_source).ok());
+  EXPECT_GT(alos_source.group_commits, 0);
 }
 
 }  // namespace
