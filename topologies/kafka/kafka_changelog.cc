@@ -1,6 +1,7 @@
 // The changelog topic from Kafka's side: creating and checking it (with the input
 // topics' partition count), and reading it back for restores.
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -212,14 +213,12 @@ class KafkaChangelogReader final : public ChangelogReader {
         rd_kafka_message_destroy(m);
       }
       ENGAGED_RETURN_IF_ERROR(failed);
-      bool reading = false;  // a partition has records still to come
+      // A partition with records still to come.
+      const bool reading =
+          std::any_of(at.begin(), at.end(), [](const Progress& p) { return !p.done && !p.at_end; });
       bool waiting = false;  // a partition is at its end but a transaction is open on it
       for (Progress& p : at) {
-        if (p.done) continue;
-        if (!p.at_end) {
-          reading = true;
-          continue;
-        }
+        if (p.done || !p.at_end) continue;
         auto bounds = FetchedBounds(p.partition);
         if (!bounds.ok()) return bounds.status();
         // At the high watermark: no transaction is open on the partition.
@@ -229,6 +228,13 @@ class KafkaChangelogReader final : public ChangelogReader {
           continue;
         }
         waiting = true;
+        // Its wait starts once nothing else is being read: until then it is not
+        // re-assigned (below), so a committed transaction's marker, which librdkafka
+        // reports the end before, would look like a transaction held open.
+        if (reading) {
+          p.waiting_since.reset();
+          continue;
+        }
         const auto now = SteadyClock::now();
         if (!p.waiting_since) p.waiting_since = now;
         if (now - *p.waiting_since > std::chrono::milliseconds(open_txn_wait_ms_)) {
