@@ -19,4 +19,9 @@ inline state::TimeMs SystemNow() {
       duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
+// Seconds elapsed on the steady clock since `start`: for durations (metrics, logs).
+inline double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace topologies

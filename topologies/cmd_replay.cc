@@ -12,6 +12,7 @@
 #include "state/store.h"
 #include "topologies/cdnow_source.h"
 #include "topologies/churn_models.h"
+#include "topologies/clock.h"
 #include "topologies/commands.h"
 #include "topologies/config_check.h"
 #include "topologies/file_io.h"
@@ -133,8 +134,7 @@ int ReplayCommand(const ReplayArgs& args) {
     fmt::print(stderr, "engaged replay: {}\n", s.ToString());
     return kExitFailure;
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = SecondsSince(start);
   const std::string summary = SummaryJson(topology.counters(), seconds);
   std::ofstream out(std::filesystem::path(args.out_dir) / "summary.json");
   out << summary;

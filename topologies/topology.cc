@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "ops/log.h"
+#include "topologies/clock.h"
 
 namespace topologies {
 namespace {
@@ -11,10 +12,6 @@ namespace {
 const ops::Logger& Log() {
   static const ops::Logger logger("topology");
   return logger;
-}
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
@@ -82,9 +79,8 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   // Where a commit's time goes, for the debug log line below. Unit: seconds.
   auto lap_start = start;
   const auto lap = [&lap_start] {
-    const auto now = std::chrono::steady_clock::now();
-    const double seconds = std::chrono::duration<double>(now - lap_start).count();
-    lap_start = now;
+    const double seconds = SecondsSince(lap_start);
+    lap_start = std::chrono::steady_clock::now();
     return seconds;
   };
   // Timers first: what they emit must be flushed with the rest before the state that

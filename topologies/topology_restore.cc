@@ -1,5 +1,5 @@
 // Topology's restores from the changelog (state/changelog.h): where each starts, the
-// pipeline that reads one partition while the previous one is loaded, and the sealing
+// groups of partitions read together and then loaded on two threads, and the sealing
 // of an unfinished at-least-once commit.
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include "ops/log.h"
 #include "state/changelog.h"
 #include "state/codec.h"
+#include "topologies/clock.h"
 #include "topologies/topology.h"
 
 namespace topologies {
@@ -31,10 +32,6 @@ constexpr size_t kMinRestoreBufferBytes = size_t{64} << 20;
 // at most this often.
 constexpr int64_t kRestoreClockMask = 4095;
 constexpr auto kRestoreProgressEvery = std::chrono::seconds(5);
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 }  // namespace
 
