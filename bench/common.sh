@@ -1,5 +1,5 @@
 # Sourced by bench/e2e.sh, bench/restore.sh and bench/scaleout.sh: the binaries, the
-# work directory, printing each command, and the broker.
+# work directory, printing each command, the broker, and engaged's config.
 
 # Prints a command, then runs it.
 run() {
@@ -57,3 +57,31 @@ bench_produce() {
 
 # A TCP port on 127.0.0.1 that was free a moment ago.
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# bench_engaged_config APPLICATION_ID STATE_DIR INSTANCE_ID HTTP_PORT: on stdout, an
+# engaged config that reads $IN, writes $RUN.segment-changes and $RUN.dead-letters,
+# runs under $GUARANTEE (with $COMMIT_INTERVAL_MS when set) and holds the shipped
+# lifecycle segments.
+bench_engaged_config() {
+  echo "application_id: $1"
+  echo "kafka:"
+  echo "  bootstrap.servers: \"$BOOTSTRAP\""
+  echo "input:"
+  echo "  topics: [$IN]"
+  echo "output:"
+  echo "  segment_changes_topic: $RUN.segment-changes"
+  echo "  dead_letters_topic: $RUN.dead-letters"
+  echo "state:"
+  echo "  dir: $2"
+  echo "processing:"
+  echo "  guarantee: $GUARANTEE"
+  echo "  instance_id: $3"
+  if [[ -n ${COMMIT_INTERVAL_MS:-} ]]; then echo "  commit_interval_ms: $COMMIT_INTERVAL_MS"; fi
+  echo "http:"
+  echo "  host: 127.0.0.1"
+  echo "  port: $4"
+  sed -n '/^segments:/,$p' "$ROOT/examples/lifecycle.yaml"
+}
+
+# field RESULT_LINE NAME: the value of NAME=VALUE in one of engaged_load's result lines.
+field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"; }

@@ -106,7 +106,6 @@ measure() {  # LABEL LATENCY_ARGS... -- COMMAND...
   run "$LOAD" measure --bootstrap "$BOOTSTRAP" --label "$label" --group "$RUN.$label" \
     --input "$IN" --customers "$CUSTOMERS" --log "$WORK/$label.log" "$@" | tee -a "$WORK/results.txt"
 }
-field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
 echo "machine: $(nproc) vCPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), load average $(cut -d' ' -f1-3 /proc/loadavg) at start" >&2
 A="$(measure passthrough-a -- "$LOAD" passthrough --config "$WORK/passthrough-a.yaml")"

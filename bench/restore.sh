@@ -74,30 +74,11 @@ run "$ROOT/ops/local/kafka.sh" create-topics --bootstrap "$BOOTSTRAP" \
 bench_produce "$IN" --zipf-s 0 --sessions 0
 
 PORT="$(free_port)"
-write_config() {  # NAME: WORK/NAME.yaml with its own state dir, the shipped lifecycle
-  {
-    echo "application_id: $APP"
-    echo "kafka:"
-    echo "  bootstrap.servers: \"$BOOTSTRAP\""
-    echo "input:"
-    echo "  topics: [$IN]"
-    echo "output:"
-    echo "  segment_changes_topic: $RUN.segment-changes"
-    echo "  dead_letters_topic: $RUN.dead-letters"
-    echo "state:"
-    echo "  dir: $WORK/state-$1"
-    echo "processing:"
-    echo "  guarantee: $GUARANTEE"
-    echo "  instance_id: $1"
-    echo "http:"
-    echo "  host: 127.0.0.1"
-    echo "  port: $PORT"
-    sed -n '/^segments:/,$p' "$ROOT/examples/lifecycle.yaml"
-  } >"$WORK/$1.yaml"
+write_config() {  # NAME: WORK/NAME.yaml with its own state dir
+  bench_engaged_config "$APP" "$WORK/state-$1" "$1" "$PORT" >"$WORK/$1.yaml"
 }
 write_config fill
 write_config restore
-field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
 FILL="$(run "$LOAD" measure --bootstrap "$BOOTSTRAP" --label fill --group "$APP" --input "$IN" --timeout-s "$TIMEOUT_S" \
   --log "$WORK/fill.log" -- "$ENGAGED" run --config "$WORK/fill.yaml")" || true

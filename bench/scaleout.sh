@@ -93,27 +93,8 @@ run "$ROOT/ops/local/kafka.sh" create-topics --bootstrap "$BOOTSTRAP" \
   "$IN:8" "$RUN.segment-changes:8" "$RUN.dead-letters:8" 2>&1 | sed 's/^/  /' >&2
 bench_produce "$IN"
 
-write_config() {  # APPLICATION INSTANCE: WORK/APPLICATION-INSTANCE.yaml, the shipped lifecycle
-  {
-    echo "application_id: $RUN.$1"
-    echo "kafka:"
-    echo "  bootstrap.servers: \"$BOOTSTRAP\""
-    echo "input:"
-    echo "  topics: [$IN]"
-    echo "output:"
-    echo "  segment_changes_topic: $RUN.segment-changes"
-    echo "  dead_letters_topic: $RUN.dead-letters"
-    echo "state:"
-    echo "  dir: $WORK/state-$1-$2"
-    echo "processing:"
-    echo "  guarantee: $GUARANTEE"
-    echo "  instance_id: $2"
-    if [[ -n $COMMIT_INTERVAL_MS ]]; then echo "  commit_interval_ms: $COMMIT_INTERVAL_MS"; fi
-    echo "http:"
-    echo "  host: 127.0.0.1"
-    echo "  port: $(free_port)"
-    sed -n '/^segments:/,$p' "$ROOT/examples/lifecycle.yaml"
-  } >"$WORK/$1-$2.yaml"
+write_config() {  # APPLICATION INSTANCE: WORK/APPLICATION-INSTANCE.yaml
+  bench_engaged_config "$RUN.$1" "$WORK/state-$1-$2" "$2" "$(free_port)" >"$WORK/$1-$2.yaml"
 }
 
 measure() {  # APPLICATION -- COMMAND...
@@ -122,7 +103,6 @@ measure() {  # APPLICATION -- COMMAND...
   run "$LOAD" measure --bootstrap "$BOOTSTRAP" --label "$app" --group "$RUN.$app" \
     --input "$IN" --timeout-s "$TIMEOUT_S" --log "$WORK/$app.log" -- "$@" | tee -a "$WORK/results.txt"
 }
-field() { sed -n "s/.*\b$2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
 write_config one a
 write_config two a
