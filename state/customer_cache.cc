@@ -27,8 +27,9 @@ CustomerState* CustomerCache::Find(std::string_view id) {
     return nullptr;
   }
   ++hits_;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return &it->second->state;
+  last_ = it->second;
+  lru_.splice(lru_.begin(), lru_, last_);
+  return &last_->state;
 }
 
 CustomerState* CustomerCache::Insert(std::string_view id, CustomerState s) {
@@ -37,6 +38,7 @@ CustomerState* CustomerCache::Insert(std::string_view id, CustomerState s) {
   node.bytes = EstimateBytes(node.id, node.state);
   bytes_ += node.bytes;
   index_.emplace(node.id, lru_.begin());
+  last_ = lru_.begin();
   while (bytes_ > max_bytes_ && lru_.size() > 1 && !lru_.back().dirty) {
     EvictClean(std::prev(lru_.end()));
   }
@@ -46,11 +48,13 @@ CustomerState* CustomerCache::Insert(std::string_view id, CustomerState s) {
 CustomerCache::List::iterator CustomerCache::EvictClean(List::iterator it) {
   bytes_ -= it->bytes;
   index_.erase(it->id);
+  if (it == last_) last_ = lru_.end();
   return lru_.erase(it);
 }
 
 void CustomerCache::MarkDirty(std::string_view id) {
-  Node& node = *index_.at(id);
+  const List::iterator it = last_ != lru_.end() && last_->id == id ? last_ : index_.at(id);
+  Node& node = *it;
   const size_t now = EstimateBytes(node.id, node.state);
   bytes_ = bytes_ - node.bytes + now;
   if (node.dirty) {
@@ -58,7 +62,7 @@ void CustomerCache::MarkDirty(std::string_view id) {
   } else {
     dirty_bytes_ += now;
     node.dirty = true;
-    dirty_.push_back(index_.at(id));
+    dirty_.push_back(it);
   }
   node.bytes = now;
 }
@@ -73,6 +77,7 @@ void CustomerCache::Erase(std::string_view id) {
     dirty_.erase(std::find(dirty_.begin(), dirty_.end(), node));  // rare: expiry of a dirty entry
   }
   index_.erase(it);
+  if (node == last_) last_ = lru_.end();
   lru_.erase(node);
 }
 
@@ -100,6 +105,7 @@ void CustomerCache::Clear() {
   index_.clear();
   dirty_.clear();
   lru_.clear();
+  last_ = lru_.end();
   bytes_ = 0;
   dirty_bytes_ = 0;
 }

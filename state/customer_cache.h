@@ -29,6 +29,9 @@ class CustomerCache {
  public:
   // `max_bytes`: the bound on the estimated bytes of all entries. Unit: bytes.
   explicit CustomerCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+  // Not copied nor moved: last_ points into this object's list.
+  CustomerCache(const CustomerCache&) = delete;
+  CustomerCache& operator=(const CustomerCache&) = delete;
 
   // The cached state of `id`, now the most recently used, or nullptr (a miss).
   CustomerState* Find(std::string_view id);
@@ -36,7 +39,9 @@ class CustomerCache {
   // clean least recently used entries while over the bound, stopping at the first dirty
   // one (entries behind it were used since the last commit): O(1) amortized.
   CustomerState* Insert(std::string_view id, CustomerState s);
-  // Marks `id`'s entry dirty and re-estimates its size. REQUIRES: `id` is cached.
+  // Marks `id`'s entry dirty and re-estimates its size. REQUIRES: `id` is cached. Does
+  // not hash when `id` is the entry the last Find or Insert returned (the usual case:
+  // an event finds its customer, updates it, marks it dirty).
   void MarkDirty(std::string_view id);
   // Drops `id`'s entry, dirty or not; nothing when it is not cached.
   void Erase(std::string_view id);
@@ -83,6 +88,7 @@ class CustomerCache {
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
   List lru_;                           // front: most recently used
+  List::iterator last_ = lru_.end();   // what the last Find or Insert returned
   std::vector<List::iterator> dirty_;  // the dirty nodes, so commits touch only those
   std::unordered_map<std::string_view, List::iterator, Hash, std::equal_to<>>
       index_;  // keys view Node::id

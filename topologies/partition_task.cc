@@ -75,7 +75,8 @@ PartitionTask::~PartitionTask() {
 ops::Status PartitionTask::Process(const InputRecord& r) {
   ++ctx_.counters->events_in;
   Advance(r);
-  last_record_wall_ = ctx_.clock();
+  const state::TimeMs now = ctx_.clock();
+  last_record_wall_ = now;
   const processors::Decoded d = decoder_.Decode(r.value);
   if (d.status == processors::DecodeStatus::kIgnored) {  // identify, page_ping, ...
     ++ctx_.counters->ignored;
@@ -87,7 +88,7 @@ ops::Status PartitionTask::Process(const InputRecord& r) {
   }
   const processors::Event& e = d.event;
   const auto& processing = ctx_.config->processing;
-  if (e.time.value() > ctx_.clock().value() + processing.max_future_ms) {
+  if (e.time.value() > now.value() + processing.max_future_ms) {
     return DeadLetter(r, InvalidReason::kTimestampInFuture,
                       "event time " + processors::FormatIso8601(e.time) +
                           " is more than processing.max_future_ms ahead of the wall clock");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace state {
 namespace {
@@ -59,6 +60,29 @@ TEST(CustomerCacheTest, InsertKeepsDirtyEntriesAndTheOneItReturns) {
   EXPECT_EQ(cache.size(), 2u) << "the dirty c0 stays, over the bound, until a commit";
   EXPECT_EQ(c1->events_total, 1);
   EXPECT_NE(cache.Find("c0"), nullptr);
+}
+
+TEST(CustomerCacheTest, MarkDirtyMarksTheNamedEntryWhateverWasFoundLast) {
+  CustomerCache cache(1 << 20);
+  cache.Insert("a", WithEvents(1));
+  cache.Insert("b", WithEvents(2));
+  ASSERT_NE(cache.Find("b"), nullptr);
+  cache.MarkDirty("a");  // not the entry found last
+  std::vector<std::string> dirty;
+  cache.ForEachDirty([&](std::string_view id, const CustomerState&) { dirty.emplace_back(id); });
+  EXPECT_EQ(dirty, std::vector<std::string>{"a"});
+  // The entry found last is erased, and an entry of the same id comes back.
+  cache.Erase("b");
+  cache.MarkDirty("a");
+  cache.Insert("b", WithEvents(3));
+  cache.MarkAllClean();
+  cache.MarkDirty("b");
+  dirty.clear();
+  cache.ForEachDirty([&](std::string_view id, const CustomerState& s) {
+    dirty.emplace_back(id);
+    EXPECT_EQ(s.events_total, 3);
+  });
+  EXPECT_EQ(dirty, std::vector<std::string>{"b"});
 }
 
 TEST(CustomerCacheTest, NeverEvictsDirtyEntriesAndAsksForACommit) {
