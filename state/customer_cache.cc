@@ -33,13 +33,13 @@ CustomerState* CustomerCache::Find(std::string_view id) {
 }
 
 CustomerState* CustomerCache::Insert(std::string_view id, CustomerState s) {
-  lru_.push_front(Node{std::string(id), std::move(s), 0, false});
+  lru_.push_front(Node{std::string(id), std::move(s), 0, Stage::kClean});
   Node& node = lru_.front();
   node.bytes = EstimateBytes(node.id, node.state);
   bytes_ += node.bytes;
   index_.emplace(node.id, lru_.begin());
   last_ = lru_.begin();
-  while (bytes_ > max_bytes_ && lru_.size() > 1 && !lru_.back().dirty) {
+  while (bytes_ > max_bytes_ && lru_.size() > 1 && lru_.back().stage == Stage::kClean) {
     EvictClean(std::prev(lru_.end()));
   }
   return &node.state;
@@ -57,11 +57,12 @@ void CustomerCache::MarkDirty(std::string_view id) {
   Node& node = *it;
   const size_t now = EstimateBytes(node.id, node.state);
   bytes_ = bytes_ - node.bytes + now;
-  if (node.dirty) {
+  if (node.stage == Stage::kDirty) {
     dirty_bytes_ = dirty_bytes_ - node.bytes + now;
   } else {
+    // A node being written is also in writing_; EndWrite leaves it dirty.
     dirty_bytes_ += now;
-    node.dirty = true;
+    node.stage = Stage::kDirty;
     dirty_.push_back(it);
   }
   node.bytes = now;
@@ -72,9 +73,13 @@ void CustomerCache::Erase(std::string_view id) {
   if (it == index_.end()) return;
   const List::iterator node = it->second;
   bytes_ -= node->bytes;
-  if (node->dirty) {
+  // Rare: the expiry of an entry that is dirty or being written.
+  if (node->stage == Stage::kDirty) {
     dirty_bytes_ -= node->bytes;
-    dirty_.erase(std::find(dirty_.begin(), dirty_.end(), node));  // rare: expiry of a dirty entry
+    dirty_.erase(std::find(dirty_.begin(), dirty_.end(), node));
+  }
+  if (auto w = std::find(writing_.begin(), writing_.end(), node); w != writing_.end()) {
+    writing_.erase(w);
   }
   index_.erase(it);
   if (node == last_) last_ = lru_.end();
@@ -86,17 +91,30 @@ void CustomerCache::ForEachDirty(
   for (const List::iterator& node : dirty_) fn(node->id, node->state);
 }
 
-void CustomerCache::MarkAllClean() {
-  for (const List::iterator& node : dirty_) node->dirty = false;
+void CustomerCache::BeginWrite() {
+  for (const List::iterator& node : dirty_) node->stage = Stage::kWriting;
+  writing_.swap(dirty_);
   dirty_.clear();
   dirty_bytes_ = 0;
+}
+
+void CustomerCache::EndWrite() {
+  for (const List::iterator& node : writing_) {
+    if (node->stage == Stage::kWriting) node->stage = Stage::kClean;
+  }
+  writing_.clear();
+}
+
+bool CustomerCache::IsClean(std::string_view id) const {
+  auto it = index_.find(id);
+  return it != index_.end() && it->second->stage == Stage::kClean;
 }
 
 void CustomerCache::EvictToBudget() {
   auto it = lru_.end();
   while (bytes_ > max_bytes_ && it != lru_.begin()) {
     --it;
-    if (it->dirty) continue;
+    if (it->stage != Stage::kClean) continue;
     it = EvictClean(it);
   }
 }
@@ -104,6 +122,7 @@ void CustomerCache::EvictToBudget() {
 void CustomerCache::Clear() {
   index_.clear();
   dirty_.clear();
+  writing_.clear();
   lru_.clear();
   last_ = lru_.end();
   bytes_ = 0;

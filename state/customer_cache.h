@@ -1,16 +1,18 @@
 #pragma once
 
 // The write-back cache of one partition's hot customers, bounded in bytes. Entries
-// are changed in place and marked dirty; a commit writes the dirty ones to RocksDB
-// and marks them clean; only clean entries are evicted, least recently used first:
-// by Insert as soon as the bound is passed (so that a burst of misses between two
-// commits does not grow the cache past its budget), and by EvictToBudget after a
-// commit. The dirty bytes alone can exceed the bound, so the owner commits early when
+// are changed in place and marked dirty; a commit writes the dirty ones to RocksDB:
+// BeginWrite marks them as being written, EndWrite, once the write has landed, marks
+// them clean. Only clean entries are evicted, least recently used first: by Insert as
+// soon as the bound is passed (so that a burst of misses between two commits does not
+// grow the cache past its budget), and by EvictToBudget after a commit. An entry being
+// written stays until its write lands, or a lookup would read the store's older state.
+// The dirty bytes alone can exceed the bound, so the owner commits early when
 // NeedsCommit() says so.
 //
 // Owned by a PartitionTask; used from the processing thread only; not thread-safe.
 // Pointers returned stay valid until the next Insert, EvictToBudget() or Clear();
-// Insert never evicts the entry it returns nor a dirty one.
+// Insert never evicts the entry it returns nor one that is dirty or being written.
 
 #include <cstddef>
 #include <cstdint>
@@ -36,10 +38,12 @@ class CustomerCache {
   // The cached state of `id`, now the most recently used, or nullptr (a miss).
   CustomerState* Find(std::string_view id);
   // Caches `s` as the state of `id` (which must not be cached) and returns it. Evicts
-  // clean least recently used entries while over the bound, stopping at the first dirty
-  // one (entries behind it were used since the last commit): O(1) amortized.
+  // clean least recently used entries while over the bound, stopping at the first one
+  // that is not clean (entries behind it were used since the last commit): O(1)
+  // amortized.
   CustomerState* Insert(std::string_view id, CustomerState s);
-  // Marks `id`'s entry dirty and re-estimates its size. REQUIRES: `id` is cached. Does
+  // Marks `id`'s entry dirty (also one being written: it changed again) and
+  // re-estimates its size. REQUIRES: `id` is cached. Does
   // not hash when `id` is the entry the last Find or Insert returned (the usual case:
   // an event finds its customer, updates it, marks it dirty).
   void MarkDirty(std::string_view id);
@@ -48,8 +52,13 @@ class CustomerCache {
 
   // Calls `fn(id, state)` for every dirty entry.
   void ForEachDirty(const std::function<void(std::string_view, const CustomerState&)>& fn) const;
-  // After a commit: every entry is clean.
-  void MarkAllClean();
+  // A commit is writing the dirty entries: they are no longer dirty, and are not evicted
+  // until EndWrite. REQUIRES: no write begun and not ended.
+  void BeginWrite();
+  // The write has landed: the entries it wrote that did not change since are clean.
+  void EndWrite();
+  // True when `id` is cached and clean (neither dirty nor being written).
+  bool IsClean(std::string_view id) const;
   // Evicts clean entries, least recently used first, until within the bound.
   void EvictToBudget();
   void Clear();
@@ -68,11 +77,12 @@ class CustomerCache {
   static size_t EstimateBytes(std::string_view id, const CustomerState& s);
 
  private:
+  enum class Stage : uint8_t { kClean, kDirty, kWriting };
   struct Node {
     std::string id;
     CustomerState state;
     size_t bytes = 0;
-    bool dirty = false;
+    Stage stage = Stage::kClean;
   };
   using List = std::list<Node>;
   // Evicts `it` (clean) and returns the entry before it in the list.
@@ -90,6 +100,8 @@ class CustomerCache {
   List lru_;                           // front: most recently used
   List::iterator last_ = lru_.end();   // what the last Find or Insert returned
   std::vector<List::iterator> dirty_;  // the dirty nodes, so commits touch only those
+  // The nodes BeginWrite took from dirty_ (some may be dirty again since).
+  std::vector<List::iterator> writing_;
   std::unordered_map<std::string_view, List::iterator, Hash, std::equal_to<>>
       index_;  // keys view Node::id
 };

@@ -325,20 +325,26 @@ void PartitionTask::CountMove(std::string_view kind, std::string_view from, std:
   members_dirty_ = true;
 }
 
-void PartitionTask::AfterCommit() {
+void PartitionTask::BeginWrite() {
   for (auto& [topic, pos] : positions_) pos.dirty = false;
   stream_time_dirty_ = false;
   members_dirty_ = false;
   pending_timers_.clear();
   committed_fired_through_ = fired_through_;
-  cache_.MarkAllClean();
-  for (const std::string& id : expired_) {
-    const state::CustomerState* s = cache_.Find(id);
-    if (s != nullptr && s->events_total == 0) cache_.Erase(id);
-  }
-  ctx_.counters->expired_customers += static_cast<int64_t>(expired_.size());
-  ctx_.cache_counters->expired.fetch_add(expired_.size(), std::memory_order_relaxed);
+  cache_.BeginWrite();
+  expired_writing_.swap(expired_);
   expired_.clear();
+}
+
+void PartitionTask::EndWrite() {
+  cache_.EndWrite();
+  for (const std::string& id : expired_writing_) {
+    // Unless an event brought the customer back since (it is dirty again then).
+    if (cache_.IsClean(id) && cache_.Find(id)->events_total == 0) cache_.Erase(id);
+  }
+  ctx_.counters->expired_customers += static_cast<int64_t>(expired_writing_.size());
+  ctx_.cache_counters->expired.fetch_add(expired_writing_.size(), std::memory_order_relaxed);
+  expired_writing_.clear();
   cache_.EvictToBudget();
   PublishCacheCounters();
 }

@@ -6,6 +6,7 @@
 //
 // Owned by the Topology; used from the processing thread only; not thread-safe.
 
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -59,6 +60,9 @@ struct TaskContext {
   Clock clock;
   TopologyCounters* counters;
   CacheCounters* cache_counters;  // published for the state probe
+  // Waits for the commit's store write in flight, if any, and ends it in every task
+  // (EndWrite). Called before the store's timers are read: the write may hold some.
+  std::function<ops::Status()> land_store_write;
 };
 
 // Dead-letters `r` with the error headers of docs/dead-letters.md, and counts it.
@@ -93,8 +97,13 @@ class PartitionTask {
   ops::Status CollectCommit(state::StoreBatch& batch,
                             std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets,
                             bool changelog = false);
-  // The batch from CollectCommit is durable: mark everything clean and trim the cache.
-  void AfterCommit();
+  // The commit of CollectCommit's batch is durable in the sink (outputs, changelog) and
+  // its store write begins: what it holds is no longer dirty. Cached customers it
+  // writes are kept until EndWrite, so that no lookup reads the store's older state.
+  void BeginWrite();
+  // The store write has landed: its customers may be evicted, its expired customers
+  // leave the cache, and the cache is trimmed to its budget.
+  void EndWrite();
 
   // The timer a customer restored from the changelog, last seen at `last_seen`, needs,
   // given that its partition's
@@ -155,10 +164,11 @@ class PartitionTask {
   bool stream_time_dirty_ = false;
   // Wall-clock time of the last record (or of the task's creation), for idleness.
   state::TimeMs last_record_wall_;
-  std::string out_;                   // reused output buffer
-  std::string key_;                   // reused changelog key buffer
-  std::vector<std::string> expired_;  // customers expired since the last commit
-  bool evaluates_silent_;             // segments or churn: wake silent customers daily
+  std::string out_;                           // reused output buffer
+  std::string key_;                           // reused changelog key buffer
+  std::vector<std::string> expired_;          // customers expired since the last commit
+  std::vector<std::string> expired_writing_;  // those of the store write in flight
+  bool evaluates_silent_;                     // segments or churn: wake silent customers daily
   // Timers scheduled since the last commit, not yet in the store, in due order.
   std::set<std::pair<state::TimeMs, std::string>, std::less<>> pending_timers_;
   // Every store timer due at or before this has fired; the next commit deletes those

@@ -92,6 +92,8 @@ ops::Status PartitionTask::FireTimers(state::TimeMs limit) {
     return ops::Status::Ok();
   };
   if (limit > fired_through_) {
+    // The store write in flight may hold timers this scan must see.
+    ENGAGED_RETURN_IF_ERROR(ctx_.land_store_write());
     ops::Status failed = ops::Status::Ok();
     ENGAGED_RETURN_IF_ERROR(ctx_.store->ForEachDueTimer(
         partition_, fired_through_, limit, [&](state::TimeMs at, std::string_view id) {

@@ -28,8 +28,8 @@ Runner::Runner(const ProcessingConfig* config, Source* source, Topology* topolog
   source_->SetListener(topology_);
 }
 
-ops::Status Runner::CommitNow() {
-  auto offsets = topology_->Commit();
+ops::Status Runner::CommitNow(StoreWrite write) {
+  auto offsets = topology_->Commit(write);
   if (!offsets.ok() && offsets.status().code() == ops::StatusCode::kAborted) {
     // Exactly-once: nothing since the last commit happened. Back to it, and on, unless
     // the same work keeps failing (a record the broker rejects would abort forever).
@@ -73,7 +73,8 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
       }
     }
     if (clock_() >= next_commit || topology_->NeedsCommit()) {
-      status = CommitNow();
+      // The store write goes on while the next records are processed.
+      status = CommitNow(StoreWrite::kBackground);
       if (!status.ok()) break;
       next_commit = state::TimeMs(clock_().value() + config_->commit_interval_ms);
     }
@@ -86,7 +87,7 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
     return status;
   }
   const int aborts_before = consecutive_aborts_;
-  ENGAGED_RETURN_IF_ERROR(CommitNow());
+  ENGAGED_RETURN_IF_ERROR(CommitNow(StoreWrite::kWait));
   if (consecutive_aborts_ > aborts_before) {
     Log().Warn(
         "the last commit aborted; what came after the one before is processed again at "

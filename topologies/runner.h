@@ -27,7 +27,8 @@ class Runner {
   ops::Status Run(const std::atomic<bool>& stop);
 
  private:
-  ops::Status CommitNow();
+  // Commits; on an aborted transaction, rewinds. `write`: see Topology::Commit.
+  ops::Status CommitNow(StoreWrite write);
 
   const ProcessingConfig* config_;
   Source* source_;

@@ -32,10 +32,35 @@ Topology::Topology(const Config* config, state::Store* store, Sink* sink, Topolo
            .churn = churn,
            .clock = std::move(clock),
            .counters = &counters_,
-           .cache_counters = &cache_counters_} {
+           .cache_counters = &cache_counters_,
+           .land_store_write = [this] { return LandStoreWrite(); }},
+      writer_(std::make_unique<state::StoreWriter>(store)) {
   if (!config->input.keyed_by_customer) {
     forwarded_topics_.insert(config->input.topics.begin(), config->input.topics.end());
   }
+}
+
+Topology::~Topology() {
+  // The write of the last commit, if still in flight, lands before the store goes.
+  if (auto s = LandStoreWrite(); !s.ok()) {
+    Log().Error("the last commit's store write failed; the next start resumes before it",
+                {{"error", s.ToString()}});
+  }
+}
+
+void Topology::set_store_write(state::StoreWriter::WriteFn write) {
+  LandStoreWrite().IgnoreError();  // tests only; a failure shows in their next commit
+  writer_ = std::make_unique<state::StoreWriter>(std::move(write));
+}
+
+ops::Status Topology::LandStoreWrite() {
+  if (!writer_->in_flight()) return ops::Status::Ok();
+  ENGAGED_RETURN_IF_ERROR(writer_->Await());
+  for (auto& [p, task] : tasks_) task->EndWrite();
+  probe_->OnStoreWrite(writer_->last_write_seconds());
+  Log().Debug("store write landed", {{"store_records", writing_records_},
+                                     {"store_write_s", writer_->last_write_seconds()}});
+  return ops::Status::Ok();
 }
 
 Forwarder& Topology::ForwarderFor(state::Partition p) {
@@ -66,6 +91,8 @@ bool Topology::NeedsCommit() const {
 
 ops::Status Topology::Process(const InputRecord& r) {
   const auto start = std::chrono::steady_clock::now();
+  // The last commit's store write has landed: its customers may be evicted again.
+  if (writer_->landed()) ENGAGED_RETURN_IF_ERROR(LandStoreWrite());
   if (Forwarded(r.topic)) return ForwarderFor(r.partition).Forward(r);
   auto task = TaskFor(r.partition);
   if (!task.ok()) return task.status();
@@ -74,8 +101,11 @@ ops::Status Topology::Process(const InputRecord& r) {
   return ops::Status::Ok();
 }
 
-ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::Commit() {
+ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::Commit(
+    StoreWrite write) {
   const auto start = std::chrono::steady_clock::now();
+  // One store write at a time, and the timers below read the store.
+  ENGAGED_RETURN_IF_ERROR(LandStoreWrite());
   // Where a commit's time goes, for the debug log line below. Unit: seconds.
   auto lap_start = start;
   const auto lap = [&lap_start] {
@@ -107,17 +137,26 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   const double sink_s = lap();
   for (const auto& [p, next] : *positions) batch.PutChangelogOffset(p, next);
   const auto records = static_cast<int64_t>(batch.count());
-  if (!batch.empty()) ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
-  const double store_s = lap();
-  for (auto& [p, task] : tasks_) task->AfterCommit();
+  for (auto& [p, task] : tasks_) task->BeginWrite();
   for (auto& [p, f] : forwarders_) f->AfterCommit();
+  const bool background = write == StoreWrite::kBackground && changelog;
+  if (background && !batch.empty()) {
+    writing_records_ = records;
+    writer_->Start(std::move(batch));
+  } else {
+    if (!batch.empty()) {
+      const auto write_start = std::chrono::steady_clock::now();
+      ENGAGED_RETURN_IF_ERROR(writer_->Write(batch));
+      probe_->OnStoreWrite(SecondsSince(write_start));
+    }
+    for (auto& [p, task] : tasks_) task->EndWrite();
+  }
   Log().Debug("committed", {{"store_records", records},
                             {"timers_s", timers_s},
                             {"outputs_flush_s", outputs_s},
                             {"collect_s", collect_s},
                             {"sink_commit_s", sink_s},
-                            {"store_write_s", store_s},
-                            {"after_s", lap()}});
+                            {background ? "store_write_started_s" : "store_write_s", lap()}});
   PublishMembers();
   probe_->OnCommit(SecondsSince(start));
   if (churn_ != nullptr) {
@@ -135,6 +174,8 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
 
 ops::Result<std::vector<std::optional<state::Offset>>> Topology::StartTasks(
     std::span<const state::TopicPartition> partitions) {
+  // The store is read below (restores, offsets, the tasks' stream times).
+  ENGAGED_RETURN_IF_ERROR(LandStoreWrite());
   // Every partition without a task is restored first (one pass), then the tasks start.
   std::vector<state::Partition> restore;
   for (const auto& tp : partitions) {
@@ -172,6 +213,8 @@ ops::Result<std::vector<std::optional<state::Offset>>> Topology::StartTasks(
 
 ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::Rewind() {
   probe_->OnTransactionAborted();
+  // The write in flight is the last committed transaction's: the rewind starts there.
+  ENGAGED_RETURN_IF_ERROR(LandStoreWrite());
   tasks_.clear();
   std::vector<std::pair<state::TopicPartition, state::Offset>> seeks;
   for (auto& [p, f] : forwarders_) {
@@ -215,6 +258,10 @@ ops::Status Topology::OnLost(std::span<const state::TopicPartition> partitions) 
 }
 
 void Topology::Abandon() {
+  // The write in flight belongs to a commit that succeeded; let it land.
+  if (auto s = LandStoreWrite(); !s.ok()) {
+    Log().Error("the last commit's store write failed", {{"error", s.ToString()}});
+  }
   abandoned_ = true;
   tasks_.clear();
   forwarders_.clear();

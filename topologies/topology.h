@@ -6,11 +6,14 @@
 //
 // Commit protocol (at-least-once; docs/architecture.md):
 //   0. fire the timers due (by stream time, or the wall clock on an idle partition);
-//   1. flush the sink: every output of the records and timers so far is durable;
+//   1. flush the sink: every output of the records and timers so far is durable, then
+//      the changelog records of the commit;
 //   2. write every dirty customer, the next offsets and the stream times in one
 //      RocksDB WriteBatch (with the WAL).
 // A crash before 2 replays the records since the previous commit from the previous
-// state, so outputs repeat with the same event ids and state counts each record once.
+// state (or, with a changelog, restores the commit from it), so outputs repeat with
+// the same event ids and state counts each record once. With a changelog, step 2 may
+// run on a helper thread while processing goes on (StoreWrite::kBackground).
 //
 // Owned by the composition root; used from the processing thread only, except
 // ready() and assigned_partitions(), which are thread-safe.
@@ -26,6 +29,7 @@
 #include "processors/segments.h"
 #include "state/changelog.h"
 #include "state/store.h"
+#include "state/store_writer.h"
 #include "topologies/churn_models.h"
 #include "topologies/clock.h"
 #include "topologies/config.h"
@@ -35,6 +39,11 @@
 #include "topologies/topology_probe.h"
 
 namespace topologies {
+
+// How Commit writes the store. kBackground: on a helper thread, while processing goes
+// on, when the sink has a changelog (the changelog already holds the commit, so a crash
+// before the write lands is caught up by the next restore); otherwise as kWait.
+enum class StoreWrite { kWait, kBackground };
 
 class Topology : public PartitionListener {
  public:
@@ -49,9 +58,21 @@ class Topology : public PartitionListener {
   // failure of the sink or the store and is fatal.
   ops::Status Process(const InputRecord& r);
 
-  // Runs the commit protocol above. Returns the offsets made durable. An Aborted status:
-  // the exactly-once transaction was aborted; call Rewind before processing on.
-  ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Commit();
+  ~Topology() override;
+  Topology(const Topology&) = delete;
+  Topology& operator=(const Topology&) = delete;
+
+  // Runs the commit protocol above. Returns the offsets made durable in the sink (with
+  // kWait, in the store too). An Aborted status: the exactly-once transaction was
+  // aborted; call Rewind before processing on. Waits first for the previous commit's
+  // store write; its failure is this commit's error.
+  ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Commit(
+      StoreWrite write = StoreWrite::kWait);
+  // Waits for the store write in flight, if any, and ends it (PartitionTask::EndWrite).
+  // Its failure is fatal, like a failed Commit.
+  ops::Status LandStoreWrite();
+  // Replaces Store::Write for the commits' store writes (tests hold writes back).
+  void set_store_write(state::StoreWriter::WriteFn write);
 
   // After an aborted transaction: drops every task (their uncommitted state with them),
   // brings the store up to the changelog's last commit, and returns the offset each
@@ -123,6 +144,9 @@ class Topology : public PartitionListener {
   CacheCounters cache_counters_;
   size_t cache_budget_bytes_;  // all tasks' write-back caches together
   TaskContext ctx_;
+  // The last commit's store write; no task is dropped while one is in flight.
+  std::unique_ptr<state::StoreWriter> writer_;
+  int64_t writing_records_ = 0;  // in the write in flight, for the debug log
   std::map<state::Partition, std::unique_ptr<PartitionTask>> tasks_;
   // Input topics re-keyed through the repartition topic (input.keyed_by_customer false),
   // and the forwarder of each of their assigned partition numbers.

@@ -37,10 +37,15 @@ TopologyProbe::TopologyProbe(ops::MetricsRegistry* registry) : registry_(registr
   ignored_ = registry->GetCounter(
       "engaged_records_ignored_total",
       "Records that are not engagement events (identify, page_ping, ...), dropped.");
-  commit_seconds_ =
-      registry->GetHistogram("engaged_commit_duration_seconds",
-                             "Time to flush outputs and write state and offsets at one commit.",
-                             ops::LatencyBucketsSeconds());
+  commit_seconds_ = registry->GetHistogram(
+      "engaged_commit_duration_seconds",
+      "Time the poll loop stops for one commit: due timers, flushing outputs and the "
+      "changelog, and the store write unless it goes on beside processing.",
+      ops::LatencyBucketsSeconds());
+  store_write_seconds_ = registry->GetHistogram(
+      "engaged_store_write_duration_seconds",
+      "Time RocksDB takes to write one commit's batch (state, timers, offsets; WAL on).",
+      ops::LatencyBucketsSeconds());
   processing_seconds_ = registry->GetHistogram(
       "engaged_processing_duration_seconds",
       "Time to process one input record: decode, update state, evaluate segments.",

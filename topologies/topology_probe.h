@@ -46,6 +46,8 @@ class TopologyProbe {
   // A wake timer fired (stale ones included).
   void OnTimerFired() const { timers_fired_.Inc(); }
   void OnCommit(double seconds) const { commit_seconds_.Observe(seconds); }
+  // A commit's store write landed after `seconds`.
+  void OnStoreWrite(double seconds) const { store_write_seconds_.Observe(seconds); }
   void OnProcessed(double seconds) const { processing_seconds_.Observe(seconds); }
   // Time from the input record's broker timestamp to the end of its processing (its
   // outputs, if any, handed to the producer). Negative values (clock skew) count as 0.
@@ -82,6 +84,7 @@ class TopologyProbe {
   ops::Counter duplicates_;
   ops::Counter ignored_;
   ops::Histogram commit_seconds_;
+  ops::Histogram store_write_seconds_;
   ops::Histogram processing_seconds_;
   ops::Histogram end_to_end_seconds_;
   ops::Gauge last_commit_;

@@ -75,7 +75,8 @@ TEST(CustomerCacheTest, MarkDirtyMarksTheNamedEntryWhateverWasFoundLast) {
   cache.Erase("b");
   cache.MarkDirty("a");
   cache.Insert("b", WithEvents(3));
-  cache.MarkAllClean();
+  cache.BeginWrite();
+  cache.EndWrite();
   cache.MarkDirty("b");
   dirty.clear();
   cache.ForEachDirty([&](std::string_view id, const CustomerState& s) {
@@ -83,6 +84,40 @@ TEST(CustomerCacheTest, MarkDirtyMarksTheNamedEntryWhateverWasFoundLast) {
     EXPECT_EQ(s.events_total, 3);
   });
   EXPECT_EQ(dirty, std::vector<std::string>{"b"});
+}
+
+TEST(CustomerCacheTest, KeepsEntriesBeingWrittenUntilTheWriteEnds) {
+  const size_t one = CustomerCache::EstimateBytes("c0", CustomerState());
+  CustomerCache cache(2 * one);
+  cache.Insert("c0", WithEvents(1));
+  cache.MarkDirty("c0");
+  cache.Insert("c1", WithEvents(1));
+  cache.MarkDirty("c1");
+  cache.BeginWrite();
+  EXPECT_EQ(cache.dirty_bytes(), 0u);
+  EXPECT_FALSE(cache.IsClean("c0"));
+  // c1 changes again while the write is in flight: it stays dirty after it.
+  ASSERT_NE(cache.Find("c1"), nullptr);
+  cache.MarkDirty("c1");
+  // The least recently used entry (c0) is being written: Insert stops there, and
+  // EvictToBudget passes over it.
+  for (int i = 2; i < 6; ++i) cache.Insert("c" + std::to_string(i), WithEvents(i));
+  EXPECT_EQ(cache.size(), 6u);
+  cache.EvictToBudget();
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_FALSE(cache.IsClean("c0"));
+  EXPECT_FALSE(cache.IsClean("c1"));
+  EXPECT_FALSE(cache.IsClean("c2")) << "c2 was clean and evicted";
+  cache.EndWrite();
+  EXPECT_TRUE(cache.IsClean("c0"));
+  EXPECT_FALSE(cache.IsClean("c1"));
+  std::vector<std::string> dirty;
+  cache.ForEachDirty([&](std::string_view id, const CustomerState&) { dirty.emplace_back(id); });
+  EXPECT_EQ(dirty, std::vector<std::string>{"c1"});
+  cache.set_max_bytes(one);
+  cache.EvictToBudget();
+  EXPECT_EQ(cache.size(), 1u) << "c0 is clean once written, and goes";
+  EXPECT_NE(cache.Find("c1"), nullptr);
 }
 
 TEST(CustomerCacheTest, NeverEvictsDirtyEntriesAndAsksForACommit) {
@@ -99,7 +134,8 @@ TEST(CustomerCacheTest, NeverEvictsDirtyEntriesAndAsksForACommit) {
   int dirty = 0;
   cache.ForEachDirty([&](std::string_view, const CustomerState&) { ++dirty; });
   EXPECT_EQ(dirty, 4);
-  cache.MarkAllClean();
+  cache.BeginWrite();
+  cache.EndWrite();
   EXPECT_FALSE(cache.NeedsCommit());
   cache.EvictToBudget();
   EXPECT_EQ(cache.size(), 2u);

@@ -5,9 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "state/codec.h"
 #include "tests/testutil/temp_dir.h"
@@ -156,15 +160,16 @@ struct Record {
   std::string value;
 };
 
-// 600 events of 40 customers over 20 days, with silent stretches that timers act on.
-std::vector<Record> Stream() {
+// 600 events of 40 customers over `days` days, with silent stretches that timers act
+// on.
+std::vector<Record> Stream(int days = 20) {
   std::mt19937 rng(7);
   std::vector<Record> out;
   std::array<int64_t, kPartitions> next{};
   for (int i = 0; i < 600; ++i) {
     const int c = static_cast<int>(rng() % 40);
     const state::Partition p(c % kPartitions);
-    const int64_t ts = kStart + i * (20 * kDay / 600);
+    const int64_t ts = kStart + i * (days * kDay / 600);
     if (c % 7 == 0 && i > 200 && i < 450) continue;  // silent for a week
     out.push_back({p, next[p.value()]++,
                    R"({"customer_id":"u)" + std::to_string(c) + R"(","type":")" +
@@ -208,14 +213,14 @@ class Instance {
   // Processes the records of `stream` from `resume` on, up to index `until`, committing
   // every `commit_every` records.
   void Run(const std::vector<Record>& stream, const std::map<state::Partition, int64_t>& resume,
-           size_t until, int commit_every = 37) {
+           size_t until, int commit_every = 37, StoreWrite write = StoreWrite::kWait) {
     int n = 0;
     for (size_t i = 0; i < until && i < stream.size(); ++i) {
       const Record& r = stream[i];
       if (r.offset < resume.at(r.partition)) continue;
       ASSERT_TRUE(Process(r).ok());
       if (++n % commit_every == 0) {
-        ASSERT_TRUE(topology_->Commit().ok());
+        ASSERT_TRUE(topology_->Commit(write).ok());
       }
     }
     ASSERT_TRUE(topology_->Commit().ok());
@@ -256,6 +261,7 @@ class Instance {
   }
 
   Topology& topology() { return *topology_; }
+  state::Store& store() { return *store_; }
   LoggingSink& sink() { return sink_; }
   LogReader& reader() { return reader_; }
 
@@ -313,6 +319,97 @@ TEST_F(ChangelogTopologyTest, APartitionMovedToAnEmptyInstanceContinuesAsIfNever
   outputs.insert(outputs.end(), b.sink().outputs.begin(), b.sink().outputs.end());
   EXPECT_EQ(outputs, expected_outputs_);
   EXPECT_EQ(b.States(), expected_states_);
+}
+
+// Store writes that land while later records are processed (StoreWrite::kBackground),
+// with a write-back cache of a customer or two per partition: a customer evicted and
+// read again before its write lands would be read back stale. Outputs and state are
+// those of the uninterrupted run.
+TEST_F(ChangelogTopologyTest, StoreWritesLandingWhileProcessingGoesOnChangeNothing) {
+  // Over four days: the store's timers are read, and so a write in flight awaited, only
+  // at a midnight; a customer silent for a day becomes quiet through two wakes.
+  const std::vector<Record> stream = Stream(4);
+  Config config = config_;
+  config.segments[0].enter = "days_since(last_seen) >= 1";
+  Log reference_log;
+  Instance reference(&config, dir_.File("reference"), &reference_log);
+  reference.Run(stream, reference.Assign(), stream.size());
+
+  Config small = config;
+  small.state.memory_budget_bytes = 12 * sizeof(state::CustomerState);
+  ASSERT_LT(CacheMemoryBytes(small.state) / kPartitions, 2 * sizeof(state::CustomerState));
+  Log log;
+  Instance a(&small, dir_.File("a"), &log);
+  // Records processed while a write started by Commit(kBackground) had not ended.
+  std::atomic<int> started{0};
+  std::atomic<int> ended{0};
+  int overlapped = 0;
+  a.topology().set_store_write([&](state::StoreBatch& batch) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ops::Status s = a.store().Write(batch);
+    ++ended;
+    return s;
+  });
+  a.Assign();
+  int n = 0;
+  for (const Record& r : stream) {
+    ASSERT_TRUE(a.Process(r).ok());
+    if (started.load() > ended.load()) ++overlapped;
+    if (++n % 37 == 0) {
+      ASSERT_TRUE(a.topology().Commit(StoreWrite::kBackground).ok());
+      ++started;
+    }
+  }
+  ASSERT_TRUE(a.topology().Commit().ok());
+  EXPECT_GT(overlapped, 300) << "records processed while a store write was in flight";
+  EXPECT_EQ(a.sink().outputs, reference.sink().outputs);
+  EXPECT_EQ(a.States(), reference.States());
+  EXPECT_GT(reference.sink().outputs.size(), 20u);
+}
+
+// A customer's wake timer scheduled just before a commit is in that commit's store
+// write. The next record crosses midnight while the write is in flight: the timers due
+// then are read from the store only once the write has landed, or that wake, and the
+// chain of wakes after it, would be lost (here: the customer never becomes quiet).
+TEST_F(ChangelogTopologyTest, TimersOfAStoreWriteInFlightFireAtTheNextMidnight) {
+  Config config = config_;
+  config.segments[0].enter = "days_since(last_seen) >= 1";
+  const int64_t midnight = kStart - kStart % kDay + kDay;
+  const auto event = [](const std::string& customer, int64_t ts, int64_t offset) {
+    return Record{state::Partition(0), offset,
+                  R"({"customer_id":")" + customer + R"(","type":"page_view","ts":)" +
+                      std::to_string(ts) + R"(,"event_id":"e)" + std::to_string(offset) + R"("})"};
+  };
+  const std::vector<Record> stream = {
+      event("x", midnight - 60'000, 0),             // x's wake is due at midnight
+      event("y", midnight + 60'000, 1),             // crosses midnight
+      event("y", midnight + kDay + 60'000, 2),      // x silent for a day: quiet
+      event("y", midnight + 2 * kDay + 60'000, 3),  // one more wake
+  };
+  const auto run = [&](Instance& instance, StoreWrite write) {
+    instance.Assign();
+    ASSERT_TRUE(instance.Process(stream[0]).ok());
+    ASSERT_TRUE(instance.topology().Commit(write).ok());
+    for (size_t i = 1; i < stream.size(); ++i) ASSERT_TRUE(instance.Process(stream[i]).ok());
+    ASSERT_TRUE(instance.topology().Commit().ok());
+  };
+  Log reference_log;
+  Instance reference(&config, dir_.File("reference"), &reference_log);
+  run(reference, StoreWrite::kWait);
+  const auto& outputs = reference.sink().outputs;
+  EXPECT_TRUE(std::any_of(outputs.begin(), outputs.end(), [](const std::string& o) {
+    return o.starts_with("x ") && o.find(R"("segment":"quiet")") != std::string::npos;
+  })) << "x becomes quiet after a silent day";
+
+  Log log;
+  Instance a(&config, dir_.File("a"), &log);
+  a.topology().set_store_write([&](state::StoreBatch& batch) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return a.store().Write(batch);
+  });
+  run(a, StoreWrite::kBackground);
+  EXPECT_EQ(a.sink().outputs, reference.sink().outputs);
+  EXPECT_EQ(a.States(), reference.States());
 }
 
 // A partition restored on a new instance, with no record after: its position still
