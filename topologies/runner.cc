@@ -28,8 +28,9 @@ Runner::Runner(const ProcessingConfig* config, Source* source, Topology* topolog
   source_->SetListener(topology_);
 }
 
-ops::Status Runner::CommitNow(StoreWrite write) {
-  auto offsets = topology_->Commit(write);
+ops::Status Runner::CommitNow(StoreWrite write, Scope scope) {
+  auto offsets =
+      scope == Scope::kNextPartition ? topology_->CommitNext(write) : topology_->Commit(write);
   if (!offsets.ok() && offsets.status().code() == ops::StatusCode::kAborted) {
     // Exactly-once: nothing since the last commit happened. Back to it, and on, unless
     // the same work keeps failing (a record the broker rejects would abort forever).
@@ -55,6 +56,11 @@ ops::Status Runner::CommitNow(StoreWrite write) {
 
 ops::Status Runner::Run(const std::atomic<bool>& stop) {
   state::TimeMs next_commit(clock_().value() + config_->commit_interval_ms);
+  // At-least-once spreads the partitions' commits evenly over the interval, one
+  // partition at a time: each still commits once per interval, and the loop stops for
+  // a share of a full commit each time (docs/architecture.md). A transaction spans
+  // every partition, so exactly-once commits them all at once.
+  const bool spread = !topology_->transactional();
   ops::Status status;
   while (!stop.load(std::memory_order_relaxed)) {
     auto polled = source_->Poll(kPollTimeoutMs);
@@ -72,11 +78,16 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
                            kMillisPerSecond);
       }
     }
-    if (clock_() >= next_commit || topology_->NeedsCommit()) {
+    const bool full = topology_->NeedsCommit();  // a cache's dirty entries are too many
+    if (full || clock_() >= next_commit) {
+      const size_t tasks = topology_->task_count();
+      const bool one = spread && !full && tasks > 1;
       // The store write goes on while the next records are processed.
-      status = CommitNow(StoreWrite::kBackground);
+      status = CommitNow(StoreWrite::kBackground, one ? Scope::kNextPartition : Scope::kAll);
       if (!status.ok()) break;
-      next_commit = state::TimeMs(clock_().value() + config_->commit_interval_ms);
+      const int64_t interval = config_->commit_interval_ms;
+      next_commit = state::TimeMs(clock_().value() +
+                                  (one ? interval / static_cast<int64_t>(tasks) : interval));
     }
   }
   if (!status.ok()) {
@@ -87,7 +98,7 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
     return status;
   }
   const int aborts_before = consecutive_aborts_;
-  ENGAGED_RETURN_IF_ERROR(CommitNow(StoreWrite::kWait));
+  ENGAGED_RETURN_IF_ERROR(CommitNow(StoreWrite::kWait, Scope::kAll));
   if (consecutive_aborts_ > aborts_before) {
     Log().Warn(
         "the last commit aborted; what came after the one before is processed again at "

@@ -21,14 +21,17 @@ class Runner {
   Runner(const ProcessingConfig* config, Source* source, Topology* topology, Clock clock,
          const TopologyProbe* probe = nullptr);
 
-  // Processes until the source ends or `stop` becomes true, committing every
-  // commit_interval_ms and once more at the end, then closes the source (which
+  // Processes until the source ends or `stop` becomes true, committing every partition
+  // every commit_interval_ms (at-least-once: one partition at a time, spread over the
+  // interval) and all of them once more at the end, then closes the source (which
   // revokes, and so commits, its partitions).
   ops::Status Run(const std::atomic<bool>& stop);
 
  private:
+  // Every partition, or the next one (Topology::CommitNext).
+  enum class Scope { kAll, kNextPartition };
   // Commits; on an aborted transaction, rewinds. `write`: see Topology::Commit.
-  ops::Status CommitNow(StoreWrite write);
+  ops::Status CommitNow(StoreWrite write, Scope scope);
 
   const ProcessingConfig* config_;
   Source* source_;

@@ -56,7 +56,8 @@ void Topology::set_store_write(state::StoreWriter::WriteFn write) {
 ops::Status Topology::LandStoreWrite() {
   if (!writer_->in_flight()) return ops::Status::Ok();
   ENGAGED_RETURN_IF_ERROR(writer_->Await());
-  for (auto& [p, task] : tasks_) task->EndWrite();
+  for (PartitionTask* task : writing_tasks_) task->EndWrite();
+  writing_tasks_.clear();
   probe_->OnStoreWrite(writer_->last_write_seconds());
   Log().Debug("store write landed", {{"store_records", writing_records_},
                                      {"store_write_s", writer_->last_write_seconds()}});
@@ -103,6 +104,26 @@ ops::Status Topology::Process(const InputRecord& r) {
 
 ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::Commit(
     StoreWrite write) {
+  std::vector<PartitionTask*> all;
+  for (auto& [p, task] : tasks_) all.push_back(task.get());
+  return CommitTasks(write, all);
+}
+
+ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::CommitNext(
+    StoreWrite write) {
+  std::vector<PartitionTask*> next;
+  if (!tasks_.empty()) {
+    // The first task after the one committed last, in partition order.
+    auto it = tasks_.upper_bound(last_committed_);
+    if (it == tasks_.end()) it = tasks_.begin();
+    last_committed_ = it->first;
+    next.push_back(it->second.get());
+  }
+  return CommitTasks(write, next);
+}
+
+ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::CommitTasks(
+    StoreWrite write, std::span<PartitionTask* const> tasks) {
   const auto start = std::chrono::steady_clock::now();
   // One store write at a time, and the timers below read the store.
   ENGAGED_RETURN_IF_ERROR(LandStoreWrite());
@@ -115,7 +136,7 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   };
   // Timers first: what they emit must be flushed with the rest before the state that
   // records it is written.
-  for (auto& [p, task] : tasks_) ENGAGED_RETURN_IF_ERROR(task->FireDueTimers());
+  for (PartitionTask* task : tasks) ENGAGED_RETURN_IF_ERROR(task->FireDueTimers());
   const double timers_s = lap();
   const bool changelog = ctx_.sink->changelog();
   // At-least-once: the outputs are durable before any changelog record says that the
@@ -125,7 +146,7 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   const double outputs_s = lap();
   state::StoreBatch batch = store_->NewBatch();
   std::vector<std::pair<state::TopicPartition, state::Offset>> offsets;
-  for (auto& [p, task] : tasks_) {
+  for (PartitionTask* task : tasks) {
     ENGAGED_RETURN_IF_ERROR(task->CollectCommit(batch, offsets, changelog));
   }
   for (const auto& [p, f] : forwarders_) f->CollectCommit(offsets);
@@ -137,11 +158,12 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   const double sink_s = lap();
   for (const auto& [p, next] : *positions) batch.PutChangelogOffset(p, next);
   const auto records = static_cast<int64_t>(batch.count());
-  for (auto& [p, task] : tasks_) task->BeginWrite();
+  for (PartitionTask* task : tasks) task->BeginWrite();
   for (auto& [p, f] : forwarders_) f->AfterCommit();
   const bool background = write == StoreWrite::kBackground && changelog;
   if (background && !batch.empty()) {
     writing_records_ = records;
+    writing_tasks_.assign(tasks.begin(), tasks.end());
     writer_->Start(std::move(batch));
   } else {
     if (!batch.empty()) {
@@ -149,9 +171,10 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
       ENGAGED_RETURN_IF_ERROR(writer_->Write(batch));
       probe_->OnStoreWrite(SecondsSince(write_start));
     }
-    for (auto& [p, task] : tasks_) task->EndWrite();
+    for (PartitionTask* task : tasks) task->EndWrite();
   }
-  Log().Debug("committed", {{"store_records", records},
+  Log().Debug("committed", {{"partitions", static_cast<int64_t>(tasks.size())},
+                            {"store_records", records},
                             {"timers_s", timers_s},
                             {"outputs_flush_s", outputs_s},
                             {"collect_s", collect_s},

@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "ops/status.h"
@@ -68,6 +69,16 @@ class Topology : public PartitionListener {
   // store write; its failure is this commit's error.
   ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Commit(
       StoreWrite write = StoreWrite::kWait);
+  // Commits the task of one partition, the next after the one CommitNext committed
+  // last (in partition order, round robin), and every repartitioning forwarder. The
+  // poll loop then stops for about 1/N of a full commit, N times as often. Each
+  // partition's commit stands alone (its customers, timers, offsets and changelog meta
+  // record), so at-least-once holds per partition. Not under exactly-once: the
+  // transaction spans every partition.
+  ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> CommitNext(
+      StoreWrite write);
+  // How many partition tasks there are (CommitNext's round).
+  size_t task_count() const { return tasks_.size(); }
   // Waits for the store write in flight, if any, and ends it (PartitionTask::EndWrite).
   // Its failure is fatal, like a failed Commit.
   ops::Status LandStoreWrite();
@@ -109,6 +120,9 @@ class Topology : public PartitionListener {
 
  private:
   ops::Result<PartitionTask*> TaskFor(state::Partition p);
+  // The commit protocol over `tasks` (and every forwarder).
+  ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> CommitTasks(
+      StoreWrite write, std::span<PartitionTask* const> tasks);
   bool Forwarded(std::string_view topic) const { return forwarded_topics_.contains(topic); }
   Forwarder& ForwarderFor(state::Partition p);
   // Brings the store's state of `partitions` up to the changelog's last commit, a group
@@ -146,7 +160,9 @@ class Topology : public PartitionListener {
   TaskContext ctx_;
   // The last commit's store write; no task is dropped while one is in flight.
   std::unique_ptr<state::StoreWriter> writer_;
-  int64_t writing_records_ = 0;  // in the write in flight, for the debug log
+  int64_t writing_records_ = 0;                // in the write in flight, for the debug log
+  std::vector<PartitionTask*> writing_tasks_;  // whose commit the write in flight holds
+  state::Partition last_committed_{-1};        // by CommitNext
   std::map<state::Partition, std::unique_ptr<PartitionTask>> tasks_;
   // Input topics re-keyed through the repartition topic (input.keyed_by_customer false),
   // and the forwarder of each of their assigned partition numbers.

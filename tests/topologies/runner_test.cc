@@ -6,28 +6,33 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "tests/testutil/temp_dir.h"
 
 namespace topologies {
 namespace {
 
-// Records of partition 0 of topic "in", from a list; seeks move the read position.
+// Records of topic "in", from a list: record i is in partition i % `partitions`, at
+// offset i / `partitions`. Seeks (one partition only) move the read position.
 class ListSource final : public Source {
  public:
-  explicit ListSource(std::vector<std::string> values) : values_(std::move(values)) {}
+  explicit ListSource(std::vector<std::string> values, int partitions = 1)
+      : values_(std::move(values)), partitions_(partitions) {}
   void SetListener(PartitionListener* listener) override { listener_ = listener; }
   ops::Result<PollStatus> Poll(int) override {
     if (!assigned_) {
       assigned_ = true;
-      const state::TopicPartition tp{"in", state::Partition(0)};
-      auto starts = listener_->OnAssigned(std::span(&tp, 1));
+      std::vector<state::TopicPartition> tps;
+      for (int p = 0; p < partitions_; ++p) tps.push_back({"in", state::Partition(p)});
+      auto starts = listener_->OnAssigned(tps);
       if (!starts.ok()) return starts.status();
-      next_ = (*starts)[0] ? static_cast<size_t>((*starts)[0]->value()) : 0;
+      if (partitions_ == 1) next_ = (*starts)[0] ? static_cast<size_t>((*starts)[0]->value()) : 0;
     }
     if (next_ >= values_.size()) return PollStatus::kEnd;
     record_ = {.topic = "in",
-               .partition = state::Partition(0),
-               .offset = state::Offset(static_cast<int64_t>(next_)),
+               .partition = state::Partition(static_cast<int32_t>(next_ % partitions_)),
+               .offset = state::Offset(static_cast<int64_t>(next_ / partitions_)),
                .key = "",
                .value = values_[next_],
                .timestamp = state::TimeMs(-1)};
@@ -35,8 +40,12 @@ class ListSource final : public Source {
     return PollStatus::kRecord;
   }
   const InputRecord& record() const override { return record_; }
-  void OnCommitted(std::span<const std::pair<state::TopicPartition, state::Offset>>) override {
+  void OnCommitted(
+      std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) override {
     ++group_commits;
+    std::set<int> partitions;
+    for (const auto& [tp, offset] : offsets) partitions.insert(tp.partition.value());
+    committed_partitions.push_back(partitions);
   }
   ops::Status Seek(
       std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) override {
@@ -48,10 +57,12 @@ class ListSource final : public Source {
   }
   ops::Status Close() override { return ops::Status::Ok(); }
   int seeks = 0;
-  int group_commits = 0;  // OnCommitted calls
+  int group_commits = 0;                            // OnCommitted calls
+  std::vector<std::set<int>> committed_partitions;  // of each OnCommitted call
 
  private:
   std::vector<std::string> values_;
+  int partitions_;
   PartitionListener* listener_ = nullptr;
   bool assigned_ = false;
   size_t next_ = 0;
@@ -114,14 +125,16 @@ class RunnerTest : public testing::Test {
     // runner's moves a millisecond a call, so that it commits after every record.
     Topology topology(&config_, store->get(), sink, &probe,
                       [] { return state::TimeMs(1710000000000); });
-    Runner runner(&config_.processing, source, &topology,
-                  [t = int64_t{0}]() mutable { return state::TimeMs(t += 1); });
+    Runner runner(
+        &config_.processing, source, &topology,
+        [t = int64_t{0}, step = clock_step_ms_]() mutable { return state::TimeMs(t += step); });
     std::atomic<bool> stop{false};
     return runner.Run(stop);
   }
 
   testutil::TempDir dir_;
   Config config_;
+  int64_t clock_step_ms_ = 1;  // how far the runner's clock moves per call
   int runs_ = 0;
 };
 
@@ -157,6 +170,25 @@ TEST_F(RunnerTest, OnlyAtLeastOnceCommitsTheGroupOffsetsThroughTheSource) {
   ListSource alos_source(Events());
   ASSERT_TRUE(RunWith(&plain, &alos_source).ok());
   EXPECT_GT(alos_source.group_commits, 0);
+}
+
+// At-least-once commits one partition at a time, in turn, spread over the interval, so
+// that the loop stops for a share of a full commit; each partition still commits about
+// once per interval. (The last commit, at the end, covers every partition.)
+TEST_F(RunnerTest, AtLeastOnceCommitsThePartitionsOneAtATimeInTurn) {
+  config_.processing.commit_interval_ms = 8;  // a partition every 4 ms
+  clock_step_ms_ = 1;                         // about a millisecond per record
+  AbortingSink sink(0, /*transactional=*/false);
+  ListSource source(Events(), /*partitions=*/2);
+  ASSERT_TRUE(RunWith(&sink, &source).ok());
+  const auto& commits = source.committed_partitions;
+  ASSERT_GE(commits.size(), 4u);
+  for (size_t i = 0; i + 1 < commits.size(); ++i) {
+    ASSERT_EQ(commits[i].size(), 1u) << "commit " << i;
+    if (i > 0) {
+      EXPECT_NE(*commits[i].begin(), *commits[i - 1].begin()) << "in turn, commit " << i;
+    }
+  }
 }
 
 }  // namespace
