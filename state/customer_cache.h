@@ -43,9 +43,9 @@ class CustomerCache {
   // amortized.
   CustomerState* Insert(std::string_view id, CustomerState s);
   // Marks `id`'s entry dirty (also one being written: it changed again) and
-  // re-estimates its size. REQUIRES: `id` is cached. Does
-  // not hash when `id` is the entry the last Find or Insert returned (the usual case:
-  // an event finds its customer, updates it, marks it dirty).
+  // re-estimates its size. REQUIRES: `id` is cached. Does not hash when `id` is the
+  // entry the last Find or Insert returned (the usual case: an event finds its
+  // customer, updates it, marks it dirty).
   void MarkDirty(std::string_view id);
   // Drops `id`'s entry, dirty or not; nothing when it is not cached.
   void Erase(std::string_view id);

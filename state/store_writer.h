@@ -45,8 +45,8 @@ class StoreWriter {
  private:
   WriteFn write_;
   std::future<ops::Status> pending_;
-  // Set by the helper thread when its write returns; shared so that it outlives
-  // neither side.
+  // Set by the helper thread when its write returns; shared with it, so that both
+  // live as long as either side needs them.
   std::shared_ptr<std::atomic<bool>> done_ = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<double> seconds_ = std::make_shared<double>(0);
   double last_write_seconds_ = 0;
