@@ -5,8 +5,10 @@
 namespace state {
 namespace {
 
-// A list node, a hash-map node and their pointers, as libstdc++ lays them out.
+// A list node's links and malloc's header (32), and the entry's share of the index:
+// 16-byte slots, at most half full and a quarter full right after it grows (up to 64).
 constexpr size_t kNodeOverheadBytes = 96;
+constexpr size_t kMinIndexSlots = 64;
 
 // Heap bytes of a string: none while it fits the small-string buffer.
 size_t HeapBytes(const std::string& s) {
@@ -20,14 +22,75 @@ size_t CustomerCache::EstimateBytes(std::string_view id, const CustomerState& s)
   return kNodeOverheadBytes + sizeof(Node) + id.size() + HeapBytes(s.segment);
 }
 
+size_t CustomerCache::Index::HashOf(std::string_view id) {
+  const size_t h = std::hash<std::string_view>{}(id);
+  return h == 0 ? 1 : h;
+}
+
+size_t CustomerCache::Index::Probe(std::string_view id, size_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.hash == 0 || (slot.hash == hash && slot.node->id == id)) return i;
+  }
+}
+
+const CustomerCache::List::iterator* CustomerCache::Index::Find(std::string_view id) const {
+  if (slots_.empty()) return nullptr;
+  const Slot& slot = slots_[Probe(id, HashOf(id))];
+  return slot.hash == 0 ? nullptr : &slot.node;
+}
+
+void CustomerCache::Index::Insert(List::iterator node) {
+  if ((used_ + 1) * 2 > slots_.size()) Grow();
+  const size_t hash = HashOf(node->id);
+  slots_[Probe(node->id, hash)] = Slot{hash, node};
+  ++used_;
+}
+
+void CustomerCache::Index::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(std::max(kMinIndexSlots, old.size() * 2), Slot{});
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.hash == 0) continue;
+    size_t i = slot.hash & mask;
+    while (slots_[i].hash != 0) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+void CustomerCache::Index::Erase(std::string_view id) {
+  if (slots_.empty()) return;
+  const size_t mask = slots_.size() - 1;
+  size_t hole = Probe(id, HashOf(id));
+  if (slots_[hole].hash == 0) return;
+  --used_;
+  // Backward-shift deletion: move up each later entry of the run whose home slot is
+  // not between the hole and it, so that every probe sequence stays unbroken.
+  for (size_t j = (hole + 1) & mask; slots_[j].hash != 0; j = (j + 1) & mask) {
+    const size_t home = slots_[j].hash & mask;
+    const bool stays = hole < j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (stays) continue;
+    slots_[hole] = slots_[j];
+    hole = j;
+  }
+  slots_[hole] = Slot{};
+}
+
+void CustomerCache::Index::Clear() {
+  slots_.clear();
+  used_ = 0;
+}
+
 CustomerState* CustomerCache::Find(std::string_view id) {
-  auto it = index_.find(id);
-  if (it == index_.end()) {
+  const List::iterator* it = index_.Find(id);
+  if (it == nullptr) {
     ++misses_;
     return nullptr;
   }
   ++hits_;
-  last_ = it->second;
+  last_ = *it;
   lru_.splice(lru_.begin(), lru_, last_);
   return &last_->state;
 }
@@ -37,7 +100,7 @@ CustomerState* CustomerCache::Insert(std::string_view id, CustomerState s) {
   Node& node = lru_.front();
   node.bytes = EstimateBytes(node.id, node.state);
   bytes_ += node.bytes;
-  index_.emplace(node.id, lru_.begin());
+  index_.Insert(lru_.begin());
   last_ = lru_.begin();
   while (bytes_ > max_bytes_ && lru_.size() > 1 && lru_.back().stage == Stage::kClean) {
     EvictClean(std::prev(lru_.end()));
@@ -47,13 +110,13 @@ CustomerState* CustomerCache::Insert(std::string_view id, CustomerState s) {
 
 CustomerCache::List::iterator CustomerCache::EvictClean(List::iterator it) {
   bytes_ -= it->bytes;
-  index_.erase(it->id);
+  index_.Erase(it->id);
   if (it == last_) last_ = lru_.end();
   return lru_.erase(it);
 }
 
 void CustomerCache::MarkDirty(std::string_view id) {
-  const List::iterator it = last_ != lru_.end() && last_->id == id ? last_ : index_.at(id);
+  const List::iterator it = last_ != lru_.end() && last_->id == id ? last_ : *index_.Find(id);
   Node& node = *it;
   const size_t now = EstimateBytes(node.id, node.state);
   bytes_ = bytes_ - node.bytes + now;
@@ -69,9 +132,9 @@ void CustomerCache::MarkDirty(std::string_view id) {
 }
 
 void CustomerCache::Erase(std::string_view id) {
-  auto it = index_.find(id);
-  if (it == index_.end()) return;
-  const List::iterator node = it->second;
+  const List::iterator* found = index_.Find(id);
+  if (found == nullptr) return;
+  const List::iterator node = *found;
   bytes_ -= node->bytes;
   // Rare: the expiry of an entry that is dirty or being written.
   if (node->stage == Stage::kDirty) {
@@ -81,7 +144,7 @@ void CustomerCache::Erase(std::string_view id) {
   if (auto w = std::find(writing_.begin(), writing_.end(), node); w != writing_.end()) {
     writing_.erase(w);
   }
-  index_.erase(it);
+  index_.Erase(id);
   if (node == last_) last_ = lru_.end();
   lru_.erase(node);
 }
@@ -106,8 +169,8 @@ void CustomerCache::EndWrite() {
 }
 
 bool CustomerCache::IsClean(std::string_view id) const {
-  auto it = index_.find(id);
-  return it != index_.end() && it->second->stage == Stage::kClean;
+  const List::iterator* found = index_.Find(id);
+  return found != nullptr && (*found)->stage == Stage::kClean;
 }
 
 void CustomerCache::EvictToBudget() {
@@ -120,7 +183,7 @@ void CustomerCache::EvictToBudget() {
 }
 
 void CustomerCache::Clear() {
-  index_.clear();
+  index_.Clear();
   dirty_.clear();
   writing_.clear();
   lru_.clear();

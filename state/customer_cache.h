@@ -20,7 +20,6 @@
 #include <list>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "state/customer_state.h"
@@ -87,9 +86,33 @@ class CustomerCache {
   using List = std::list<Node>;
   // Evicts `it` (clean) and returns the entry before it in the list.
   List::iterator EvictClean(List::iterator it);
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  // id -> node, by open addressing with linear probing, at most half full: a lookup
+  // reads one slot and the node's id, where std::unordered_map reads a bucket, a
+  // hash-map node and then the id (each a likely cache miss with many customers).
+  class Index {
+   public:
+    // The node of `id`, or nullptr.
+    const List::iterator* Find(std::string_view id) const;
+    // REQUIRES: node->id is not in the index.
+    void Insert(List::iterator node);
+    // Nothing when `id` is not in the index.
+    void Erase(std::string_view id);
+    size_t size() const { return used_; }
+    void Clear();
+
+   private:
+    struct Slot {
+      size_t hash = 0;  // 0: empty (HashOf never returns 0)
+      List::iterator node;
+    };
+    static size_t HashOf(std::string_view id);
+    // The slot holding `id`, or the empty slot that ends its probe sequence.
+    // REQUIRES: slots_ is not empty.
+    size_t Probe(std::string_view id, size_t hash) const;
+    void Grow();
+
+    std::vector<Slot> slots_;  // a power of two of them, or none
+    size_t used_ = 0;
   };
 
   size_t max_bytes_;
@@ -102,8 +125,7 @@ class CustomerCache {
   std::vector<List::iterator> dirty_;  // the dirty nodes, so commits touch only those
   // The nodes BeginWrite took from dirty_ (some may be dirty again since).
   std::vector<List::iterator> writing_;
-  std::unordered_map<std::string_view, List::iterator, Hash, std::equal_to<>>
-      index_;  // keys view Node::id
+  Index index_;
 };
 
 }  // namespace state

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -118,6 +120,43 @@ TEST(CustomerCacheTest, KeepsEntriesBeingWrittenUntilTheWriteEnds) {
   cache.EvictToBudget();
   EXPECT_EQ(cache.size(), 1u) << "c0 is clean once written, and goes";
   EXPECT_NE(cache.Find("c1"), nullptr);
+}
+
+// The index against a model, through many inserts and erases of ids that collide
+// in its slots (backward-shift deletion must keep every probe sequence unbroken).
+TEST(CustomerCacheTest, FindsWhatAModelHoldsThroughRandomInsertsAndErases) {
+  CustomerCache cache(size_t{1} << 30);
+  std::map<std::string, int64_t> model;
+  std::mt19937 rng(11);
+  for (int i = 0; i < 40000; ++i) {
+    const std::string id = "c" + std::to_string(rng() % 700);
+    const auto it = model.find(id);
+    switch (rng() % 3) {
+      case 0:
+        if (it == model.end()) {
+          cache.Insert(id, WithEvents(i));
+          model[id] = i;
+        }
+        break;
+      case 1:
+        cache.Erase(id);
+        model.erase(id);
+        break;
+      default: {
+        const CustomerState* s = cache.Find(id);
+        ASSERT_EQ(s != nullptr, it != model.end()) << id << " at step " << i;
+        if (s != nullptr) {
+          ASSERT_EQ(s->events_total, it->second) << id;
+        }
+      }
+    }
+    ASSERT_EQ(cache.size(), model.size()) << "at step " << i;
+  }
+  for (const auto& [id, events] : model) {
+    const CustomerState* s = cache.Find(id);
+    ASSERT_NE(s, nullptr) << id;
+    EXPECT_EQ(s->events_total, events);
+  }
 }
 
 TEST(CustomerCacheTest, NeverEvictsDirtyEntriesAndAsksForACommit) {
