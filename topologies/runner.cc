@@ -49,9 +49,26 @@ ops::Status Runner::CommitNow(StoreWrite write, Scope scope) {
   // commit would only race the rebalances: librdkafka 2.0 takes an offset commit
   // refused with ILLEGAL_GENERATION, routine during a cooperative rebalance, as the
   // loss of every assigned partition, which stops an exactly-once process.
-  if (!offsets->empty() && !topology_->transactional()) source_->OnCommitted(*offsets);
+  if (!topology_->transactional()) CommitGroupOffsets(*offsets, scope == Scope::kAll);
   if (probe_ != nullptr) probe_->OnCommitted(clock_());
   return ops::Status::Ok();
+}
+
+void Runner::CommitGroupOffsets(
+    std::span<const std::pair<state::TopicPartition, state::Offset>> offsets, bool now) {
+  if (topology_->assignment_changes() != group_offsets_assignment_) {
+    // A rebalance since: some may name partitions another member owns now.
+    group_offsets_.clear();
+    group_offsets_assignment_ = topology_->assignment_changes();
+  }
+  for (const auto& [tp, next] : offsets) group_offsets_[tp] = next;
+  const state::TimeMs t = clock_();
+  if (group_offsets_.empty() || (!now && t < next_group_commit_)) return;
+  const std::vector<std::pair<state::TopicPartition, state::Offset>> all(group_offsets_.begin(),
+                                                                         group_offsets_.end());
+  source_->OnCommitted(all);
+  group_offsets_.clear();
+  next_group_commit_ = state::TimeMs(t.value() + config_->commit_interval_ms);
 }
 
 ops::Status Runner::Run(const std::atomic<bool>& stop) {

@@ -4,6 +4,9 @@
 // requested. Runs on the thread that calls Run (the processing thread).
 
 #include <atomic>
+#include <map>
+#include <span>
+#include <utility>
 
 #include "ops/status.h"
 #include "topologies/clock.h"
@@ -33,12 +36,24 @@ class Runner {
   // Commits; on an aborted transaction, rewinds. `write`: see Topology::Commit.
   ops::Status CommitNow(StoreWrite write, Scope scope);
 
+  // At-least-once: hands the committed offsets to the consumer group (for lag tools)
+  // at most once per commit interval, however many partition commits came between:
+  // each group offset commit is a request to the broker, and one refused during a
+  // rebalance costs librdkafka 2.0 the whole assignment (Runner::CommitNow).
+  void CommitGroupOffsets(std::span<const std::pair<state::TopicPartition, state::Offset>> offsets,
+                          bool now);
+
   const ProcessingConfig* config_;
   Source* source_;
   Topology* topology_;
   Clock clock_;
   const TopologyProbe* probe_;
   int consecutive_aborts_ = 0;  // aborted commits since the last successful one
+  // Offsets committed since the last group offset commit, and the assignment they
+  // belong to (Topology::assignment_changes()).
+  std::map<state::TopicPartition, state::Offset> group_offsets_;
+  int64_t group_offsets_assignment_ = 0;
+  state::TimeMs next_group_commit_{0};
 };
 
 }  // namespace topologies

@@ -262,6 +262,7 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
 ops::Result<std::vector<std::optional<state::Offset>>> Topology::OnAssigned(
     std::span<const state::TopicPartition> partitions) {
   probe_->OnRebalance();
+  ++assignment_changes_;
   auto starts = StartTasks(partitions);
   if (!starts.ok()) return starts.status();
   PublishMembers();
@@ -292,6 +293,7 @@ void Topology::Abandon() {
 
 ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partitions) {
   probe_->OnRebalance();
+  ++assignment_changes_;
   if (!abandoned_) {
     auto committed = Commit();
     if (!committed.ok()) return committed.status();

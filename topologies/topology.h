@@ -79,6 +79,9 @@ class Topology : public PartitionListener {
       StoreWrite write);
   // How many partition tasks there are (CommitNext's round).
   size_t task_count() const { return tasks_.size(); }
+  // Counts assignments and revocations (lost partitions included): offsets a commit
+  // returned before the count last changed may name partitions no longer assigned.
+  int64_t assignment_changes() const { return assignment_changes_; }
   // Waits for the store write in flight, if any, and ends it (PartitionTask::EndWrite).
   // Its failure is fatal, like a failed Commit.
   ops::Status LandStoreWrite();
@@ -170,6 +173,7 @@ class Topology : public PartitionListener {
   std::map<state::Partition, std::unique_ptr<Forwarder>> forwarders_;
   std::set<state::TopicPartition> assigned_;
   bool abandoned_ = false;
+  int64_t assignment_changes_ = 0;
   std::atomic<bool> ready_{false};
   std::atomic<int> assigned_count_{0};
   // The partitions whose state this instance owns, for Owns(); guarded by owned_mu_.

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "tests/testutil/temp_dir.h"
@@ -81,7 +82,10 @@ class AbortingSink final : public Sink {
   }
   ops::Status Flush() override { return ops::Status::Ok(); }
   ops::Result<std::map<state::Partition, state::Offset>> Commit(
-      std::span<const std::pair<state::TopicPartition, state::Offset>>) override {
+      std::span<const std::pair<state::TopicPartition, state::Offset>> consumed) override {
+    std::set<int> partitions;
+    for (const auto& [tp, offset] : consumed) partitions.insert(tp.partition.value());
+    commit_partitions.push_back(partitions);
     if (aborts_ != 0) {
       --aborts_;
       pending_.clear();
@@ -93,6 +97,7 @@ class AbortingSink final : public Sink {
   }
   bool transactional() const override { return transactional_; }
   std::vector<std::string> committed;
+  std::vector<std::set<int>> commit_partitions;  // of each commit
 
  private:
   int aborts_;
@@ -174,21 +179,28 @@ TEST_F(RunnerTest, OnlyAtLeastOnceCommitsTheGroupOffsetsThroughTheSource) {
 
 // At-least-once commits one partition at a time, in turn, spread over the interval, so
 // that the loop stops for a share of a full commit; each partition still commits about
-// once per interval. (The last commit, at the end, covers every partition.)
+// once per interval. (The last commit, at the end, covers every partition.) The
+// group's offsets go to the broker at most once per interval, for every partition
+// committed since.
 TEST_F(RunnerTest, AtLeastOnceCommitsThePartitionsOneAtATimeInTurn) {
   config_.processing.commit_interval_ms = 8;  // a partition every 4 ms
   clock_step_ms_ = 1;                         // about a millisecond per record
   AbortingSink sink(0, /*transactional=*/false);
   ListSource source(Events(), /*partitions=*/2);
   ASSERT_TRUE(RunWith(&sink, &source).ok());
-  const auto& commits = source.committed_partitions;
-  ASSERT_GE(commits.size(), 4u);
+  const auto& commits = sink.commit_partitions;
+  ASSERT_GE(commits.size(), 6u);
   for (size_t i = 0; i + 1 < commits.size(); ++i) {
     ASSERT_EQ(commits[i].size(), 1u) << "commit " << i;
     if (i > 0) {
       EXPECT_NE(*commits[i].begin(), *commits[i - 1].begin()) << "in turn, commit " << i;
     }
   }
+  const auto& group = source.committed_partitions;
+  // Every other partition commit, and the last.
+  EXPECT_LE(group.size(), commits.size() / 2 + 1) << "a group commit per interval";
+  EXPECT_TRUE(std::find(group.begin(), group.end(), std::set<int>{0, 1}) != group.end())
+      << "a group commit carries every partition committed since the last";
 }
 
 }  // namespace
