@@ -26,6 +26,14 @@ void StoreWriter::Start(StoreBatch batch) {
   });
 }
 
+ops::Status StoreWriter::Write(StoreBatch& batch) {
+  const auto start = std::chrono::steady_clock::now();
+  ops::Status s = write_(batch);
+  last_write_seconds_ =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return s;
+}
+
 ops::Status StoreWriter::Await() {
   if (!in_flight()) return ops::Status::Ok();
   ops::Status s = pending_.get();  // leaves pending_ invalid: nothing in flight

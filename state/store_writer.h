@@ -32,14 +32,14 @@ class StoreWriter {
   // Starts writing `batch` on a helper thread. REQUIRES: !in_flight().
   void Start(StoreBatch batch);
   // Writes `batch` on this thread. REQUIRES: !in_flight().
-  ops::Status Write(StoreBatch& batch) { return write_(batch); }
+  ops::Status Write(StoreBatch& batch);
   // A write was started and Await has not yet returned its status.
   bool in_flight() const { return pending_.valid(); }
   // The write in flight has finished: Await returns at once.
   bool landed() const { return in_flight() && done_->load(std::memory_order_acquire); }
   // Waits for the write in flight and returns its status; Ok when none is.
   ops::Status Await();
-  // How long the last write that Await returned took. Unit: seconds.
+  // How long the last write (Write, or the one Await returned) took. Unit: seconds.
   double last_write_seconds() const { return last_write_seconds_; }
 
  private:

@@ -167,9 +167,8 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
     writer_->Start(std::move(batch));
   } else {
     if (!batch.empty()) {
-      const auto write_start = std::chrono::steady_clock::now();
       ENGAGED_RETURN_IF_ERROR(writer_->Write(batch));
-      probe_->OnStoreWrite(SecondsSince(write_start));
+      probe_->OnStoreWrite(writer_->last_write_seconds());
     }
     for (PartitionTask* task : tasks) task->EndWrite();
   }
