@@ -3,7 +3,7 @@
 # consume->produce passthrough, on one local Kafka broker, in one run (SPEC §10).
 #
 #   bench/e2e.sh [--events N] [--customers N] [--latency-seconds S] [--build DIR]
-#                [--commit-interval-ms MS] [--dir DIR] [--no-exactly-once]
+#                [--commit-interval-ms MS] [--settle-seconds S] [--dir DIR] [--no-exactly-once]
 #                [--bootstrap HOST:PORT | --bootstrap-file FILE]
 #
 # Steps, each printed with its exact command:
@@ -11,7 +11,9 @@
 #      (or a file holding it, as the ctest fixture writes) names a running one;
 #   2. create the run's topics, 8 partitions each;
 #   3. produce N events of a synthetic clickstream (Zipf customers in sessions);
-#   4. passthrough A: throughput over the N events;
+#   4. passthrough A: throughput over the N events, then latency at half of it. This
+#      also warms the broker: a fresh broker's JIT compiler otherwise takes up to half a
+#      vCPU through the first seconds of the first latency phase, which starts behind;
 #   5. engaged (at_least_once, the shipped lifecycle segments): throughput over the same
 #      N events, then latency at half its measured throughput, then peak RSS;
 #   6. engaged (exactly_once, its default 100 ms commits, the same segments):
@@ -19,7 +21,8 @@
 #   7. passthrough B: throughput over the same N events, then latency at engaged's rate.
 # engaged's throughputs are reported against the mean of A and B (the ceiling).
 # --commit-interval-ms sets processing.commit_interval_ms of the passthroughs and of
-# at_least_once engaged (default 1000, engaged's default).
+# at_least_once engaged (default 1000, engaged's default). --settle-seconds idles S
+# seconds between each processor's throughput and latency phases (default 0).
 # Needs the targets engaged and engaged_load built in the --build directory.
 set -euo pipefail
 
@@ -29,6 +32,7 @@ EVENTS=2000000
 CUSTOMERS=1000000
 LATENCY_SECONDS=30
 COMMIT_INTERVAL_MS=1000
+SETTLE_SECONDS=0
 BUILD="$ROOT/build/rel"
 DIR=""
 BOOTSTRAP=""
@@ -42,6 +46,7 @@ while (($#)); do
     --customers) CUSTOMERS=$2; shift 2 ;;
     --latency-seconds) LATENCY_SECONDS=$2; shift 2 ;;
     --commit-interval-ms) COMMIT_INTERVAL_MS=$2; shift 2 ;;
+    --settle-seconds) SETTLE_SECONDS=$2; shift 2 ;;
     --build) BUILD=$2; shift 2 ;;
     --dir) DIR=$2; shift 2 ;;
     --bootstrap) BOOTSTRAP=$2; shift 2 ;;
@@ -62,28 +67,31 @@ IN="$RUN.in"
 WORK="$DIR/$RUN"
 mkdir -p "$WORK"
 run "$ROOT/ops/local/kafka.sh" create-topics --bootstrap "$BOOTSTRAP" \
-  "$IN:8" "$RUN.latency-engaged:8" "$RUN.latency-passthrough:8" \
-  "$RUN.segment-changes:8" "$RUN.dead-letters:8" "$RUN.passthrough-out:8" 2>&1 | sed 's/^/  /' >&2
+  "$IN:8" "$RUN.latency-engaged:8" "$RUN.latency-engaged-eos:8" "$RUN.latency-passthrough-a:8" \
+  "$RUN.latency-passthrough-b:8" "$RUN.segment-changes:8" "$RUN.dead-letters:8" \
+  "$RUN.passthrough-a-out:8" "$RUN.passthrough-b-out:8" 2>&1 | sed 's/^/  /' >&2
 
 bench_produce "$IN"
 
 # One config per processor: engaged's from the shipped lifecycle, the passthrough's
-# with the same kafka map, topics and commit interval.
+# with the same kafka map, topics and commit interval. Each processor reads the input
+# and a latency topic of its own: one filled for another processor's latency phase
+# would be more records than the throughput phase counts.
 HTTP_PORT="$(free_port)"
-write_config() {  # NAME LATENCY_TOPIC OUTPUT_TOPIC [segments from FILE] [GUARANTEE]
+write_config() {  # NAME OUTPUT_TOPIC [segments from FILE] [GUARANTEE]
   {
     echo "application_id: $RUN.$1"
     echo "kafka:"
     echo "  bootstrap.servers: \"$BOOTSTRAP\""
     echo "input:"
-    echo "  topics: [$IN, $2]"
+    echo "  topics: [$IN, $RUN.latency-$1]"
     echo "output:"
-    echo "  segment_changes_topic: $3"
+    echo "  segment_changes_topic: $2"
     echo "  dead_letters_topic: $RUN.dead-letters"
     echo "state:"
     echo "  dir: $WORK/state-$1"
     echo "processing:"
-    if [[ ${5:-at_least_once} == exactly_once ]]; then
+    if [[ ${4:-at_least_once} == exactly_once ]]; then
       echo "  guarantee: exactly_once"
       echo "  instance_id: $1"
     else
@@ -92,23 +100,26 @@ write_config() {  # NAME LATENCY_TOPIC OUTPUT_TOPIC [segments from FILE] [GUARAN
     echo "http:"
     echo "  host: 127.0.0.1"
     echo "  port: $HTTP_PORT"
-    if [[ -n ${4:-} ]]; then sed -n '/^segments:/,$p' "$4"; fi
+    if [[ -n ${3:-} ]]; then sed -n '/^segments:/,$p' "$3"; fi
   } >"$WORK/$1.yaml"
 }
-write_config engaged "$RUN.latency-engaged" "$RUN.segment-changes" "$ROOT/examples/lifecycle.yaml"
-write_config engaged-eos "$RUN.latency-engaged" "$RUN.segment-changes" "$ROOT/examples/lifecycle.yaml" exactly_once
-write_config passthrough-a "$RUN.latency-passthrough" "$RUN.passthrough-out"
-write_config passthrough-b "$RUN.latency-passthrough" "$RUN.passthrough-out"
+write_config engaged "$RUN.segment-changes" "$ROOT/examples/lifecycle.yaml"
+write_config engaged-eos "$RUN.segment-changes" "$ROOT/examples/lifecycle.yaml" exactly_once
+write_config passthrough-a "$RUN.passthrough-a-out"
+write_config passthrough-b "$RUN.passthrough-b-out"
 
 measure() {  # LABEL LATENCY_ARGS... -- COMMAND...
   local label=$1
   shift
   run "$LOAD" measure --bootstrap "$BOOTSTRAP" --label "$label" --group "$RUN.$label" \
-    --input "$IN" --customers "$CUSTOMERS" --log "$WORK/$label.log" "$@" | tee -a "$WORK/results.txt"
+    --input "$IN" --customers "$CUSTOMERS" --settle-seconds "$SETTLE_SECONDS" \
+    --log "$WORK/$label.log" "$@" | tee -a "$WORK/results.txt"
 }
 
 echo "machine: $(nproc) vCPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), load average $(cut -d' ' -f1-3 /proc/loadavg) at start" >&2
-A="$(measure passthrough-a -- "$LOAD" passthrough --config "$WORK/passthrough-a.yaml")"
+A="$(measure passthrough-a --latency-input "$RUN.latency-passthrough-a" --output "$RUN.passthrough-a-out" \
+  --latency-fraction 0.5 --latency-seconds "$LATENCY_SECONDS" --samples "$WORK/passthrough-a-latency.csv" \
+  -- "$LOAD" passthrough --config "$WORK/passthrough-a.yaml")"
 E="$(measure engaged --latency-input "$RUN.latency-engaged" --output "$RUN.segment-changes" \
   --latency-fraction 0.5 --latency-seconds "$LATENCY_SECONDS" --samples "$WORK/engaged-latency.csv" \
   --metrics-port "$HTTP_PORT" --metrics-out "$WORK/engaged-metrics.txt" \
@@ -118,8 +129,8 @@ X=""
 if ((EXACTLY_ONCE)); then
   X="$(measure engaged-eos -- "$ENGAGED" run --config "$WORK/engaged-eos.yaml")"
 fi
-B="$(measure passthrough-b --latency-input "$RUN.latency-passthrough" --output "$RUN.passthrough-out" \
-  --latency-rate "$RATE" --latency-seconds "$LATENCY_SECONDS" --samples "$WORK/passthrough-latency.csv" \
+B="$(measure passthrough-b --latency-input "$RUN.latency-passthrough-b" --output "$RUN.passthrough-b-out" \
+  --latency-rate "$RATE" --latency-seconds "$LATENCY_SECONDS" --samples "$WORK/passthrough-b-latency.csv" \
   -- "$LOAD" passthrough --config "$WORK/passthrough-b.yaml")"
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at end" >&2
 

@@ -154,6 +154,7 @@ ops::Status MeasureLatency(const MeasureOptions& o, topologies::kafka::GroupProg
   std::this_thread::sleep_for(kTailDrain);
   ENGAGED_RETURN_IF_ERROR(recorder.Stop());
   r.latencies_ms = recorder.latencies_ms();
+  r.latency_started_ms = static_cast<int64_t>(recorder.started_ms());
   if (!o.samples_path.empty()) return WriteSamples(o.samples_path, recorder.samples());
   return ops::Status::Ok();
 }
@@ -199,11 +200,12 @@ std::string FormatReport(const std::string& label, const MeasureReport& r) {
       "label={} events={} startup_s={:.2f} total_s={:.2f} throughput_eps={:.0f} "
       "cpu_s_per_mevent={:.2f} "
       "latency_rate={:.0f} latency_events={} latency_samples={} p50_ms={:.1f} p99_ms={:.1f} "
-      "p999_ms={:.1f} max_ms={:.1f} producer_behind_ms={:.1f} peak_rss_mib={:.1f} exit={}",
+      "p999_ms={:.1f} max_ms={:.1f} producer_behind_ms={:.1f} latency_started_ms={} "
+      "peak_rss_mib={:.1f} exit={}",
       label, r.events, r.startup_s, r.total_s, r.throughput_eps, r.cpu_s_per_mevent, r.latency_rate,
       r.latency_events, l.size(), Quantile(l, 0.5), Quantile(l, 0.99), Quantile(l, 0.999),
-      Quantile(l, 1.0), r.latency_behind_ms, static_cast<double>(r.peak_rss_kb) / 1024.0,
-      r.exit_code);
+      Quantile(l, 1.0), r.latency_behind_ms, r.latency_started_ms,
+      static_cast<double>(r.peak_rss_kb) / 1024.0, r.exit_code);
 }
 
 }  // namespace load

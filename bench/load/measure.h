@@ -54,6 +54,7 @@ struct MeasureReport {
   double latency_rate = 0;           // offered, events/s
   int64_t latency_events = 0;        // produced in the latency phase
   double latency_behind_ms = 0;      // how far the load producer fell behind its schedule
+  int64_t latency_started_ms = 0;    // wall clock (ms since the epoch) of the samples' 0 s
   std::vector<double> latencies_ms;  // sorted
   int64_t peak_rss_kb = 0;
   int exit_code = -1;

@@ -61,6 +61,8 @@ class LatencyRecorder {
   const std::vector<double>& latencies_ms() const { return latencies_ms_; }
   // (seconds since Start, latency in ms) of each output, in the order read.
   const std::vector<std::pair<double, double>>& samples() const { return samples_; }
+  // Wall-clock time of Start, ms since the epoch: where samples' seconds count from.
+  double started_ms() const { return started_ms_; }
   // Outputs read whose event time could not be found.
   int64_t unparsed() const { return unparsed_; }
 
