@@ -375,6 +375,46 @@ TEST_F(ChangelogTopologyTest, StoreWritesLandingWhileProcessingGoesOnChangeNothi
   EXPECT_GT(reference.sink().outputs.size(), 20u);
 }
 
+// A store write that fails after its commit reached the changelog (a full disk, say):
+// the instance stops at its next step with the error, and a restart on the same state
+// directory finds its store one commit behind the changelog and catches up from it.
+TEST_F(ChangelogTopologyTest, AFailedStoreWriteStopsTheInstanceAndARestartCatchesUp) {
+  Log log;
+  const std::string dir = dir_.File("a");
+  std::vector<std::string> outputs;
+  ops::Status failed;
+  size_t processed = 0;
+  {
+    Instance a(&config_, dir, &log);
+    int writes = 0;
+    a.topology().set_store_write([&](state::StoreBatch& batch) {
+      if (++writes == 3) return ops::Status::IoError("injected: no space left on device");
+      return a.store().Write(batch);
+    });
+    a.Assign();
+    for (const Record& r : stream_) {
+      failed = a.Process(r);
+      if (failed.ok() && ++processed % 37 == 0) {
+        failed = a.topology().Commit(StoreWrite::kBackground).status();
+      }
+      if (!failed.ok()) break;
+    }
+    outputs = a.sink().outputs;
+  }  // stops with the error, as engaged run does
+  ASSERT_FALSE(failed.ok()) << "the failed write surfaced";
+  EXPECT_EQ(failed.code(), ops::StatusCode::kIoError) << failed.ToString();
+  EXPECT_NE(failed.message().find("no space left"), std::string::npos) << failed.ToString();
+  EXPECT_LE(processed, 4 * 37u) << "it stopped by the commit after the third";
+
+  Instance b(&config_, dir, &log);
+  const auto resume = b.Assign();
+  b.Run(stream_, resume, stream_.size());
+  outputs.insert(outputs.end(), b.sink().outputs.begin(), b.sink().outputs.end());
+  EXPECT_EQ(b.States(), expected_states_);
+  EXPECT_EQ(std::set<std::string>(outputs.begin(), outputs.end()),
+            std::set<std::string>(expected_outputs_.begin(), expected_outputs_.end()));
+}
+
 // At-least-once commits one partition at a time (the poll loop's default). Run to the
 // end, the outputs and state are those of full commits; an instance that stops without
 // committing (a crash) leaves each partition at its own last commit, and the instance

@@ -30,6 +30,15 @@ class ListSource final : public Source {
       if (!starts.ok()) return starts.status();
       if (partitions_ == 1) next_ = (*starts)[0] ? static_cast<size_t>((*starts)[0]->value()) : 0;
     }
+    if (next_ == revoke_at_ && revoked_ < 0) {
+      // The group takes partition 1 away (another member owns it now); its records are
+      // not polled any more.
+      revoked_ = 1;
+      const state::TopicPartition tp{"in", state::Partition(revoked_)};
+      ENGAGED_RETURN_IF_ERROR(listener_->OnRevoked({&tp, 1}));
+      revoked_at_commit = static_cast<int>(committed_partitions.size());
+    }
+    while (next_ < values_.size() && static_cast<int>(next_ % partitions_) == revoked_) ++next_;
     if (next_ >= values_.size()) return PollStatus::kEnd;
     record_ = {.topic = "in",
                .partition = state::Partition(static_cast<int32_t>(next_ % partitions_)),
@@ -57,8 +66,11 @@ class ListSource final : public Source {
     return ops::Status::Ok();
   }
   ops::Status Close() override { return ops::Status::Ok(); }
+  // Before polling the record of index `at`, revokes partition 1.
+  void RevokeBefore(size_t at) { revoke_at_ = at; }
   int seeks = 0;
   int group_commits = 0;                            // OnCommitted calls
+  int revoked_at_commit = -1;                       // OnCommitted calls before the revocation
   std::vector<std::set<int>> committed_partitions;  // of each OnCommitted call
 
  private:
@@ -66,6 +78,8 @@ class ListSource final : public Source {
   int partitions_;
   PartitionListener* listener_ = nullptr;
   bool assigned_ = false;
+  size_t revoke_at_ = SIZE_MAX;
+  int revoked_ = -1;  // the partition revoked, if any
   size_t next_ = 0;
   InputRecord record_;
 };
@@ -201,6 +215,28 @@ TEST_F(RunnerTest, AtLeastOnceCommitsThePartitionsOneAtATimeInTurn) {
   EXPECT_LE(group.size(), commits.size() / 2 + 1) << "a group commit per interval";
   EXPECT_TRUE(std::find(group.begin(), group.end(), std::set<int>{0, 1}) != group.end())
       << "a group commit carries every partition committed since the last";
+}
+
+// Offsets gathered for the group's next commit are dropped when the assignment
+// changes: a partition revoked meanwhile belongs to another member, and an offset
+// committed for it now could move that member's position.
+TEST_F(RunnerTest, AGroupCommitAfterARevocationLeavesOutTheRevokedPartition) {
+  config_.processing.commit_interval_ms = 8;
+  clock_step_ms_ = 1;
+  // Every point of the run: some fall between partition 1's commit and the group's.
+  for (size_t at = 4; at < 36; ++at) {
+    SCOPED_TRACE("revoked before record " + std::to_string(at));
+    AbortingSink sink(0, /*transactional=*/false);
+    ListSource source(Events(), /*partitions=*/2);
+    source.RevokeBefore(at);
+    ASSERT_TRUE(RunWith(&sink, &source).ok());
+    ASSERT_GE(source.revoked_at_commit, 0);
+    const auto& group = source.committed_partitions;
+    ASSERT_GT(group.size(), static_cast<size_t>(source.revoked_at_commit)) << "commits after";
+    for (size_t i = source.revoked_at_commit; i < group.size(); ++i) {
+      EXPECT_FALSE(group[i].contains(1)) << "group commit " << i;
+    }
+  }
 }
 
 }  // namespace
