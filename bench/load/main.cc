@@ -161,6 +161,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   measure->add_option("--latency-seconds", m.latency_seconds, "Length of the latency phase")
       ->capture_default_str();
+  measure
+      ->add_option("--latency-warmup-seconds", m.latency_warmup_seconds,
+                   "Seconds of the same load first, whose latencies are not counted")
+      ->capture_default_str();
   measure->add_option("--timeout-s", m.timeout_s, "Limit of each phase")->capture_default_str();
   measure
       ->add_option("--settle-seconds", m.settle_seconds,

@@ -138,11 +138,13 @@ ops::Status MeasureLatency(const MeasureOptions& o, topologies::kafka::GroupProg
   const int64_t since_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
+  const auto warmup_ms = static_cast<int64_t>(o.latency_warmup_seconds * 1000);
   LatencyRecorder recorder;
-  ENGAGED_RETURN_IF_ERROR(recorder.Start(o.kafka, o.output_topic, since_ms));
+  ENGAGED_RETURN_IF_ERROR(recorder.Start(o.kafka, o.output_topic, since_ms, since_ms + warmup_ms));
   auto producer = topologies::kafka::OpenLoadProducer(o.kafka, o.latency_topic);
   if (!producer.ok()) return producer.status();
-  TrafficOptions traffic{.events = static_cast<int64_t>(r.latency_rate * o.latency_seconds),
+  TrafficOptions traffic{.events = static_cast<int64_t>(
+                             r.latency_rate * (o.latency_warmup_seconds + o.latency_seconds)),
                          .rate = r.latency_rate,
                          .clickstream = o.clickstream};
   auto produced = ProduceTraffic(**producer, traffic);

@@ -31,6 +31,9 @@ struct MeasureOptions {
   double latency_rate = 0;
   double latency_fraction = 0.5;
   double latency_seconds = 30;
+  // Seconds of the same load before latency_seconds, whose outputs are not counted
+  // (written to samples_path all the same).
+  double latency_warmup_seconds = 0;
   // Idle time between the throughput phase and the latency phase. Unit: s.
   double settle_seconds = 0;
   topologies::ClickstreamOptions clickstream;  // of the latency phase's events

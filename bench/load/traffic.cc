@@ -72,11 +72,13 @@ ops::Result<TrafficReport> ProduceTraffic(topologies::kafka::LoadProducer& produ
 LatencyRecorder::~LatencyRecorder() { Stop().IgnoreError(); }
 
 ops::Status LatencyRecorder::Start(const topologies::kafka::Properties& properties,
-                                   const std::string& topic, int64_t since_ms) {
+                                   const std::string& topic, int64_t since_ms,
+                                   int64_t count_from_ms) {
   auto tail = topologies::kafka::OpenTopicTail(properties, topic);
   if (!tail.ok()) return tail.status();
   tail_ = std::move(*tail);
   since_ms_ = since_ms;
+  count_from_ms_ = count_from_ms;
   started_ms_ = WallNowMs();
   stop_ = false;
   thread_ = std::thread([this] { Read(); });
@@ -99,7 +101,7 @@ void LatencyRecorder::Read() {
     }
     if (t->value() < since_ms_) continue;  // caused by input from before the phase
     const double latency_ms = seen_ms - static_cast<double>(t->value());
-    latencies_ms_.push_back(latency_ms);
+    if (t->value() >= count_from_ms_) latencies_ms_.push_back(latency_ms);
     samples_.emplace_back((seen_ms - started_ms_) / 1000.0, latency_ms);
   }
 }

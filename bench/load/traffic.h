@@ -42,7 +42,9 @@ ops::Result<TrafficReport> ProduceTraffic(topologies::kafka::LoadProducer& produ
                                           const TrafficOptions& options);
 
 // Reads an output topic on its own thread from Start until Stop, recording the
-// latency of each output whose event time is at or after `since_ms`.
+// latency of each output whose event time is at or after `since_ms` as a sample, and
+// counting it among latencies_ms when its event time is at or after `count_from_ms`
+// (the end of a warm-up).
 // Start, Stop and the accessors are called from one thread.
 class LatencyRecorder {
  public:
@@ -53,11 +55,11 @@ class LatencyRecorder {
 
   // Opens the tail at the topic's current end.
   ops::Status Start(const topologies::kafka::Properties& properties, const std::string& topic,
-                    int64_t since_ms);
+                    int64_t since_ms, int64_t count_from_ms);
   // Stops reading; the first error of the reading thread, if any.
   ops::Status Stop();
 
-  // Latencies in ms, sorted. REQUIRES: Stop was called.
+  // Latencies in ms of the outputs counted, sorted. REQUIRES: Stop was called.
   const std::vector<double>& latencies_ms() const { return latencies_ms_; }
   // (seconds since Start, latency in ms) of each output, in the order read.
   const std::vector<std::pair<double, double>>& samples() const { return samples_; }
@@ -71,6 +73,7 @@ class LatencyRecorder {
 
   std::unique_ptr<topologies::kafka::TopicTail> tail_;
   int64_t since_ms_ = 0;
+  int64_t count_from_ms_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
   ops::Status error_;
