@@ -91,19 +91,32 @@ CustomerState* CustomerCache::Find(std::string_view id) {
   }
   ++hits_;
   last_ = *it;
-  lru_.splice(lru_.begin(), lru_, last_);
+  last_->referenced = true;
   return &last_->state;
 }
 
 CustomerState* CustomerCache::Insert(std::string_view id, CustomerState s) {
-  lru_.push_front(Node{std::string(id), std::move(s), 0, Stage::kClean});
+  lru_.push_front(Node{.id = std::string(id), .state = std::move(s)});
   Node& node = lru_.front();
   node.bytes = EstimateBytes(node.id, node.state);
   bytes_ += node.bytes;
   index_.Insert(lru_.begin());
   last_ = lru_.begin();
-  while (bytes_ > max_bytes_ && lru_.size() > 1 && lru_.back().stage == Stage::kClean) {
-    EvictClean(std::prev(lru_.end()));
+  // Ends: each turn evicts, clears a bit that only a Find sets again, or moves the new
+  // entry (never evicted) back to the front after the others went ahead of it.
+  while (bytes_ > max_bytes_ && lru_.size() > 1) {
+    const List::iterator back = std::prev(lru_.end());
+    if (&*back == &node) {
+      lru_.splice(lru_.begin(), lru_, back);
+      continue;
+    }
+    if (back->referenced) {
+      back->referenced = false;
+      lru_.splice(lru_.begin(), lru_, back);
+      continue;
+    }
+    if (back->stage != Stage::kClean) break;
+    EvictClean(back);
   }
   return &node.state;
 }
@@ -174,11 +187,21 @@ bool CustomerCache::IsClean(std::string_view id) const {
 }
 
 void CustomerCache::EvictToBudget() {
-  auto it = lru_.end();
-  while (bytes_ > max_bytes_ && it != lru_.begin()) {
-    --it;
-    if (it->stage != Stage::kClean) continue;
-    it = EvictClean(it);
+  // `end` bounds the candidates: the entries before it. Each turn takes the last of
+  // them, and evicts it, passes over it (not clean), or gives it its second chance at
+  // the front, where it is a candidate again with its bit cleared. Ends: each turn
+  // drops a candidate or clears a bit that nothing here sets again.
+  auto end = lru_.end();
+  while (bytes_ > max_bytes_ && end != lru_.begin()) {
+    const List::iterator node = std::prev(end);
+    if (node->referenced) {
+      node->referenced = false;
+      lru_.splice(lru_.begin(), lru_, node);
+    } else if (node->stage == Stage::kClean) {
+      EvictClean(node);
+    } else {
+      end = node;
+    }
   }
 }
 

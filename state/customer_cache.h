@@ -3,7 +3,12 @@
 // The write-back cache of one partition's hot customers, bounded in bytes. Entries
 // are changed in place and marked dirty; a commit writes the dirty ones to RocksDB:
 // BeginWrite marks them as being written, EndWrite, once the write has landed, marks
-// them clean. Only clean entries are evicted, least recently used first: by Insert as
+// them clean. Only clean entries are evicted, about least recently used first, by
+// CLOCK (second chance): entries queue in insertion order, a hit only sets the entry's
+// referenced bit, and an entry that reaches the back with its bit set goes to the
+// front with the bit cleared instead of going out. (Moving each hit to the front, as
+// an exact LRU list does, writes to both neighbours: two more cache misses per event
+// once the cache outgrows the CPU's caches.) Eviction happens by Insert as
 // soon as the bound is passed (so that a burst of misses between two commits does not
 // grow the cache past its budget), and by EvictToBudget after a commit. An entry being
 // written stays until its write lands, or a lookup would read the store's older state.
@@ -34,12 +39,11 @@ class CustomerCache {
   CustomerCache(const CustomerCache&) = delete;
   CustomerCache& operator=(const CustomerCache&) = delete;
 
-  // The cached state of `id`, now the most recently used, or nullptr (a miss).
+  // The cached state of `id`, now marked as used, or nullptr (a miss).
   CustomerState* Find(std::string_view id);
   // Caches `s` as the state of `id` (which must not be cached) and returns it. Evicts
-  // clean least recently used entries while over the bound, stopping at the first one
-  // that is not clean (entries behind it were used since the last commit): O(1)
-  // amortized.
+  // clean entries from the back while over the bound (giving used ones their second
+  // chance), stopping at the first unused one that is not clean: O(1) amortized.
   CustomerState* Insert(std::string_view id, CustomerState s);
   // Marks `id`'s entry dirty (also one being written: it changed again) and
   // re-estimates its size. REQUIRES: `id` is cached. Does not hash when `id` is the
@@ -58,7 +62,8 @@ class CustomerCache {
   void EndWrite();
   // True when `id` is cached and clean (neither dirty nor being written).
   bool IsClean(std::string_view id) const;
-  // Evicts clean entries, least recently used first, until within the bound.
+  // Evicts clean entries from the back until within the bound, giving used ones their
+  // second chance: looks at each entry at most twice.
   void EvictToBudget();
   void Clear();
 
@@ -79,9 +84,11 @@ class CustomerCache {
   enum class Stage : uint8_t { kClean, kDirty, kWriting };
   struct Node {
     std::string id;
-    CustomerState state;
-    size_t bytes = 0;
+    // Beside the id, which a lookup reads anyway: a hit touches no other cache line.
     Stage stage = Stage::kClean;
+    bool referenced = false;  // found since it last passed the back of the list
+    size_t bytes = 0;
+    CustomerState state;
   };
   using List = std::list<Node>;
   // Evicts `it` (clean) and returns the entry before it in the list.
@@ -120,7 +127,7 @@ class CustomerCache {
   size_t dirty_bytes_ = 0;
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
-  List lru_;                           // front: most recently used
+  List lru_;                           // front: inserted or given a second chance last
   List::iterator last_ = lru_.end();   // what the last Find or Insert returned
   std::vector<List::iterator> dirty_;  // the dirty nodes, so commits touch only those
   // The nodes BeginWrite took from dirty_ (some may be dirty again since).

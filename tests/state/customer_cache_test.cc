@@ -52,6 +52,27 @@ TEST(CustomerCacheTest, InsertEvictsCleanEntriesAtOnceToStayWithinTheBound) {
   EXPECT_NE(cache.Find("c9"), nullptr);
 }
 
+// Entries found since they last passed the back of the queue get a second chance; the
+// entry inserted is never the one evicted, even when every other was found.
+TEST(CustomerCacheTest, InsertGivesFoundEntriesASecondChanceAndKeepsTheNewOne) {
+  const size_t one = CustomerCache::EstimateBytes("c0", CustomerState());
+  CustomerCache cache(2 * one);
+  cache.Insert("c0", WithEvents(0));
+  cache.Insert("c1", WithEvents(1));
+  ASSERT_NE(cache.Find("c0"), nullptr);
+  ASSERT_NE(cache.Find("c1"), nullptr);
+  cache.Insert("c2", WithEvents(2));
+  EXPECT_LE(cache.bytes(), 2 * one) << "within the bound at once";
+  EXPECT_NE(cache.Find("c2"), nullptr);
+  EXPECT_NE(cache.Find("c1"), nullptr) << "found last: kept";
+  EXPECT_EQ(cache.Find("c0"), nullptr) << "found first, then passed the back unused: evicted";
+  // c1 and c2 were just found; c3's insert gives both a second chance, then evicts the
+  // one that reaches the back first unused again (c1, inserted before c2).
+  cache.Insert("c3", WithEvents(3));
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_NE(cache.Find("c3"), nullptr);
+}
+
 TEST(CustomerCacheTest, InsertKeepsDirtyEntriesAndTheOneItReturns) {
   const size_t one = CustomerCache::EstimateBytes("c0", CustomerState());
   CustomerCache cache(one);
