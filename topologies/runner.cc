@@ -1,5 +1,7 @@
 #include "topologies/runner.h"
 
+#include <optional>
+
 #include "fmt/format.h"
 #include "ops/log.h"
 
@@ -86,17 +88,19 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
       break;
     }
     if (*polled == PollStatus::kEnd) break;
+    std::optional<state::TimeMs> now;  // read once per turn
     if (*polled == PollStatus::kRecord) {
       const InputRecord& record = source_->record();
       status = topology_->Process(record);
       if (!status.ok()) break;
       if (probe_ != nullptr && record.timestamp.value() >= 0) {
-        probe_->OnEndToEnd(static_cast<double>(clock_().value() - record.timestamp.value()) /
+        now = clock_();
+        probe_->OnEndToEnd(static_cast<double>(now->value() - record.timestamp.value()) /
                            kMillisPerSecond);
       }
     }
     const bool full = topology_->NeedsCommit();  // a cache's dirty entries are too many
-    if (full || clock_() >= next_commit) {
+    if (full || (now ? *now : clock_()) >= next_commit) {
       const size_t tasks = topology_->task_count();
       const bool one = spread && !full && tasks > 1;
       // The store write goes on while the next records are processed.

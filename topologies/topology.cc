@@ -9,6 +9,9 @@
 namespace topologies {
 namespace {
 
+// engaged_processing_duration_seconds times one record in this many.
+constexpr uint64_t kTimedEvery = 16;
+
 const ops::Logger& Log() {
   static const ops::Logger logger("topology");
   return logger;
@@ -91,14 +94,18 @@ bool Topology::NeedsCommit() const {
 }
 
 ops::Status Topology::Process(const InputRecord& r) {
-  const auto start = std::chrono::steady_clock::now();
+  // One record in kTimedEvery is timed: the two clock reads cost about 5 % of a cached
+  // record's processing, and a sample shows the distribution as well.
+  const bool timed = processed_++ % kTimedEvery == 0;
+  const auto start =
+      timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   // The last commit's store write has landed: its customers may be evicted again.
   if (writer_->landed()) ENGAGED_RETURN_IF_ERROR(LandStoreWrite());
   if (Forwarded(r.topic)) return ForwarderFor(r.partition).Forward(r);
   auto task = TaskFor(r.partition);
   if (!task.ok()) return task.status();
   ENGAGED_RETURN_IF_ERROR((*task)->Process(r));
-  probe_->OnProcessed(SecondsSince(start));
+  if (timed) probe_->OnProcessed(SecondsSince(start));
   return ops::Status::Ok();
 }
 

@@ -164,6 +164,7 @@ class Topology : public PartitionListener {
   // The last commit's store write; no task is dropped while one is in flight.
   std::unique_ptr<state::StoreWriter> writer_;
   int64_t writing_records_ = 0;                // in the write in flight, for the debug log
+  uint64_t processed_ = 0;                     // records through Process, to time a sample
   std::vector<PartitionTask*> writing_tasks_;  // whose commit the write in flight holds
   state::Partition last_committed_{-1};        // by CommitNext
   std::map<state::Partition, std::unique_ptr<PartitionTask>> tasks_;
