@@ -171,6 +171,7 @@ for r in "$A" "$E" "$X" "$B"; do
   echo "| $(field "$r" label) | $(field "$r" throughput_eps) | $(field "$r" cpu_s_per_mevent) | $offered | $lat | $behind | $(field "$r" peak_rss_mib) MiB |"
 done
 echo
+echo "passthrough-a's latency phase is the broker's first one: on a fresh broker, its JIT compiles through it."
 echo "engaged at_least_once / passthrough ceiling (mean of A and B, $CEILING events/s): **$RATIO %** (target ≥ 70 %)"
 if [[ -n $X ]]; then
   RATIO_EOS="$(awk -v e="$(field "$X" throughput_eps)" -v c="$CEILING" 'BEGIN { printf "%.1f", 100 * e / c }')"
