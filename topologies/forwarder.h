@@ -36,6 +36,11 @@ class Forwarder {
   void CollectCommit(std::vector<std::pair<state::TopicPartition, state::Offset>>& offsets) const;
   // The offsets from CollectCommit are committed.
   void AfterCommit();
+  // The next CollectCommit returns every position again, changed or not (the
+  // assignment changed: the consumer group may not have them yet).
+  void RecommitPositions() {
+    for (auto& [topic, pos] : positions_) pos.dirty = true;
+  }
   // After an aborted transaction: where each topic resumes (the last committed offset,
   // else the first offset read since assignment), and forgets what came after.
   std::vector<std::pair<state::TopicPartition, state::Offset>> Rewind();

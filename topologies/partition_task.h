@@ -89,6 +89,11 @@ class PartitionTask {
   // meta record names every input topic of the partition; the next commit commits it
   // to the consumer group.
   void SetPosition(std::string_view topic, state::Offset next);
+  // The next CollectCommit returns every position again, changed or not (the
+  // assignment changed: the consumer group may not have them yet).
+  void RecommitPositions() {
+    for (auto& [topic, pos] : positions_) pos.dirty = true;
+  }
   // Adds this task's dirty and expired customers, timers, offsets and stream time to
   // `batch`, and the offsets to `offsets`. With `changelog`, also writes the commit's
   // changelog records to the sink: every dirty customer (a tombstone for an expired

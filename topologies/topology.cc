@@ -268,8 +268,8 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
 ops::Result<std::vector<std::optional<state::Offset>>> Topology::OnAssigned(
     std::span<const state::TopicPartition> partitions) {
   probe_->OnRebalance();
-  ++assignment_changes_;
   auto starts = StartTasks(partitions);
+  OnAssignmentChange();
   if (!starts.ok()) return starts.status();
   PublishMembers();
   PublishAssignment();
@@ -297,9 +297,14 @@ void Topology::Abandon() {
   forwarders_.clear();
 }
 
+void Topology::OnAssignmentChange() {
+  ++assignment_changes_;
+  for (auto& [p, task] : tasks_) task->RecommitPositions();
+  for (auto& [p, f] : forwarders_) f->RecommitPositions();
+}
+
 ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partitions) {
   probe_->OnRebalance();
-  ++assignment_changes_;
   if (!abandoned_) {
     auto committed = Commit();
     if (!committed.ok()) return committed.status();
@@ -322,6 +327,7 @@ ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partition
         [&](const auto& tp) { return tp.partition == it->first && !Forwarded(tp.topic); });
     it = still_assigned ? std::next(it) : tasks_.erase(it);
   }
+  OnAssignmentChange();
   RebalanceCacheBudget();
   PublishMembers();
   PublishAssignment();

@@ -81,6 +81,8 @@ class Topology : public PartitionListener {
   size_t task_count() const { return tasks_.size(); }
   // Counts assignments and revocations (lost partitions included): offsets a commit
   // returned before the count last changed may name partitions no longer assigned.
+  // Every partition still assigned after a change returns its offsets again from its
+  // next commit, so dropping what came before loses none of them.
   int64_t assignment_changes() const { return assignment_changes_; }
   // Waits for the store write in flight, if any, and ends it (PartitionTask::EndWrite).
   // Its failure is fatal, like a failed Commit.
@@ -175,6 +177,9 @@ class Topology : public PartitionListener {
   std::set<state::TopicPartition> assigned_;
   bool abandoned_ = false;
   int64_t assignment_changes_ = 0;
+  // After an assignment change: counts it, and marks every position of the tasks and
+  // forwarders still here to be committed again.
+  void OnAssignmentChange();
   std::atomic<bool> ready_{false};
   std::atomic<int> assigned_count_{0};
   // The partitions whose state this instance owns, for Owns(); guarded by owned_mu_.

@@ -54,7 +54,10 @@ class ListSource final : public Source {
       std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) override {
     ++group_commits;
     std::set<int> partitions;
-    for (const auto& [tp, offset] : offsets) partitions.insert(tp.partition.value());
+    for (const auto& [tp, offset] : offsets) {
+      partitions.insert(tp.partition.value());
+      group_offsets[tp.partition.value()] = offset.value();
+    }
     committed_partitions.push_back(partitions);
   }
   ops::Status Seek(
@@ -71,6 +74,7 @@ class ListSource final : public Source {
   int seeks = 0;
   int group_commits = 0;                            // OnCommitted calls
   int revoked_at_commit = -1;                       // OnCommitted calls before the revocation
+  std::map<int, int64_t> group_offsets;             // the last committed, by partition
   std::vector<std::set<int>> committed_partitions;  // of each OnCommitted call
 
  private:
@@ -236,6 +240,24 @@ TEST_F(RunnerTest, AGroupCommitAfterARevocationLeavesOutTheRevokedPartition) {
     for (size_t i = source.revoked_at_commit; i < group.size(); ++i) {
       EXPECT_FALSE(group[i].contains(1)) << "group commit " << i;
     }
+  }
+}
+
+// ...while every partition still assigned gets its offset to the group, though no
+// record follows the revocation: the offsets gathered before it are dropped with the
+// revoked partition's, so the partitions still assigned commit theirs again.
+TEST_F(RunnerTest, AGroupCommitAfterARevocationCarriesThePartitionsStillAssigned) {
+  config_.processing.commit_interval_ms = 8;
+  clock_step_ms_ = 1;
+  const int64_t records_of_partition_0 = static_cast<int64_t>(Events().size()) / 2;
+  // Revoked after the last records, or just before them.
+  for (size_t at = 30; at <= Events().size(); ++at) {
+    SCOPED_TRACE("revoked before record " + std::to_string(at));
+    AbortingSink sink(0, /*transactional=*/false);
+    ListSource source(Events(), /*partitions=*/2);
+    source.RevokeBefore(at);
+    ASSERT_TRUE(RunWith(&sink, &source).ok());
+    EXPECT_EQ(source.group_offsets[0], records_of_partition_0);
   }
 }
 
