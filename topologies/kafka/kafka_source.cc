@@ -20,6 +20,9 @@ using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, Partit
 
 constexpr double kMillisPerSecond = 1000.0;
 constexpr int kSeekTimeoutMs = 10000;
+// How long Close serves rebalance callbacks after unsubscribing (Unsubscribe).
+constexpr int kLeaveWaitMs = 10000;
+constexpr int kLeavePollMs = 100;
 
 int64_t WallNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -44,7 +47,23 @@ class KafkaSource final : public Source {
     if (consumer_ != nullptr && !closed_) {
       // Close() was not called (a failed start): leave the group without callbacks.
       listener_ = nullptr;
+      joined_ = Joined();
       rd_kafka_consumer_close(consumer_.get());
+    }
+    if (consumer_ != nullptr && !assigned_once_ && joined_) {
+      // librdkafka before 2.3 aborts when a consumer is destroyed after a JoinGroup
+      // response but before its first assignment: the sticky assignor's state is still
+      // null (confluentinc/librdkafka#4312). That is an instance stopped during its first
+      // rebalance, e.g. while a second instance starts. The handle is left to the
+      // process's exit instead, silenced: it is closed, no callback is served without a
+      // poll, and this member had nothing to commit.
+      KafkaLog().Warn(
+          "stopped before this member's first assignment: leaving the consumer to the "
+          "process exit (librdkafka before 2.3 aborts destroying it, "
+          "confluentinc/librdkafka#4312)",
+          {});
+      rd_kafka_set_log_level(consumer_.get(), 0);
+      (void)consumer_.release();
     }
   }
 
@@ -165,6 +184,8 @@ class KafkaSource final : public Source {
     if (closed_) return ops::Status::Ok();
     closed_ = true;
     ReleaseMessage();
+    joined_ = Joined();  // before leaving the group, which may clear the member id
+    Unsubscribe();
     const rd_kafka_resp_err_t err = rd_kafka_consumer_close(consumer_.get());
     if (!pending_.ok()) return pending_;
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -313,8 +334,48 @@ class KafkaSource final : public Source {
     }
   }
 
+  // Leaves the group before the close: librdkafka before 2.4 can wait forever in
+  // rd_kafka_consumer_close when a cooperative assignment arrives while it closes
+  // (confluentinc/librdkafka#4527), as when an instance stops during a rebalance. So
+  // unsubscribe, and serve the rebalance callbacks until nothing is assigned, for at
+  // most kLeaveWaitMs. The listener is detached first: everything processed was
+  // committed before Close, so the partitions go back without another commit, and a
+  // late assignment is taken and given back without a restore. Records polled
+  // meanwhile are dropped; nothing stores or commits their offsets.
+  void Unsubscribe() {
+    listener_ = nullptr;
+    if (const auto e = rd_kafka_unsubscribe(consumer_.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      KafkaLog().Warn("unsubscribe failed; closing at once", {{"error", ErrorText(e)}});
+      return;
+    }
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(kLeaveWaitMs);
+    while (std::chrono::steady_clock::now() < deadline) {
+      rd_kafka_topic_partition_list_t* assigned = nullptr;
+      const bool none =
+          rd_kafka_assignment(consumer_.get(), &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          assigned->cnt == 0;
+      if (assigned != nullptr) rd_kafka_topic_partition_list_destroy(assigned);
+      if (none) return;
+      if (rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer_.get(), kLeavePollMs)) {
+        rd_kafka_message_destroy(m);
+      }
+    }
+    KafkaLog().Warn("partitions still assigned after unsubscribing; closing anyway",
+                    {{"waited_ms", kLeaveWaitMs}});
+  }
+
+  // A JoinGroup response gave this member an id.
+  bool Joined() const {
+    char* member = rd_kafka_memberid(consumer_.get());
+    const bool joined = member != nullptr && member[0] != '\0';
+    rd_kafka_mem_free(consumer_.get(), member);
+    return joined;
+  }
+
   void Assign(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* parts,
               const std::vector<state::TopicPartition>& tps, bool cooperative) {
+    assigned_once_ = true;  // even when empty: librdkafka calls back for every assignment
     if (listener_ != nullptr) {
       auto starts = listener_->OnAssigned(tps);
       if (!starts.ok()) {
@@ -377,6 +438,8 @@ class KafkaSource final : public Source {
   InputRecord record_;
   ops::Status pending_;  // the first error raised inside a callback
   bool closed_ = false;
+  bool assigned_once_ = false;  // a rebalance callback assigned partitions (or none) once
+  bool joined_ = false;         // had a member id when closed
 };
 
 }  // namespace
