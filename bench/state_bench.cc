@@ -3,7 +3,8 @@
 // dedup, update every feature, evaluate segments) against a real state store, with
 // commits through Topology::Commit (one WriteBatch of the dirty customers and the
 // offsets, WAL on). Reports records per CPU-second of the whole process (RocksDB's
-// flush and compaction threads included) and peak RSS (VmHWM) against the budget.
+// flush and compaction threads included) and peak RSS (VmHWM) against the budget,
+// and on stderr, whenever RSS grew by 8 MiB, what held the memory then.
 // A plain program, not a Google Benchmark: one run is minutes long.
 //
 //   build/rel/bench/state_bench --customers 10000000 --events 20000000 --budget-mb 1024
@@ -25,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -34,6 +36,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "fmt/format.h"
 #include "processors/dedup.h"
@@ -42,6 +45,7 @@
 #include "state/codec.h"
 #include "state/store.h"
 #include "topologies/config.h"
+#include "topologies/state_probe.h"
 #include "topologies/topology.h"
 
 namespace {
@@ -142,6 +146,11 @@ double ProcStatusMb(std::string_view field) {
 }
 
 constexpr double kMb = 1024.0 * 1024.0;
+// A thread looks at RSS this often (reading /proc/self/status takes about 30 us, so
+// 0.3 % of a core), and reports where the memory is when RSS grew by at least this
+// much over the last report.
+constexpr auto kPeakCheckEvery = std::chrono::milliseconds(10);
+constexpr double kPeakStepMb = 8;
 constexpr int64_t kT0 = 1700000000000;  // event time of the measured phase's first record
 constexpr int64_t kHistoryMs = int64_t{28} * state::kMsPerDay;
 constexpr int kLoadBatchCustomers = 20'000;
@@ -329,6 +338,24 @@ bool PrepareStateDir(const Args& args, const topologies::Config& config) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// Where the process's memory is, for the end of the run and whenever the peak grows.
+std::string MemoryLine(state::Store& store, const topologies::CacheCounters& cc) {
+  const state::StoreStats st = store.Stats();
+  const auto mi = mallinfo2();
+  return fmt::format(
+      "RSS {:.0f} MiB (peak {:.0f}); block cache {:.0f} of {:.0f} MiB (pinned {:.0f}, memtables "
+      "{:.0f}); table readers outside the cache {:.1f} MiB; write-back caches {:.0f} MiB; malloc "
+      "in use {:.0f} MiB, free in arenas {:.0f} MiB; pending compaction {:.0f} MiB",
+      ProcStatusMb("VmRSS"), ProcStatusMb("VmHWM"),
+      static_cast<double>(st.block_cache_usage_bytes) / kMb,
+      static_cast<double>(st.block_cache_capacity_bytes) / kMb,
+      static_cast<double>(st.block_cache_pinned_bytes) / kMb,
+      static_cast<double>(st.memtable_bytes) / kMb,
+      static_cast<double>(st.table_readers_bytes) / kMb, static_cast<double>(cc.bytes.load()) / kMb,
+      static_cast<double>(mi.uordblks + mi.hblkhd) / kMb, static_cast<double>(mi.fordblks) / kMb,
+      static_cast<double>(st.pending_compaction_bytes) / kMb);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -367,6 +394,21 @@ int main(int argc, char** argv) {
   std::string value;
   std::vector<int64_t> offsets(static_cast<size_t>(args.partitions), 0);
   int64_t commits = 0;
+  std::atomic<bool> committing = false;
+  std::atomic<int64_t> done = 0;
+  // Says what held the memory whenever the peak grew, so that a peak over the budget
+  // can be traced to the cache or buffer that made it.
+  std::jthread peak_watch([&](const std::stop_token& stop) {
+    double reported = 0;
+    while (!stop.stop_requested()) {
+      if (const double rss = ProcStatusMb("VmRSS"); rss >= reported + kPeakStepMb) {
+        reported = rss;
+        fmt::print(stderr, "{} events{}: {}\n", done.load(), committing ? " (committing)" : "",
+                   MemoryLine(**store, topology.cache_counters()));
+      }
+      std::this_thread::sleep_for(kPeakCheckEvery);
+    }
+  });
   const double cpu0 = CpuSeconds(RUSAGE_SELF);
   const double thread_cpu0 = CpuSeconds(RUSAGE_THREAD);
   const auto wall0 = std::chrono::steady_clock::now();
@@ -375,6 +417,7 @@ int main(int argc, char** argv) {
   for (int64_t i = 0; i < args.events; ++i) {
     const int64_t c = zipf ? Scatter((*zipf)(rng), args.customers) : uniform(rng);
     now = kT0 + i;  // 1 ms of event time per record
+    done.store(i, std::memory_order_relaxed);
     MakeRecord(c, kTypeNames[static_cast<size_t>(i) % std::size(kTypeNames)], now, i, &value);
     const auto p = static_cast<size_t>(c % args.partitions);
     const topologies::InputRecord r{.topic = "bench",
@@ -389,18 +432,20 @@ int main(int argc, char** argv) {
     }
     if (topology.NeedsCommit() ||
         (i % 1024 == 0 && std::chrono::steady_clock::now() >= next_commit)) {
-      if (auto s = topology.Commit(); !s.ok()) {
+      committing = true;
+      const auto committed = topology.Commit();
+      committing = false;
+      if (auto s = committed; !s.ok()) {
         fmt::print(stderr, "{}\n", s.status().ToString());
         return 1;
       }
       ++commits;
       next_commit = std::chrono::steady_clock::now() + interval;
     }
-    if (i > 0 && i % 2'000'000 == 0) {
-      fmt::print(stderr, "{} events, {:.0f} MiB peak RSS\n", i, ProcStatusMb("VmHWM"));
-    }
   }
   if (!topology.Commit().ok()) return 1;
+  peak_watch.request_stop();
+  peak_watch.join();
   const double cpu = CpuSeconds(RUSAGE_SELF) - cpu0;
   const double thread_cpu = CpuSeconds(RUSAGE_THREAD) - thread_cpu0;
   const double wall =
@@ -411,7 +456,6 @@ int main(int argc, char** argv) {
   const double lookups = hits + static_cast<double>(cc.misses.load());
   const double peak = ProcStatusMb("VmHWM");
   const double budget = static_cast<double>(args.budget_mb);
-  const auto mi = mallinfo2();
   fmt::print(
       "command: {} --customers {} --events {} --budget-mb {} --cache-share {} --partitions {} "
       "--dist {} --zipf-s {} --commit-ms {} --dir {} --base {}\n",
@@ -430,16 +474,7 @@ int main(int argc, char** argv) {
       "peak RSS (VmHWM): {:.0f} MiB   budget: {} MiB   ratio: {:.3f}   (RSS before opening the "
       "store: {:.0f} MiB)\n",
       peak, args.budget_mb, peak / budget, rss_before_open);
-  fmt::print(
-      "memory at the end: RSS {:.0f} MiB; block cache {:.0f} of {:.0f} MiB (pinned {:.0f}, "
-      "memtables {:.0f}); table readers outside the cache {:.1f} MiB; write-back caches {:.0f} "
-      "MiB; malloc in use {:.0f} MiB, free in arenas {:.0f} MiB\n",
-      ProcStatusMb("VmRSS"), static_cast<double>(st.block_cache_usage_bytes) / kMb,
-      static_cast<double>(st.block_cache_capacity_bytes) / kMb,
-      static_cast<double>(st.block_cache_pinned_bytes) / kMb,
-      static_cast<double>(st.memtable_bytes) / kMb,
-      static_cast<double>(st.table_readers_bytes) / kMb, static_cast<double>(cc.bytes.load()) / kMb,
-      static_cast<double>(mi.uordblks + mi.hblkhd) / kMb, static_cast<double>(mi.fordblks) / kMb);
+  fmt::print("memory at the end: {}\n", MemoryLine(**store, cc));
   fmt::print(
       "write-back cache hit ratio: {:.3f}   block cache hit ratio: {:.3f}   segment changes: {}  "
       "stalls: {:.1f} s\n",
