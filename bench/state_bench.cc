@@ -435,8 +435,8 @@ int main(int argc, char** argv) {
       committing = true;
       const auto committed = topology.Commit();
       committing = false;
-      if (auto s = committed; !s.ok()) {
-        fmt::print(stderr, "{}\n", s.status().ToString());
+      if (!committed.ok()) {
+        fmt::print(stderr, "{}\n", committed.status().ToString());
         return 1;
       }
       ++commits;
