@@ -330,6 +330,7 @@ void PartitionTask::BeginWrite() {
   stream_time_dirty_ = false;
   members_dirty_ = false;
   pending_timers_.clear();
+  spill_timers_at_ = kMaxPendingTimers;
   committed_fired_through_ = fired_through_;
   cache_.BeginWrite();
   expired_writing_.swap(expired_);

@@ -34,6 +34,12 @@
 
 namespace topologies {
 
+// Timers scheduled since the last commit are held by their task until the commit
+// writes them, at about 80 B each. A midnight that wakes millions of silent customers
+// schedules as many next-day wakes, so past this many per task, the ones this pass
+// cannot fire go to the store at once (PartitionTask::SpillTimersAfter).
+inline constexpr size_t kMaxPendingTimers = size_t{1} << 16;
+
 // Counts kept for `replay`'s summary.json.
 struct TopologyCounters {
   int64_t events_in = 0;
@@ -45,6 +51,7 @@ struct TopologyCounters {
   int64_t ignored = 0;            // records that are not engagement events (identify, ...)
   int64_t expired_customers = 0;  // deleted after state.retention_ms without events
   int64_t timers_fired = 0;       // wake timers fired (stale ones included)
+  int64_t timers_spilled = 0;     // written to the store before their commit
 };
 
 class ChurnModels;
@@ -147,6 +154,9 @@ class PartitionTask {
   // store's and those scheduled since the last commit, including the ones that firing
   // schedules.
   ops::Status FireTimers(state::TimeMs limit);
+  // Writes the pending timers due after `limit` to the store now, in their own write,
+  // and forgets them (see kMaxPendingTimers).
+  ops::Status SpillTimersAfter(state::TimeMs limit);
   ops::Status OnWake(state::TimeMs due, std::string_view customer_id);
   void PublishCacheCounters();
   // Writes the changelog's meta record of this partition as it stands.
@@ -176,6 +186,7 @@ class PartitionTask {
   bool evaluates_silent_;                     // segments or churn: wake silent customers daily
   // Timers scheduled since the last commit, not yet in the store, in due order.
   std::set<std::pair<state::TimeMs, std::string>, std::less<>> pending_timers_;
+  size_t spill_timers_at_ = kMaxPendingTimers;  // pending_timers_'s size that spills
   // Every store timer due at or before this has fired; the next commit deletes those
   // after committed_fired_through_.
   state::TimeMs fired_through_{std::numeric_limits<int64_t>::min()};

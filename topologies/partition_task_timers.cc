@@ -88,6 +88,9 @@ ops::Status PartitionTask::FireTimers(state::TimeMs limit) {
       if (bound != nullptr && !(std::pair<state::TimeMs, std::string_view>(next) < *bound)) break;
       auto node = pending_timers_.extract(pending_timers_.begin());
       ENGAGED_RETURN_IF_ERROR(fire(node.value().first, node.value().second));
+      if (pending_timers_.size() >= spill_timers_at_) {
+        ENGAGED_RETURN_IF_ERROR(SpillTimersAfter(limit));
+      }
     }
     return ops::Status::Ok();
   };
@@ -100,12 +103,38 @@ ops::Status PartitionTask::FireTimers(state::TimeMs limit) {
           const std::pair<state::TimeMs, std::string_view> key(at, id);
           failed = fire_pending(&key);
           if (failed.ok()) failed = fire(at, id);
+          if (failed.ok() && pending_timers_.size() >= spill_timers_at_) {
+            failed = SpillTimersAfter(limit);
+          }
           return failed.ok();
         }));
     ENGAGED_RETURN_IF_ERROR(failed);
     fired_through_ = limit;  // the commit deletes the store's timers up to here
   }
   return fire_pending(nullptr);
+}
+
+ops::Status PartitionTask::SpillTimersAfter(state::TimeMs limit) {
+  // Written ahead of their commit, and safe so: timers are not logged, and one whose
+  // scheduling is lost with the commit (a crash, a revocation) only wakes its customer
+  // for nothing: the wake finds the timer stale, or evaluates the same state at the
+  // same time again. The pass that scheduled them is repeated after a crash and
+  // schedules the same keys.
+  const auto first = pending_timers_.lower_bound(
+      std::pair<state::TimeMs, std::string>(state::TimeMs(limit.value() + 1), std::string()));
+  state::StoreBatch batch = ctx_.store->NewBatch();
+  int64_t n = 0;
+  for (auto it = first; it != pending_timers_.end(); ++it, ++n) {
+    batch.PutTimer(partition_, it->first, it->second);
+  }
+  ENGAGED_RETURN_IF_ERROR(ctx_.store->Write(batch));
+  pending_timers_.erase(first, pending_timers_.end());
+  ctx_.counters->timers_spilled += n;
+  ctx_.probe->OnTimersSpilled(n);
+  // What is left is due by `limit` and fires in this pass; the next spill waits for
+  // as many again, so that it is never a write of a handful.
+  spill_timers_at_ = pending_timers_.size() + kMaxPendingTimers;
+  return ops::Status::Ok();
 }
 
 ops::Status PartitionTask::OnWake(state::TimeMs due, std::string_view customer_id) {

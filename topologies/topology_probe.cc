@@ -26,6 +26,10 @@ TopologyProbe::TopologyProbe(ops::MetricsRegistry* registry) : registry_(registr
   timers_fired_ = registry->GetCounter(
       "engaged_timers_fired_total",
       "Wake timers fired: daily re-evaluations of silent customers and expiries.");
+  timers_spilled_ = registry->GetCounter(
+      "engaged_timers_spilled_total",
+      "Wake timers written to the store ahead of their commit, when a midnight woke "
+      "more customers than a task holds timers for.");
   dead_letters_ = registry->GetCounter("engaged_dead_letters_total",
                                        "Records written to the dead-letter topic.");
   unmapped_ = registry->GetCounter(

@@ -45,6 +45,8 @@ class TopologyProbe {
   void SetMembers(const std::map<std::string, int64_t, std::less<>>& totals);
   // A wake timer fired (stale ones included).
   void OnTimerFired() const { timers_fired_.Inc(); }
+  // `n` wake timers were written to the store ahead of their commit.
+  void OnTimersSpilled(int64_t n) const { timers_spilled_.Inc(static_cast<double>(n)); }
   void OnCommit(double seconds) const { commit_seconds_.Observe(seconds); }
   // A commit's store write landed after `seconds`.
   void OnStoreWrite(double seconds) const { store_write_seconds_.Observe(seconds); }
@@ -79,6 +81,7 @@ class TopologyProbe {
   std::map<std::string, ops::Gauge, std::less<>> members_;  // by MemberCounts label
   std::array<ops::Counter, 3> churn_events_{};              // low, medium, high
   ops::Counter timers_fired_;
+  ops::Counter timers_spilled_;
   ops::Counter dead_letters_;
   ops::Counter unmapped_;
   ops::Counter duplicates_;

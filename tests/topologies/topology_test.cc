@@ -306,6 +306,63 @@ TEST_F(TopologyTest, AnIdlePartitionMovesSilentCustomersByTheWallClock) {
       Mentions(sink_.changes, R"("segment":"quiet","changed_at":"2023-11-18T00:00:00.000Z")"));
 }
 
+// The wake timers of partition 0 in the store due at `due` exactly.
+int64_t StoredTimersAt(state::Store& store, state::TimeMs due) {
+  int64_t n = 0;
+  const auto st = store.ForEachDueTimer(state::Partition(0), state::TimeMs(due.value() - 1), due,
+                                        [&](state::TimeMs, std::string_view) {
+                                          ++n;
+                                          return true;
+                                        });
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return n;
+}
+
+// More customers than a task holds pending timers for, all seen at kT0, and the
+// record at kT0 + 1 day that makes their wakes at the next midnight fire.
+class MassWakeTest : public TopologyTest {
+ protected:
+  static constexpr int64_t kCustomers = static_cast<int64_t>(kMaxPendingTimers) + 100;
+  static constexpr state::TimeMs kFirstWake{kT0 + int64_t{6400} * 1000};  // 2023-11-15T00:00Z
+  static constexpr state::TimeMs kSecondWake{kFirstWake.value() + kDay};
+
+  void SetUp() override {
+    config_.segments = SilenceSegments();
+    config_.processing.idle_timer_ms = 0;
+    Start();
+    for (int64_t c = 0; c < kCustomers; ++c) {
+      ASSERT_TRUE(Feed(c, EventAt("c" + std::to_string(c), kT0)).ok());
+    }
+    ASSERT_TRUE(topology_->Commit().ok());
+    ASSERT_EQ(StoredTimersAt(*store_, kFirstWake), kCustomers);
+  }
+};
+
+TEST_F(MassWakeTest, AMidnightThatWakesManyCustomersWritesTheirNextWakesBeforeTheCommit) {
+  ASSERT_TRUE(Feed(kCustomers, EventAt("other", kT0 + kDay)).ok());
+  EXPECT_EQ(topology_->counters().timers_fired, kCustomers);
+  // Without the spill, every next-day wake would wait in memory for the commit.
+  EXPECT_GE(topology_->counters().timers_spilled, static_cast<int64_t>(kMaxPendingTimers));
+  EXPECT_GE(StoredTimersAt(*store_, kSecondWake), static_cast<int64_t>(kMaxPendingTimers));
+  ASSERT_TRUE(topology_->Commit().ok());
+  // Spilled or committed, each customer (and other) wakes once at the next midnight.
+  EXPECT_EQ(StoredTimersAt(*store_, kSecondWake), kCustomers + 1);
+  ASSERT_TRUE(Feed(kCustomers + 1, EventAt("other", kT0 + 2 * kDay)).ok());
+  EXPECT_EQ(topology_->counters().timers_fired, 2 * kCustomers + 1);
+}
+
+TEST_F(MassWakeTest, ARestartAfterASpillWithoutItsCommitWakesEachCustomerOnce) {
+  ASSERT_TRUE(Feed(kCustomers, EventAt("other", kT0 + kDay)).ok());
+  ASSERT_GE(topology_->counters().timers_spilled, static_cast<int64_t>(kMaxPendingTimers));
+  Start();  // as after kill -9: the spilled wakes are in the store, the commit is not
+  ASSERT_TRUE(Feed(kCustomers, EventAt("other", kT0 + kDay)).ok());
+  EXPECT_EQ(topology_->counters().timers_fired, kCustomers) << "the first midnight fires again";
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_EQ(StoredTimersAt(*store_, kSecondWake), kCustomers + 1);
+  ASSERT_TRUE(Feed(kCustomers + 1, EventAt("other", kT0 + 2 * kDay)).ok());
+  EXPECT_EQ(topology_->counters().timers_fired, 2 * kCustomers + 1);
+}
+
 TEST_F(TopologyTest, AnExpiredCustomerWhoReturnsBeforeTheCommitStartsAfresh) {
   config_.state.retention_ms = 2 * kDay;
   config_.processing.idle_timer_ms = 0;
