@@ -76,14 +76,16 @@ struct Args {
   double zipf_s = 0.99;
   int64_t commit_ms = topologies::ProcessingConfig().commit_interval_ms;
   std::string dir = "/tmp/engaged-state-bench";
-  std::string base;  // default: <dir>-base-<customers>-<partitions>
+  std::string base;      // default: <dir>-base-<customers>-<partitions>
+  std::string segments;  // a config file whose segments replace the two by event count
 };
 
 [[noreturn]] void Usage(std::string_view problem) {
-  fmt::print(stderr,
-             "{}\nflags: --customers N --events N --budget-mb N --cache-share F --partitions N "
-             "--dist uniform|zipf --zipf-s S --commit-ms N --dir DIR --base DIR\n",
-             problem);
+  fmt::print(
+      stderr,
+      "{}\nflags: --customers N --events N --budget-mb N --cache-share F --partitions N "
+      "--dist uniform|zipf --zipf-s S --commit-ms N --dir DIR --base DIR --segments CONFIG\n",
+      problem);
   std::exit(64);
 }
 
@@ -113,6 +115,8 @@ Args Parse(int argc, char** argv) {
       a.dir = v;
     else if (k == "--base")
       a.base = v;
+    else if (k == "--segments")
+      a.segments = v;
     else
       Usage(fmt::format("unknown flag or value: {} {}", k, v));
   }
@@ -365,6 +369,15 @@ int main(int argc, char** argv) {
   config.state.memory_budget_bytes = args.budget_mb << 20;
   config.state.cache_share = args.cache_share;
   config.segments = {{"active", 5}, {"engaged", 20}};
+  if (!args.segments.empty()) {
+    // E.g. examples/lifecycle.yaml: segments of silence, which midnights move.
+    const topologies::ConfigLoad load = topologies::LoadConfigFile(args.segments);
+    if (!load.ok()) {
+      for (const auto& e : load.errors) fmt::print(stderr, "{}: {}\n", args.segments, e.message);
+      return 64;
+    }
+    config.segments = load.config.segments;
+  }
   config.processing.idle_timer_ms = 0;
   config.processing.commit_interval_ms = args.commit_ms;
   if (!PrepareStateDir(args, config)) {
@@ -458,10 +471,10 @@ int main(int argc, char** argv) {
   const double budget = static_cast<double>(args.budget_mb);
   fmt::print(
       "command: {} --customers {} --events {} --budget-mb {} --cache-share {} --partitions {} "
-      "--dist {} --zipf-s {} --commit-ms {} --dir {} --base {}\n",
+      "--dist {} --zipf-s {} --commit-ms {} --dir {} --base {}{}\n",
       argv[0], args.customers, args.events, args.budget_mb, args.cache_share, args.partitions,
       args.dist == Dist::kZipf ? "zipf" : "uniform", args.zipf_s, args.commit_ms, args.dir,
-      args.base);
+      args.base, args.segments.empty() ? "" : " --segments " + args.segments);
   fmt::print("events: {}  commits: {}  estimated keys in store: {}  live SST: {:.0f} MB\n",
              args.events, commits, st.estimated_customers,
              static_cast<double>(st.live_sst_bytes) / 1e6);
