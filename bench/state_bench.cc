@@ -76,7 +76,7 @@ struct Args {
   double zipf_s = 0.99;
   int64_t commit_ms = topologies::ProcessingConfig().commit_interval_ms;
   std::string dir = "/tmp/engaged-state-bench";
-  std::string base;      // default: <dir>-base-<customers>-<partitions>
+  std::string base;      // default: <dir>-base-<customers>-<partitions>[-<segments stem>]
   std::string segments;  // a config file whose segments replace the two by event count
 };
 
@@ -126,7 +126,12 @@ Args Parse(int argc, char** argv) {
         "out of range: customers, events, budget and partitions > 0; 0 < cache-share < 1; "
         "zipf-s > 0 and != 1");
   }
-  if (a.base.empty()) a.base = fmt::format("{}-base-{}-{}", a.dir, a.customers, a.partitions);
+  // The base holds each customer's segment, so it depends on the segments too.
+  if (a.base.empty()) {
+    a.base = fmt::format(
+        "{}-base-{}-{}{}", a.dir, a.customers, a.partitions,
+        a.segments.empty() ? "" : "-" + std::filesystem::path(a.segments).stem().string());
+  }
   return a;
 }
 
