@@ -75,17 +75,18 @@ struct Args {
   Dist dist = Dist::kUniform;
   double zipf_s = 0.99;
   int64_t commit_ms = topologies::ProcessingConfig().commit_interval_ms;
+  int64_t event_ms = 1;  // event time between two records
   std::string dir = "/tmp/engaged-state-bench";
   std::string base;      // default: <dir>-base-<customers>-<partitions>[-<segments stem>]
   std::string segments;  // a config file whose segments replace the two by event count
 };
 
 [[noreturn]] void Usage(std::string_view problem) {
-  fmt::print(
-      stderr,
-      "{}\nflags: --customers N --events N --budget-mb N --cache-share F --partitions N "
-      "--dist uniform|zipf --zipf-s S --commit-ms N --dir DIR --base DIR --segments CONFIG\n",
-      problem);
+  fmt::print(stderr,
+             "{}\nflags: --customers N --events N --budget-mb N --cache-share F --partitions N "
+             "--dist uniform|zipf --zipf-s S --commit-ms N --event-ms N --dir DIR --base DIR "
+             "--segments CONFIG\n",
+             problem);
   std::exit(64);
 }
 
@@ -111,6 +112,8 @@ Args Parse(int argc, char** argv) {
       a.zipf_s = std::atof(v.c_str());
     else if (k == "--commit-ms")
       a.commit_ms = std::atoll(v.c_str());
+    else if (k == "--event-ms")
+      a.event_ms = std::atoll(v.c_str());
     else if (k == "--dir")
       a.dir = v;
     else if (k == "--base")
@@ -121,10 +124,11 @@ Args Parse(int argc, char** argv) {
       Usage(fmt::format("unknown flag or value: {} {}", k, v));
   }
   if (a.customers <= 0 || a.events <= 0 || a.budget_mb <= 0 || a.partitions <= 0 ||
-      a.cache_share <= 0 || a.cache_share >= 1 || a.zipf_s <= 0 || a.zipf_s == 1) {
+      a.cache_share <= 0 || a.cache_share >= 1 || a.zipf_s <= 0 || a.zipf_s == 1 ||
+      a.event_ms < 0) {
     Usage(
         "out of range: customers, events, budget and partitions > 0; 0 < cache-share < 1; "
-        "zipf-s > 0 and != 1");
+        "zipf-s > 0 and != 1; event-ms >= 0");
   }
   // The base holds each customer's segment, so it depends on the segments too.
   if (a.base.empty()) {
@@ -434,7 +438,7 @@ int main(int argc, char** argv) {
   auto next_commit = wall0 + interval;
   for (int64_t i = 0; i < args.events; ++i) {
     const int64_t c = zipf ? Scatter((*zipf)(rng), args.customers) : uniform(rng);
-    now = kT0 + i;  // 1 ms of event time per record
+    now = kT0 + i * args.event_ms;
     done.store(i, std::memory_order_relaxed);
     MakeRecord(c, kTypeNames[static_cast<size_t>(i) % std::size(kTypeNames)], now, i, &value);
     const auto p = static_cast<size_t>(c % args.partitions);
@@ -476,10 +480,10 @@ int main(int argc, char** argv) {
   const double budget = static_cast<double>(args.budget_mb);
   fmt::print(
       "command: {} --customers {} --events {} --budget-mb {} --cache-share {} --partitions {} "
-      "--dist {} --zipf-s {} --commit-ms {} --dir {} --base {}{}\n",
+      "--dist {} --zipf-s {} --commit-ms {} --event-ms {} --dir {} --base {}{}\n",
       argv[0], args.customers, args.events, args.budget_mb, args.cache_share, args.partitions,
-      args.dist == Dist::kZipf ? "zipf" : "uniform", args.zipf_s, args.commit_ms, args.dir,
-      args.base, args.segments.empty() ? "" : " --segments " + args.segments);
+      args.dist == Dist::kZipf ? "zipf" : "uniform", args.zipf_s, args.commit_ms, args.event_ms,
+      args.dir, args.base, args.segments.empty() ? "" : " --segments " + args.segments);
   fmt::print("events: {}  commits: {}  estimated keys in store: {}  live SST: {:.0f} MB\n",
              args.events, commits, st.estimated_customers,
              static_cast<double>(st.live_sst_bytes) / 1e6);
@@ -500,6 +504,8 @@ int main(int argc, char** argv) {
       static_cast<double>(st.block_cache_hits) /
           static_cast<double>(std::max<uint64_t>(1, st.block_cache_hits + st.block_cache_misses)),
       sink.emitted, static_cast<double>(st.stall_micros) / 1e6);
+  fmt::print("wake timers fired: {}   written ahead of their commit: {}\n",
+             topology.counters().timers_fired, topology.counters().timers_spilled);
   store->reset();
   std::filesystem::remove_all(args.dir);
   return 0;
