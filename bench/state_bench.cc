@@ -504,8 +504,10 @@ int main(int argc, char** argv) {
       static_cast<double>(st.block_cache_hits) /
           static_cast<double>(std::max<uint64_t>(1, st.block_cache_hits + st.block_cache_misses)),
       sink.emitted, static_cast<double>(st.stall_micros) / 1e6);
-  fmt::print("wake timers fired: {}   written ahead of their commit: {}\n",
-             topology.counters().timers_fired, topology.counters().timers_spilled);
+  fmt::print(
+      "wake timers fired: {}   written ahead of their commit: {}   most held by a task: {}\n",
+      topology.counters().timers_fired, topology.counters().timers_spilled,
+      topology.counters().timers_held_peak);
   store->reset();
   std::filesystem::remove_all(args.dir);
   return 0;

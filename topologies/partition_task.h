@@ -52,6 +52,7 @@ struct TopologyCounters {
   int64_t expired_customers = 0;  // deleted after state.retention_ms without events
   int64_t timers_fired = 0;       // wake timers fired (stale ones included)
   int64_t timers_spilled = 0;     // written to the store before their commit
+  int64_t timers_held_peak = 0;   // the most timers a task held for its commit
 };
 
 class ChurnModels;
@@ -154,6 +155,13 @@ class PartitionTask {
   // store's and those scheduled since the last commit, including the ones that firing
   // schedules.
   ops::Status FireTimers(state::TimeMs limit);
+  // The earliest due time of a timer not fired yet that is due by `limit`, if any.
+  ops::Result<std::optional<state::TimeMs>> NextTimerDue(state::TimeMs limit);
+  // One pass of FireTimers: the store's timers in (fired_through_, limit] and the
+  // pending ones due by `limit`, in (due, customer) order.
+  ops::Status FireThrough(state::TimeMs limit);
+  // Holds a timer for the next commit.
+  void HoldTimer(state::TimeMs due, std::string_view customer_id);
   // Writes the pending timers due after `limit` to the store now, in their own write,
   // and forgets them (see kMaxPendingTimers).
   ops::Status SpillTimersAfter(state::TimeMs limit);

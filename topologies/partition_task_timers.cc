@@ -53,7 +53,7 @@ void PartitionTask::ScheduleAfterEvent(std::string_view customer_id, const state
   }
   // One timer per customer per active day: an event on the same day leaves it as it is.
   if (!was_new && next == before) return;
-  pending_timers_.emplace(next, std::string(customer_id));
+  HoldTimer(next, customer_id);
 }
 
 state::TimeMs PartitionTask::TimerTime() const {
@@ -66,9 +66,42 @@ state::TimeMs PartitionTask::TimerTime() const {
 }
 
 ops::Status PartitionTask::FireTimers(state::TimeMs limit) {
+  if (limit > fired_through_) {
+    // The store write in flight may hold timers the scans must see.
+    ENGAGED_RETURN_IF_ERROR(ctx_.land_store_write());
+  }
+  // One midnight at a time, in due order: what a midnight's wakes schedule for the next
+  // is then due after the pass that schedules it, and can go to the store
+  // (SpillTimersAfter) instead of waiting in memory, however many midnights stream time
+  // moved over at once.
+  for (;;) {
+    auto next = NextTimerDue(limit);
+    if (!next.ok()) return next.status();
+    if (!next->has_value()) break;
+    ENGAGED_RETURN_IF_ERROR(FireThrough(**next));
+  }
+  fired_through_ = std::max(fired_through_, limit);  // the commit deletes store timers to here
+  return ops::Status::Ok();
+}
+
+ops::Result<std::optional<state::TimeMs>> PartitionTask::NextTimerDue(state::TimeMs limit) {
+  std::optional<state::TimeMs> next;
+  if (!pending_timers_.empty() && pending_timers_.begin()->first <= limit) {
+    next = pending_timers_.begin()->first;
+  }
+  ENGAGED_RETURN_IF_ERROR(ctx_.store->ForEachDueTimer(partition_, fired_through_, limit,
+                                                      [&](state::TimeMs due, std::string_view) {
+                                                        if (!next || due < *next) next = due;
+                                                        return false;  // the first is the earliest
+                                                      }));
+  return next;
+}
+
+ops::Status PartitionTask::FireThrough(state::TimeMs limit) {
   // The store's timers in (fired_through_, limit] and the pending ones up to `limit`,
   // merged in (due, customer) order and fired one at a time while the store is scanned:
-  // a midnight that wakes millions of customers holds none of them in memory.
+  // the customers a midnight wakes are not held in memory, and their next wakes only
+  // up to kMaxPendingTimers.
   std::pair<state::TimeMs, std::string> last{state::TimeMs(std::numeric_limits<int64_t>::min()),
                                              std::string()};
   const auto fire = [&](state::TimeMs due, std::string_view id) -> ops::Status {
@@ -95,8 +128,6 @@ ops::Status PartitionTask::FireTimers(state::TimeMs limit) {
     return ops::Status::Ok();
   };
   if (limit > fired_through_) {
-    // The store write in flight may hold timers this scan must see.
-    ENGAGED_RETURN_IF_ERROR(ctx_.land_store_write());
     ops::Status failed = ops::Status::Ok();
     ENGAGED_RETURN_IF_ERROR(ctx_.store->ForEachDueTimer(
         partition_, fired_through_, limit, [&](state::TimeMs at, std::string_view id) {
@@ -109,9 +140,15 @@ ops::Status PartitionTask::FireTimers(state::TimeMs limit) {
           return failed.ok();
         }));
     ENGAGED_RETURN_IF_ERROR(failed);
-    fired_through_ = limit;  // the commit deletes the store's timers up to here
+    fired_through_ = limit;
   }
   return fire_pending(nullptr);
+}
+
+void PartitionTask::HoldTimer(state::TimeMs due, std::string_view customer_id) {
+  pending_timers_.emplace(due, std::string(customer_id));
+  auto& peak = ctx_.counters->timers_held_peak;
+  peak = std::max(peak, static_cast<int64_t>(pending_timers_.size()));
 }
 
 ops::Status PartitionTask::SpillTimersAfter(state::TimeMs limit) {
@@ -177,13 +214,13 @@ ops::Status PartitionTask::OnWake(state::TimeMs due, std::string_view customer_i
     if (changed) keep();
     const state::TimeMs tomorrow(due.value() + state::kMsPerDay);
     if (tomorrow.value() - last_seen.value() <= horizon) {
-      pending_timers_.emplace(tomorrow, std::string(customer_id));
+      HoldTimer(tomorrow, customer_id);
       return ops::Status::Ok();
     }
   }
   // Past the horizon, only expiry remains.
   if (retention > 0 && ExpiryDue(last_seen, retention) > due) {
-    pending_timers_.emplace(ExpiryDue(last_seen, retention), std::string(customer_id));
+    HoldTimer(ExpiryDue(last_seen, retention), customer_id);
   }
   return ops::Status::Ok();
 }

@@ -322,45 +322,72 @@ int64_t StoredTimersAt(state::Store& store, state::TimeMs due) {
 // record at kT0 + 1 day that makes their wakes at the next midnight fire.
 class MassWakeTest : public TopologyTest {
  protected:
-  static constexpr int64_t kCustomers = static_cast<int64_t>(kMaxPendingTimers) + 100;
+  static constexpr int64_t kMaxHeld = static_cast<int64_t>(kMaxPendingTimers);
   static constexpr state::TimeMs kFirstWake{kT0 + int64_t{6400} * 1000};  // 2023-11-15T00:00Z
   static constexpr state::TimeMs kSecondWake{kFirstWake.value() + kDay};
 
+  virtual int64_t Customers() const { return kMaxHeld + 1000; }
+
   void SetUp() override {
+    customers_ = Customers();
     config_.segments = SilenceSegments();
     config_.processing.idle_timer_ms = 0;
     Start();
-    for (int64_t c = 0; c < kCustomers; ++c) {
+    for (int64_t c = 0; c < customers_; ++c) {
       ASSERT_TRUE(Feed(c, EventAt("c" + std::to_string(c), kT0)).ok());
     }
     ASSERT_TRUE(topology_->Commit().ok());
-    ASSERT_EQ(StoredTimersAt(*store_, kFirstWake), kCustomers);
+    ASSERT_EQ(StoredTimersAt(*store_, kFirstWake), customers_);
+    Start();  // counters from here on (the events above held a timer each)
   }
+
+  int64_t customers_ = 0;
 };
 
 TEST_F(MassWakeTest, AMidnightThatWakesManyCustomersWritesTheirNextWakesBeforeTheCommit) {
-  ASSERT_TRUE(Feed(kCustomers, EventAt("other", kT0 + kDay)).ok());
-  EXPECT_EQ(topology_->counters().timers_fired, kCustomers);
+  ASSERT_TRUE(Feed(customers_, EventAt("other", kT0 + kDay)).ok());
+  EXPECT_EQ(topology_->counters().timers_fired, customers_);
   // Without the spill, every next-day wake would wait in memory for the commit.
-  EXPECT_GE(topology_->counters().timers_spilled, static_cast<int64_t>(kMaxPendingTimers));
-  EXPECT_GE(StoredTimersAt(*store_, kSecondWake), static_cast<int64_t>(kMaxPendingTimers));
+  EXPECT_LE(topology_->counters().timers_held_peak, kMaxHeld);
+  EXPECT_GE(topology_->counters().timers_spilled, kMaxHeld);
+  EXPECT_GE(StoredTimersAt(*store_, kSecondWake), kMaxHeld);
   ASSERT_TRUE(topology_->Commit().ok());
   // Spilled or committed, each customer (and other) wakes once at the next midnight.
-  EXPECT_EQ(StoredTimersAt(*store_, kSecondWake), kCustomers + 1);
-  ASSERT_TRUE(Feed(kCustomers + 1, EventAt("other", kT0 + 2 * kDay)).ok());
-  EXPECT_EQ(topology_->counters().timers_fired, 2 * kCustomers + 1);
+  EXPECT_EQ(StoredTimersAt(*store_, kSecondWake), customers_ + 1);
+  ASSERT_TRUE(Feed(customers_ + 1, EventAt("other", kT0 + 2 * kDay)).ok());
+  EXPECT_EQ(topology_->counters().timers_fired, 2 * customers_ + 1);
 }
 
 TEST_F(MassWakeTest, ARestartAfterASpillWithoutItsCommitWakesEachCustomerOnce) {
-  ASSERT_TRUE(Feed(kCustomers, EventAt("other", kT0 + kDay)).ok());
-  ASSERT_GE(topology_->counters().timers_spilled, static_cast<int64_t>(kMaxPendingTimers));
+  ASSERT_TRUE(Feed(customers_, EventAt("other", kT0 + kDay)).ok());
+  ASSERT_GE(topology_->counters().timers_spilled, kMaxHeld);
   Start();  // as after kill -9: the spilled wakes are in the store, the commit is not
-  ASSERT_TRUE(Feed(kCustomers, EventAt("other", kT0 + kDay)).ok());
-  EXPECT_EQ(topology_->counters().timers_fired, kCustomers) << "the first midnight fires again";
+  ASSERT_TRUE(Feed(customers_, EventAt("other", kT0 + kDay)).ok());
+  EXPECT_EQ(topology_->counters().timers_fired, customers_) << "the first midnight fires again";
   ASSERT_TRUE(topology_->Commit().ok());
-  EXPECT_EQ(StoredTimersAt(*store_, kSecondWake), kCustomers + 1);
-  ASSERT_TRUE(Feed(kCustomers + 1, EventAt("other", kT0 + 2 * kDay)).ok());
-  EXPECT_EQ(topology_->counters().timers_fired, 2 * kCustomers + 1);
+  EXPECT_EQ(StoredTimersAt(*store_, kSecondWake), customers_ + 1);
+  ASSERT_TRUE(Feed(customers_ + 1, EventAt("other", kT0 + 2 * kDay)).ok());
+  EXPECT_EQ(topology_->counters().timers_fired, 2 * customers_ + 1);
+}
+
+// Twice as many customers as a task holds timers for: a task holds fewer than twice
+// kMaxPendingTimers (the wakes of the midnight being fired that the spill must leave,
+// as they fire in the same pass, plus kMaxPendingTimers more).
+class LargeMassWakeTest : public MassWakeTest {
+ protected:
+  int64_t Customers() const override { return 2 * kMaxHeld + 1000; }
+};
+
+TEST_F(LargeMassWakeTest, StreamTimeMovingOverSeveralMidnightsHoldsBoundedTimers) {
+  // Three midnights in one move: each day's wakes schedule the next day's, which fire
+  // in the same move, one midnight at a time.
+  ASSERT_TRUE(Feed(customers_, EventAt("other", kT0 + 3 * kDay)).ok());
+  EXPECT_EQ(topology_->counters().timers_fired, 3 * customers_);
+  EXPECT_LT(topology_->counters().timers_held_peak, 2 * kMaxHeld);
+  ASSERT_TRUE(topology_->Commit().ok());
+  const state::TimeMs fourth_wake(kSecondWake.value() + 2 * kDay);
+  EXPECT_EQ(StoredTimersAt(*store_, kSecondWake), 0) << "fired and deleted";
+  EXPECT_EQ(StoredTimersAt(*store_, fourth_wake), customers_ + 1);
 }
 
 TEST_F(TopologyTest, AnExpiredCustomerWhoReturnsBeforeTheCommitStartsAfresh) {
