@@ -104,6 +104,15 @@ ops::Status PartitionTask::FireThrough(state::TimeMs limit) {
   // up to kMaxPendingTimers.
   std::pair<state::TimeMs, std::string> last{state::TimeMs(std::numeric_limits<int64_t>::min()),
                                              std::string()};
+  // Only a pass that moves fired_through_ spills: what it writes is then due after
+  // fired_through_, where the next pass's scan finds it and no commit's range
+  // tombstone reaches, and FireTimers has landed the store write in flight. (A pass
+  // over late timers, due at or before fired_through_, holds what it schedules.)
+  const bool may_spill = limit > fired_through_;
+  const auto spill_if_full = [&]() -> ops::Status {
+    if (!may_spill || pending_timers_.size() < spill_timers_at_) return ops::Status::Ok();
+    return SpillTimersAfter(limit);
+  };
   const auto fire = [&](state::TimeMs due, std::string_view id) -> ops::Status {
     if (due == last.first && id == last.second) return ops::Status::Ok();  // stored and pending
     last.first = due;
@@ -121,9 +130,7 @@ ops::Status PartitionTask::FireThrough(state::TimeMs limit) {
       if (bound != nullptr && !(std::pair<state::TimeMs, std::string_view>(next) < *bound)) break;
       auto node = pending_timers_.extract(pending_timers_.begin());
       ENGAGED_RETURN_IF_ERROR(fire(node.value().first, node.value().second));
-      if (pending_timers_.size() >= spill_timers_at_) {
-        ENGAGED_RETURN_IF_ERROR(SpillTimersAfter(limit));
-      }
+      ENGAGED_RETURN_IF_ERROR(spill_if_full());
     }
     return ops::Status::Ok();
   };
@@ -134,9 +141,7 @@ ops::Status PartitionTask::FireThrough(state::TimeMs limit) {
           const std::pair<state::TimeMs, std::string_view> key(at, id);
           failed = fire_pending(&key);
           if (failed.ok()) failed = fire(at, id);
-          if (failed.ok() && pending_timers_.size() >= spill_timers_at_) {
-            failed = SpillTimersAfter(limit);
-          }
+          if (failed.ok()) failed = spill_if_full();
           return failed.ok();
         }));
     ENGAGED_RETURN_IF_ERROR(failed);
@@ -159,15 +164,17 @@ ops::Status PartitionTask::SpillTimersAfter(state::TimeMs limit) {
   // schedules the same keys.
   const auto first = pending_timers_.lower_bound(
       std::pair<state::TimeMs, std::string>(state::TimeMs(limit.value() + 1), std::string()));
-  state::StoreBatch batch = ctx_.store->NewBatch();
-  int64_t n = 0;
-  for (auto it = first; it != pending_timers_.end(); ++it, ++n) {
-    batch.PutTimer(partition_, it->first, it->second);
+  if (first != pending_timers_.end()) {
+    state::StoreBatch batch = ctx_.store->NewBatch();
+    int64_t n = 0;
+    for (auto it = first; it != pending_timers_.end(); ++it, ++n) {
+      batch.PutTimer(partition_, it->first, it->second);
+    }
+    ENGAGED_RETURN_IF_ERROR(ctx_.store->Write(batch));
+    pending_timers_.erase(first, pending_timers_.end());
+    ctx_.counters->timers_spilled += n;
+    ctx_.probe->OnTimersSpilled(n);
   }
-  ENGAGED_RETURN_IF_ERROR(ctx_.store->Write(batch));
-  pending_timers_.erase(first, pending_timers_.end());
-  ctx_.counters->timers_spilled += n;
-  ctx_.probe->OnTimersSpilled(n);
   // What is left is due by `limit` and fires in this pass; the next spill waits for
   // as many again, so that it is never a write of a handful.
   spill_timers_at_ = pending_timers_.size() + kMaxPendingTimers;

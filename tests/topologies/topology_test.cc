@@ -390,6 +390,28 @@ TEST_F(LargeMassWakeTest, StreamTimeMovingOverSeveralMidnightsHoldsBoundedTimers
   EXPECT_EQ(StoredTimersAt(*store_, fourth_wake), customers_ + 1);
 }
 
+TEST_F(TopologyTest, WakesOfLateEventsBeforeTheFiredMidnightAreHeldNotWritten) {
+  // Late events of many new customers, three midnights behind stream time: their
+  // wakes, and the next ones those schedule, are all due at or before the midnight
+  // already fired through. Written to the store, a commit's range tombstone would
+  // delete them unfired; held, each fires.
+  config_.segments = SilenceSegments();
+  config_.processing.idle_timer_ms = 0;
+  config_.processing.allowed_lateness_ms = 4 * kDay;
+  Start();
+  ASSERT_TRUE(Feed(0, EventAt("other", kT0 + 3 * kDay)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  const int64_t customers = static_cast<int64_t>(kMaxPendingTimers) + 1000;
+  for (int64_t c = 0; c < customers; ++c) {
+    ASSERT_TRUE(Feed(1 + c, EventAt("late" + std::to_string(c), kT0)).ok());
+  }
+  ASSERT_TRUE(topology_->Commit().ok());  // fires the three midnights of each late customer
+  EXPECT_EQ(topology_->counters().timers_fired, 3 * customers);
+  EXPECT_EQ(topology_->counters().timers_spilled, 0);
+  const state::TimeMs fourth_wake(kT0 + int64_t{6400} * 1000 + 3 * kDay);
+  EXPECT_EQ(StoredTimersAt(*store_, fourth_wake), customers + 1);
+}
+
 TEST_F(TopologyTest, AnExpiredCustomerWhoReturnsBeforeTheCommitStartsAfresh) {
   config_.state.retention_ms = 2 * kDay;
   config_.processing.idle_timer_ms = 0;
