@@ -45,6 +45,7 @@
 #include "state/codec.h"
 #include "state/store.h"
 #include "topologies/config.h"
+#include "topologies/partition_task.h"
 #include "topologies/state_probe.h"
 #include "topologies/topology.h"
 
@@ -77,15 +78,19 @@ struct Args {
   int64_t commit_ms = topologies::ProcessingConfig().commit_interval_ms;
   int64_t event_ms = 1;  // event time between two records
   std::string dir = "/tmp/engaged-state-bench";
-  std::string base;      // default: <dir>-base-<customers>-<partitions>[-<segments stem>]
+  std::string base;      // default: <dir>-base-<customers>-<partitions>[-<segments stem>][-wakes]
   std::string segments;  // a config file whose segments replace the two by event count
+  // Loaded customers' timers: their expiry only (default), or their next daily wake
+  // as the topology would have scheduled it (every customer is then woken at each
+  // midnight of the measured phase, within the silence horizon).
+  bool load_wakes = false;
 };
 
 [[noreturn]] void Usage(std::string_view problem) {
   fmt::print(stderr,
              "{}\nflags: --customers N --events N --budget-mb N --cache-share F --partitions N "
              "--dist uniform|zipf --zipf-s S --commit-ms N --event-ms N --dir DIR --base DIR "
-             "--segments CONFIG\n",
+             "--segments CONFIG --load-timers expiry|wakes\n",
              problem);
   std::exit(64);
 }
@@ -120,6 +125,8 @@ Args Parse(int argc, char** argv) {
       a.base = v;
     else if (k == "--segments")
       a.segments = v;
+    else if (k == "--load-timers" && (v == "expiry" || v == "wakes"))
+      a.load_wakes = v == "wakes";
     else
       Usage(fmt::format("unknown flag or value: {} {}", k, v));
   }
@@ -133,8 +140,9 @@ Args Parse(int argc, char** argv) {
   // The base holds each customer's segment, so it depends on the segments too.
   if (a.base.empty()) {
     a.base = fmt::format(
-        "{}-base-{}-{}{}", a.dir, a.customers, a.partitions,
-        a.segments.empty() ? "" : "-" + std::filesystem::path(a.segments).stem().string());
+        "{}-base-{}-{}{}{}", a.dir, a.customers, a.partitions,
+        a.segments.empty() ? "" : "-" + std::filesystem::path(a.segments).stem().string(),
+        a.load_wakes ? "-wakes" : "");
   }
   return a;
 }
@@ -274,7 +282,24 @@ int Load(const Args& args, const topologies::Config& config) {
   int64_t encoded_bytes = 0, events = 0, written = 0;
   std::string scratch;
   state::StoreBatch batch = (*store)->NewBatch();
+  // With --load-timers wakes, each customer's next timer is the one the topology would
+  // hold had it run up to the measured phase: its wake chain's next link after the
+  // last midnight before kT0 (or its expiry), as a restore from the changelog sets it.
+  const state::TimeMs fired_through(kT0 / state::kMsPerDay * state::kMsPerDay);
+  // RestoredTimer reads the config and whether silent customers are woken (segments,
+  // churn) only.
+  const topologies::TaskContext ctx{.config = &config,
+                                    .store = nullptr,
+                                    .sink = nullptr,
+                                    .probe = nullptr,
+                                    .ladder = &ladder,
+                                    .churn = nullptr,
+                                    .clock = {},
+                                    .counters = nullptr,
+                                    .cache_counters = nullptr,
+                                    .land_store_write = {}};
   for (int p = 0; p < args.partitions; ++p) {
+    if (args.load_wakes) batch.PutFiredThrough(state::Partition(p), fired_through);
     for (int64_t c = p; c < args.customers; c += args.partitions) {
       const std::string id = CustomerId(c);
       state::CustomerState s;
@@ -293,14 +318,22 @@ int Load(const Args& args, const topologies::Config& config) {
         features.Apply(e, s);
       }
       events += n;
-      // The segment the topology would have put the customer in by now.
-      if (const auto d = ladder.Evaluate(s, s.last_seen);
+      // The segment the topology would have put the customer in by now: at its last
+      // event, or (wakes) at the last midnight before the measured phase.
+      const state::TimeMs as_of =
+          args.load_wakes ? std::max(s.last_seen, fired_through) : s.last_seen;
+      if (const auto d = ladder.Evaluate(s, as_of);
           d.move == processors::SegmentMove::kMove && d.to != nullptr) {
         s.segment = d.to->name;
-        s.segment_entered_at = s.last_seen;
+        s.segment_entered_at = as_of;
       }
       batch.PutCustomer(state::Partition(p), id, s);
-      batch.PutTimer(state::Partition(p), ExpiryDue(s.last_seen, config.state.retention_ms), id);
+      if (!args.load_wakes) {
+        batch.PutTimer(state::Partition(p), ExpiryDue(s.last_seen, config.state.retention_ms), id);
+      } else if (const auto due =
+                     topologies::PartitionTask::RestoredTimer(ctx, s.last_seen, fired_through)) {
+        batch.PutTimer(state::Partition(p), *due, id);
+      }
       scratch.clear();
       state::EncodeCustomer(s, &scratch);
       encoded_bytes += static_cast<int64_t>(scratch.size());
@@ -480,10 +513,11 @@ int main(int argc, char** argv) {
   const double budget = static_cast<double>(args.budget_mb);
   fmt::print(
       "command: {} --customers {} --events {} --budget-mb {} --cache-share {} --partitions {} "
-      "--dist {} --zipf-s {} --commit-ms {} --event-ms {} --dir {} --base {}{}\n",
+      "--dist {} --zipf-s {} --commit-ms {} --event-ms {} --dir {} --base {}{}{}\n",
       argv[0], args.customers, args.events, args.budget_mb, args.cache_share, args.partitions,
       args.dist == Dist::kZipf ? "zipf" : "uniform", args.zipf_s, args.commit_ms, args.event_ms,
-      args.dir, args.base, args.segments.empty() ? "" : " --segments " + args.segments);
+      args.dir, args.base, args.segments.empty() ? "" : " --segments " + args.segments,
+      args.load_wakes ? " --load-timers wakes" : "");
   fmt::print("events: {}  commits: {}  estimated keys in store: {}  live SST: {:.0f} MB\n",
              args.events, commits, st.estimated_customers,
              static_cast<double>(st.live_sst_bytes) / 1e6);
