@@ -47,12 +47,14 @@
 #include "topologies/config.h"
 #include "topologies/partition_task.h"
 #include "topologies/state_probe.h"
+#include "topologies/timer_days.h"
 #include "topologies/topology.h"
 
 namespace {
 
 using topologies::Header;
 using topologies::OutputStream;
+namespace timer_days = topologies::timer_days;
 
 class NullSink final : public topologies::Sink {
  public:
@@ -259,12 +261,6 @@ constexpr std::string_view kTypeNames[] = {"page_view",  "page_view", "product_v
                                            "impression", "search",    "add_to_cart",  "email_open"};
 static_assert(std::size(kMix) == std::size(kTypeNames));
 
-// Expiry timers as PartitionTask sets them: the UTC day after last_seen + retention.
-state::TimeMs ExpiryDue(state::TimeMs last_seen, int64_t retention_ms) {
-  const int64_t at = last_seen.value() + retention_ms;
-  return state::TimeMs((at / state::kMsPerDay + 1) * state::kMsPerDay);
-}
-
 // Phase 1, in a child process. Returns the exit status.
 int Load(const Args& args, const topologies::Config& config) {
   std::filesystem::remove_all(args.base);
@@ -285,19 +281,12 @@ int Load(const Args& args, const topologies::Config& config) {
   // With --load-timers wakes, each customer's next timer is the one the topology would
   // hold had it run up to the measured phase: its wake chain's next link after the
   // last midnight before kT0 (or its expiry), as a restore from the changelog sets it.
-  const state::TimeMs fired_through(kT0 / state::kMsPerDay * state::kMsPerDay);
+  const state::TimeMs fired_through = timer_days::MidnightAtOrBefore(state::TimeMs(kT0));
   // RestoredTimer reads the config and whether silent customers are woken (segments,
   // churn) only.
-  const topologies::TaskContext ctx{.config = &config,
-                                    .store = nullptr,
-                                    .sink = nullptr,
-                                    .probe = nullptr,
-                                    .ladder = &ladder,
-                                    .churn = nullptr,
-                                    .clock = {},
-                                    .counters = nullptr,
-                                    .cache_counters = nullptr,
-                                    .land_store_write = {}};
+  topologies::TaskContext ctx{};
+  ctx.config = &config;
+  ctx.ladder = &ladder;
   for (int p = 0; p < args.partitions; ++p) {
     if (args.load_wakes) batch.PutFiredThrough(state::Partition(p), fired_through);
     for (int64_t c = p; c < args.customers; c += args.partitions) {
@@ -329,7 +318,8 @@ int Load(const Args& args, const topologies::Config& config) {
       }
       batch.PutCustomer(state::Partition(p), id, s);
       if (!args.load_wakes) {
-        batch.PutTimer(state::Partition(p), ExpiryDue(s.last_seen, config.state.retention_ms), id);
+        batch.PutTimer(state::Partition(p),
+                       timer_days::ExpiryDue(s.last_seen, config.state.retention_ms), id);
       } else if (const auto due =
                      topologies::PartitionTask::RestoredTimer(ctx, s.last_seen, fired_through)) {
         batch.PutTimer(state::Partition(p), *due, id);

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "tests/testutil/temp_dir.h"
+#include "topologies/timer_days.h"
 
 namespace topologies {
 namespace {
@@ -323,8 +324,8 @@ int64_t StoredTimersAt(state::Store& store, state::TimeMs due) {
 class MassWakeTest : public TopologyTest {
  protected:
   static constexpr int64_t kMaxHeld = static_cast<int64_t>(kMaxPendingTimers);
-  static constexpr state::TimeMs kFirstWake{kT0 + int64_t{6400} * 1000};  // 2023-11-15T00:00Z
-  static constexpr state::TimeMs kSecondWake{kFirstWake.value() + kDay};
+  const state::TimeMs first_wake_ = timer_days::MidnightAfter(state::TimeMs(kT0));
+  const state::TimeMs second_wake_{first_wake_.value() + kDay};
 
   virtual int64_t Customers() const { return kMaxHeld + 1000; }
 
@@ -337,7 +338,7 @@ class MassWakeTest : public TopologyTest {
       ASSERT_TRUE(Feed(c, EventAt("c" + std::to_string(c), kT0)).ok());
     }
     ASSERT_TRUE(topology_->Commit().ok());
-    ASSERT_EQ(StoredTimersAt(*store_, kFirstWake), customers_);
+    ASSERT_EQ(StoredTimersAt(*store_, first_wake_), customers_);
     Start();  // counters from here on (the events above held a timer each)
   }
 
@@ -350,10 +351,10 @@ TEST_F(MassWakeTest, AMidnightThatWakesManyCustomersWritesTheirNextWakesBeforeTh
   // Without the spill, every next-day wake would wait in memory for the commit.
   EXPECT_LE(topology_->counters().timers_held_peak, kMaxHeld);
   EXPECT_GE(topology_->counters().timers_spilled, kMaxHeld);
-  EXPECT_GE(StoredTimersAt(*store_, kSecondWake), kMaxHeld);
+  EXPECT_GE(StoredTimersAt(*store_, second_wake_), kMaxHeld);
   ASSERT_TRUE(topology_->Commit().ok());
   // Spilled or committed, each customer (and other) wakes once at the next midnight.
-  EXPECT_EQ(StoredTimersAt(*store_, kSecondWake), customers_ + 1);
+  EXPECT_EQ(StoredTimersAt(*store_, second_wake_), customers_ + 1);
   ASSERT_TRUE(Feed(customers_ + 1, EventAt("other", kT0 + 2 * kDay)).ok());
   EXPECT_EQ(topology_->counters().timers_fired, 2 * customers_ + 1);
 }
@@ -365,7 +366,7 @@ TEST_F(MassWakeTest, ARestartAfterASpillWithoutItsCommitWakesEachCustomerOnce) {
   ASSERT_TRUE(Feed(customers_, EventAt("other", kT0 + kDay)).ok());
   EXPECT_EQ(topology_->counters().timers_fired, customers_) << "the first midnight fires again";
   ASSERT_TRUE(topology_->Commit().ok());
-  EXPECT_EQ(StoredTimersAt(*store_, kSecondWake), customers_ + 1);
+  EXPECT_EQ(StoredTimersAt(*store_, second_wake_), customers_ + 1);
   ASSERT_TRUE(Feed(customers_ + 1, EventAt("other", kT0 + 2 * kDay)).ok());
   EXPECT_EQ(topology_->counters().timers_fired, 2 * customers_ + 1);
 }
@@ -385,8 +386,8 @@ TEST_F(LargeMassWakeTest, StreamTimeMovingOverSeveralMidnightsHoldsBoundedTimers
   EXPECT_EQ(topology_->counters().timers_fired, 3 * customers_);
   EXPECT_LT(topology_->counters().timers_held_peak, 2 * kMaxHeld);
   ASSERT_TRUE(topology_->Commit().ok());
-  const state::TimeMs fourth_wake(kSecondWake.value() + 2 * kDay);
-  EXPECT_EQ(StoredTimersAt(*store_, kSecondWake), 0) << "fired and deleted";
+  const state::TimeMs fourth_wake(second_wake_.value() + 2 * kDay);
+  EXPECT_EQ(StoredTimersAt(*store_, second_wake_), 0) << "fired and deleted";
   EXPECT_EQ(StoredTimersAt(*store_, fourth_wake), customers_ + 1);
 }
 
@@ -408,7 +409,7 @@ TEST_F(TopologyTest, WakesOfLateEventsBeforeTheFiredMidnightAreHeldNotWritten) {
   ASSERT_TRUE(topology_->Commit().ok());  // fires the three midnights of each late customer
   EXPECT_EQ(topology_->counters().timers_fired, 3 * customers);
   EXPECT_EQ(topology_->counters().timers_spilled, 0);
-  const state::TimeMs fourth_wake(kT0 + int64_t{6400} * 1000 + 3 * kDay);
+  const state::TimeMs fourth_wake(timer_days::MidnightAfter(state::TimeMs(kT0)).value() + 3 * kDay);
   EXPECT_EQ(StoredTimersAt(*store_, fourth_wake), customers + 1);
 }
 
