@@ -439,15 +439,30 @@ ops::Status Store::FindCustomer(std::string_view customer_id,
 ops::Status Store::ForEachDueTimer(Partition p, TimeMs after, TimeMs upto,
                                    const std::function<bool(TimeMs, std::string_view)>& fn) {
   if (upto <= after) return ops::Status::Ok();
+  const std::string begin = after.value() == std::numeric_limits<int64_t>::min()
+                                ? keys::PartitionPrefix(p)
+                                : keys::Timer(p, TimeMs(after.value() + 1), "");
+  return ScanTimers(p, begin, upto, fn);
+}
+
+ops::Status Store::ForEachDueTimerAfter(Partition p, TimeMs due, std::string_view customer_id,
+                                        TimeMs upto,
+                                        const std::function<bool(TimeMs, std::string_view)>& fn) {
+  if (upto < due) return ops::Status::Ok();
+  // The smallest key after (due, customer_id): the id with a zero byte appended.
+  std::string begin = keys::Timer(p, due, customer_id);
+  begin.push_back('\0');
+  return ScanTimers(p, begin, upto, fn);
+}
+
+ops::Status Store::ScanTimers(Partition p, std::string_view begin, TimeMs upto,
+                              const std::function<bool(TimeMs, std::string_view)>& fn) {
   const std::string end = keys::Timer(p, TimeMs(upto.value() + 1), "");
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, timers_));
-  const std::string begin = after.value() == std::numeric_limits<int64_t>::min()
-                                ? keys::PartitionPrefix(p)
-                                : keys::Timer(p, TimeMs(after.value() + 1), "");
-  for (it->Seek(begin); it->Valid(); it->Next()) {
+  for (it->Seek(rocksdb::Slice(begin.data(), begin.size())); it->Valid(); it->Next()) {
     const std::string_view key = it->key().ToStringView();
     if (!fn(keys::TimerDue(key), key.substr(keys::kTimerPrefixBytes))) break;
   }

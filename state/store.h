@@ -249,6 +249,11 @@ class Store {
   ops::Status ForEachDueTimer(
       Partition p, TimeMs after, TimeMs upto,
       const std::function<bool(TimeMs due, std::string_view customer_id)>& fn);
+  // The same for the timers after (due, customer_id) in (due, customer) order, up to
+  // `upto`: a scan that stopped after that timer goes on where it left off.
+  ops::Status ForEachDueTimerAfter(
+      Partition p, TimeMs due, std::string_view customer_id, TimeMs upto,
+      const std::function<bool(TimeMs due, std::string_view customer_id)>& fn);
 
   // Deletes every customer, timer, offset, stream time, member count, changelog offset
   // and fired-through time of `p` (DeleteRange). A column family that holds nothing of
@@ -273,6 +278,9 @@ class Store {
   ops::Result<std::optional<int64_t>> GetMetaInt64(const std::string& key);
   // Whether `cf` holds no key of partition `p`.
   ops::Result<bool> PartitionEmpty(rocksdb::ColumnFamilyHandle* cf, Partition p);
+  // Calls `fn` for the timers of `p` from key `begin` to those due at `upto`.
+  ops::Status ScanTimers(Partition p, std::string_view begin, TimeMs upto,
+                         const std::function<bool(TimeMs, std::string_view)>& fn);
   struct Resources;  // block cache, write buffer manager, statistics
   std::unique_ptr<Resources> resources_;
   std::unique_ptr<rocksdb::DB> db_;

@@ -72,41 +72,58 @@ PartitionTask::~PartitionTask() {
   ctx_.cache_counters->bytes.fetch_sub(published_bytes_, std::memory_order_relaxed);
 }
 
-ops::Status PartitionTask::Process(const InputRecord& r) {
-  ++ctx_.counters->events_in;
-  Advance(r);
+ops::Result<Processed> PartitionTask::Process(const InputRecord& r) {
+  auto processed = Apply(r);
+  if (processed.ok() && *processed == Processed::kDone) {
+    ++ctx_.counters->events_in;
+    Advance(r);
+  }
+  return processed;
+}
+
+ops::Result<Processed> PartitionTask::Apply(const InputRecord& r) {
   const state::TimeMs now = ctx_.clock();
   last_record_wall_ = now;
   const processors::Decoded d = decoder_.Decode(r.value);
   if (d.status == processors::DecodeStatus::kIgnored) {  // identify, page_ping, ...
     ++ctx_.counters->ignored;
     ctx_.probe->OnIgnored();
-    return ops::Status::Ok();
+    return Processed::kDone;
   }
   if (d.status != processors::DecodeStatus::kOk) {
-    return DeadLetter(r, d.reason, decoder_.error_message());
+    ENGAGED_RETURN_IF_ERROR(DeadLetter(r, d.reason, decoder_.error_message()));
+    return Processed::kDone;
   }
   const processors::Event& e = d.event;
   const auto& processing = ctx_.config->processing;
   if (e.time.value() > now.value() + processing.max_future_ms) {
-    return DeadLetter(r, InvalidReason::kTimestampInFuture,
-                      "event time " + processors::FormatIso8601(e.time) +
-                          " is more than processing.max_future_ms ahead of the wall clock");
+    ENGAGED_RETURN_IF_ERROR(
+        DeadLetter(r, InvalidReason::kTimestampInFuture,
+                   "event time " + processors::FormatIso8601(e.time) +
+                       " is more than processing.max_future_ms ahead of the wall clock"));
+    return Processed::kDone;
   }
   if (e.time.value() < stream_time_.value() - processing.allowed_lateness_ms) {
-    return DeadLetter(r, InvalidReason::kTooLate,
-                      "event time " + processors::FormatIso8601(e.time) +
-                          " is older than stream time " + processors::FormatIso8601(stream_time_) +
-                          " minus processing.allowed_lateness_ms");
+    ENGAGED_RETURN_IF_ERROR(DeadLetter(
+        r, InvalidReason::kTooLate,
+        "event time " + processors::FormatIso8601(e.time) + " is older than stream time " +
+            processors::FormatIso8601(stream_time_) + " minus processing.allowed_lateness_ms"));
+    return Processed::kDone;
+  }
+  // Silent customers' wakes up to this event's day come first, so that what they
+  // decide does not depend on where commits fall. A pass that stopped for a commit
+  // (at a wall-clock midnight, for one) finishes before any event: an event's timer,
+  // written by the commit, could sort before where the pass goes on.
+  state::TimeMs fire_through = MidnightAtOrBefore(std::max(stream_time_, e.time));
+  if (resume_after_) fire_through = std::max(fire_through, resume_after_->first);
+  if (fire_through > fired_through_) {
+    auto finished = FireTimers(fire_through);
+    if (!finished.ok()) return finished.status();
+    if (!*finished) return Processed::kCommitFirst;
   }
   if (e.time > stream_time_) {
     stream_time_ = e.time;
     stream_time_dirty_ = true;
-  }
-  // Silent customers' wakes up to this event's day come first, so that what they
-  // decide does not depend on where commits fall.
-  if (MidnightAtOrBefore(stream_time_) > fired_through_) {
-    ENGAGED_RETURN_IF_ERROR(FireTimers(MidnightAtOrBefore(stream_time_)));
   }
   auto customer = Lookup(e.customer_id);
   if (!customer.ok()) return customer.status();
@@ -117,7 +134,7 @@ ops::Status PartitionTask::Process(const InputRecord& r) {
     if (processors::IsDuplicate(s.recent_ids, id_hash, e.time, horizon)) {
       ++ctx_.counters->duplicates;
       ctx_.probe->OnDuplicate();
-      return ops::Status::Ok();
+      return Processed::kDone;
     }
     processors::Remember(s.recent_ids, id_hash, e.time, horizon);
   }
@@ -131,7 +148,7 @@ ops::Status PartitionTask::Process(const InputRecord& r) {
   ENGAGED_RETURN_IF_ERROR(EvaluateSegments(e.customer_id, s, e.time, &changed));
   ENGAGED_RETURN_IF_ERROR(EvaluateChurn(e.customer_id, s, e.time, &changed));
   ScheduleAfterEvent(e.customer_id, s, seen_before, was_new);
-  return ops::Status::Ok();
+  return Processed::kDone;
 }
 
 void PartitionTask::Advance(const InputRecord& r) {

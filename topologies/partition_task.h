@@ -57,6 +57,15 @@ struct TopologyCounters {
 
 class ChurnModels;
 
+// What Process did with a record.
+enum class Processed : uint8_t {
+  kDone,
+  // Nothing yet: the wakes due before the record filled the write-back cache with
+  // customers they changed. Commit, then process the same record again: the wakes go
+  // on after the last one fired.
+  kCommitFirst,
+};
+
 // What every task shares. Owned by the Topology; outlives its tasks.
 struct TaskContext {
   const Config* config;
@@ -88,10 +97,12 @@ class PartitionTask {
 
   // Processes one record of this partition. Bad input is dead-lettered and is not an
   // error; an error means the sink or the store failed, and is fatal to the process.
-  ops::Status Process(const InputRecord& r);
+  ops::Result<Processed> Process(const InputRecord& r);
 
   // Fires the timers due by TimerTime() (stream time, or the wall clock when idle).
-  // Their outputs must be flushed before CollectCommit's batch is written.
+  // Their outputs must be flushed before CollectCommit's batch is written. Stops early,
+  // and without error, when the wakes need a commit (NeedsCommit): the commit writes
+  // what they did, and a later call goes on.
   ops::Status FireDueTimers();
   // Loads the stored next offset of `topic` (at assignment), so that the changelog's
   // meta record names every input topic of the partition; the next commit commits it
@@ -135,6 +146,8 @@ class PartitionTask {
 
  private:
   PartitionTask(state::Partition p, const TaskContext& ctx);
+  // Process without the bookkeeping of a record done (its offset, the count).
+  ops::Result<Processed> Apply(const InputRecord& r);
   ops::Result<state::CustomerState*> Lookup(std::string_view customer_id);
   ops::Status DeadLetter(const InputRecord& r, processors::InvalidReason reason,
                          std::string_view message);
@@ -153,13 +166,15 @@ class PartitionTask {
                           state::TimeMs seen_before, bool was_new);
   // Fires, in due order, every timer due at or before `limit` (a UTC midnight): the
   // store's and those scheduled since the last commit, including the ones that firing
-  // schedules.
-  ops::Status FireTimers(state::TimeMs limit);
+  // schedules. False when it stopped first because the wakes filled the cache with
+  // changed customers (NeedsCommit); the next call after the commit goes on.
+  ops::Result<bool> FireTimers(state::TimeMs limit);
   // The earliest due time of a timer not fired yet that is due by `limit`, if any.
   ops::Result<std::optional<state::TimeMs>> NextTimerDue(state::TimeMs limit);
   // One pass of FireTimers: the store's timers in (fired_through_, limit] and the
-  // pending ones due by `limit`, in (due, customer) order.
-  ops::Status FireThrough(state::TimeMs limit);
+  // pending ones due by `limit`, in (due, customer) order. False when it stopped for a
+  // commit (only a pass that moves fired_through_ does).
+  ops::Result<bool> FireThrough(state::TimeMs limit);
   // Holds a timer for the next commit.
   void HoldTimer(state::TimeMs due, std::string_view customer_id);
   // Writes the pending timers due after `limit` to the store now, in their own write,
@@ -199,6 +214,9 @@ class PartitionTask {
   // after committed_fired_through_.
   state::TimeMs fired_through_{std::numeric_limits<int64_t>::min()};
   state::TimeMs committed_fired_through_{std::numeric_limits<int64_t>::min()};
+  // The last timer fired by a pass that stopped for a commit: the pass goes on after
+  // it. Empty when no pass is stopped.
+  std::optional<std::pair<state::TimeMs, std::string>> resume_after_;
   state::MemberCounts members_;
   bool members_dirty_ = false;
   uint64_t published_hits_ = 0;

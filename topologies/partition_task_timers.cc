@@ -65,7 +65,7 @@ state::TimeMs PartitionTask::TimerTime() const {
   return stream_time_;
 }
 
-ops::Status PartitionTask::FireTimers(state::TimeMs limit) {
+ops::Result<bool> PartitionTask::FireTimers(state::TimeMs limit) {
   if (limit > fired_through_) {
     // The store write in flight may hold timers the scans must see.
     ENGAGED_RETURN_IF_ERROR(ctx_.land_store_write());
@@ -78,13 +78,20 @@ ops::Status PartitionTask::FireTimers(state::TimeMs limit) {
     auto next = NextTimerDue(limit);
     if (!next.ok()) return next.status();
     if (!next->has_value()) break;
-    ENGAGED_RETURN_IF_ERROR(FireThrough(**next));
+    auto finished = FireThrough(**next);
+    if (!finished.ok()) return finished.status();
+    if (!*finished) return false;
   }
   fired_through_ = std::max(fired_through_, limit);  // the commit deletes store timers to here
-  return ops::Status::Ok();
+  return true;
 }
 
 ops::Result<std::optional<state::TimeMs>> PartitionTask::NextTimerDue(state::TimeMs limit) {
+  // A pass that stopped for a commit goes on first: its timers are all due at one
+  // midnight, the earliest after fired_through_.
+  if (resume_after_ && resume_after_->first <= limit) {
+    return std::optional<state::TimeMs>(resume_after_->first);
+  }
   std::optional<state::TimeMs> next;
   if (!pending_timers_.empty() && pending_timers_.begin()->first <= limit) {
     next = pending_timers_.begin()->first;
@@ -97,20 +104,31 @@ ops::Result<std::optional<state::TimeMs>> PartitionTask::NextTimerDue(state::Tim
   return next;
 }
 
-ops::Status PartitionTask::FireThrough(state::TimeMs limit) {
+ops::Result<bool> PartitionTask::FireThrough(state::TimeMs limit) {
   // The store's timers in (fired_through_, limit] and the pending ones up to `limit`,
   // merged in (due, customer) order and fired one at a time while the store is scanned:
   // the customers a midnight wakes are not held in memory, and their next wakes only
   // up to kMaxPendingTimers.
-  std::pair<state::TimeMs, std::string> last{state::TimeMs(std::numeric_limits<int64_t>::min()),
-                                             std::string()};
-  // Only a pass that moves fired_through_ spills: what it writes is then due after
-  // fired_through_, where the next pass's scan finds it and no commit's range
-  // tombstone reaches, and FireTimers has landed the store write in flight. (A pass
-  // over late timers, due at or before fired_through_, holds what it schedules.)
-  const bool may_spill = limit > fired_through_;
+  //
+  // Only a pass that moves fired_through_ (all of whose timers are due at `limit`)
+  // spills or stops for a commit. What it spills is due after fired_through_, where the
+  // next pass's scan finds it and no commit's range tombstone reaches, and FireTimers
+  // has landed the store write in flight. When it stops, the commit writes its pending
+  // timers, due after fired_through_ too, and the pass goes on after the last timer it
+  // fired. (A pass over late timers, due at or before fired_through_, holds what it
+  // schedules and does not stop: those timers must fire before the commit.)
+  const bool moves = limit > fired_through_;
+  std::pair<state::TimeMs, std::string> last =
+      resume_after_ ? *resume_after_
+                    : std::pair(state::TimeMs(std::numeric_limits<int64_t>::min()), std::string());
+  bool stopped = false;
+  // Stops before a wake that could grow the cache past its bound of dirty entries.
+  const auto stop_for_commit = [&] {
+    stopped = stopped || (moves && cache_.NeedsCommit());
+    return stopped;
+  };
   const auto spill_if_full = [&]() -> ops::Status {
-    if (!may_spill || pending_timers_.size() < spill_timers_at_) return ops::Status::Ok();
+    if (!moves || pending_timers_.size() < spill_timers_at_) return ops::Status::Ok();
     return SpillTimersAfter(limit);
   };
   const auto fire = [&](state::TimeMs due, std::string_view id) -> ops::Status {
@@ -124,7 +142,7 @@ ops::Status PartitionTask::FireThrough(state::TimeMs limit) {
   // Fires the pending timers due by `limit` that sort before `bound` (all, if null).
   // Firing may schedule more (a day later), which this loop also takes in order.
   const auto fire_pending = [&](const std::pair<state::TimeMs, std::string_view>* bound) {
-    while (!pending_timers_.empty()) {
+    while (!pending_timers_.empty() && !stop_for_commit()) {
       const auto& next = *pending_timers_.begin();
       if (next.first > limit) break;
       if (bound != nullptr && !(std::pair<state::TimeMs, std::string_view>(next) < *bound)) break;
@@ -134,20 +152,31 @@ ops::Status PartitionTask::FireThrough(state::TimeMs limit) {
     }
     return ops::Status::Ok();
   };
-  if (limit > fired_through_) {
-    ops::Status failed = ops::Status::Ok();
-    ENGAGED_RETURN_IF_ERROR(ctx_.store->ForEachDueTimer(
-        partition_, fired_through_, limit, [&](state::TimeMs at, std::string_view id) {
-          const std::pair<state::TimeMs, std::string_view> key(at, id);
-          failed = fire_pending(&key);
-          if (failed.ok()) failed = fire(at, id);
-          if (failed.ok()) failed = spill_if_full();
-          return failed.ok();
-        }));
-    ENGAGED_RETURN_IF_ERROR(failed);
-    fired_through_ = limit;
+  if (!moves) {
+    ENGAGED_RETURN_IF_ERROR(fire_pending(nullptr));
+    return true;
   }
-  return fire_pending(nullptr);
+  ops::Status failed = ops::Status::Ok();
+  const auto fire_stored = [&](state::TimeMs at, std::string_view id) {
+    const std::pair<state::TimeMs, std::string_view> key(at, id);
+    failed = fire_pending(&key);
+    if (failed.ok() && !stop_for_commit()) failed = fire(at, id);
+    if (failed.ok()) failed = spill_if_full();
+    return failed.ok() && !stopped;
+  };
+  ENGAGED_RETURN_IF_ERROR(
+      resume_after_ ? ctx_.store->ForEachDueTimerAfter(partition_, resume_after_->first,
+                                                       resume_after_->second, limit, fire_stored)
+                    : ctx_.store->ForEachDueTimer(partition_, fired_through_, limit, fire_stored));
+  ENGAGED_RETURN_IF_ERROR(failed);
+  ENGAGED_RETURN_IF_ERROR(fire_pending(nullptr));
+  if (stopped) {
+    if (last.first > fired_through_) resume_after_ = std::move(last);
+    return false;
+  }
+  resume_after_.reset();
+  fired_through_ = limit;
+  return true;
 }
 
 void PartitionTask::HoldTimer(state::TimeMs due, std::string_view customer_id) {
@@ -216,8 +245,13 @@ ops::Status PartitionTask::OnWake(state::TimeMs due, std::string_view customer_i
   const state::TimeMs last_seen = s->last_seen;
   if (in_horizon) {
     bool changed = false;
-    ENGAGED_RETURN_IF_ERROR(EvaluateSegments(customer_id, *s, due, &changed));
-    ENGAGED_RETURN_IF_ERROR(EvaluateChurn(customer_id, *s, due, &changed));
+    // A change a wake at `due` made carries `due` as its time. Such a wake is repeated
+    // when a crash or a rewind follows a commit in the middle of its pass; it must not
+    // decide again on the state it already moved (a ladder could take a second step).
+    if (s->segment_entered_at != due && s->churn.since != due) {
+      ENGAGED_RETURN_IF_ERROR(EvaluateSegments(customer_id, *s, due, &changed));
+      ENGAGED_RETURN_IF_ERROR(EvaluateChurn(customer_id, *s, due, &changed));
+    }
     if (changed) keep();
     const state::TimeMs tomorrow(due.value() + state::kMsPerDay);
     if (tomorrow.value() - last_seen.value() <= horizon) {
@@ -234,7 +268,8 @@ ops::Status PartitionTask::OnWake(state::TimeMs due, std::string_view customer_i
 
 ops::Status PartitionTask::FireDueTimers() {
   // Also the pending timers at or before fired_through_ (scheduled by late events).
-  return FireTimers(std::max(MidnightAtOrBefore(TimerTime()), fired_through_));
+  auto finished = FireTimers(std::max(MidnightAtOrBefore(TimerTime()), fired_through_));
+  return finished.ok() ? ops::Status::Ok() : finished.status();
 }
 
 }  // namespace topologies

@@ -30,7 +30,7 @@ Runner::Runner(const ProcessingConfig* config, Source* source, Topology* topolog
   source_->SetListener(topology_);
 }
 
-ops::Status Runner::CommitNow(StoreWrite write, Scope scope) {
+ops::Result<bool> Runner::CommitNow(StoreWrite write, Scope scope) {
   auto offsets =
       scope == Scope::kNextPartition ? topology_->CommitNext(write) : topology_->Commit(write);
   if (!offsets.ok() && offsets.status().code() == ops::StatusCode::kAborted) {
@@ -43,7 +43,8 @@ ops::Status Runner::CommitNow(StoreWrite write, Scope scope) {
     Log().Warn("commit aborted; rewinding", {{"reason", offsets.status().message()}});
     auto seeks = topology_->Rewind();
     if (!seeks.ok()) return seeks.status();
-    return source_->Seek(*seeks);
+    ENGAGED_RETURN_IF_ERROR(source_->Seek(*seeks));
+    return false;
   }
   if (!offsets.ok()) return offsets.status();
   consecutive_aborts_ = 0;
@@ -53,7 +54,20 @@ ops::Status Runner::CommitNow(StoreWrite write, Scope scope) {
   // loss of every assigned partition, which stops an exactly-once process.
   if (!topology_->transactional()) CommitGroupOffsets(*offsets, scope == Scope::kAll);
   if (probe_ != nullptr) probe_->OnCommitted(clock_());
-  return ops::Status::Ok();
+  return true;
+}
+
+ops::Result<bool> Runner::ProcessRecord(const InputRecord& record) {
+  auto processed = topology_->Process(record);
+  // The wakes of a midnight filled a write-back cache before the record's turn.
+  while (processed.ok() && *processed == Processed::kCommitFirst) {
+    auto committed = CommitNow(StoreWrite::kBackground, Scope::kAll);
+    if (!committed.ok()) return committed.status();
+    if (!*committed) return false;
+    processed = topology_->Process(record);
+  }
+  if (!processed.ok()) return processed.status();
+  return true;
 }
 
 void Runner::CommitGroupOffsets(
@@ -91,9 +105,12 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
     std::optional<state::TimeMs> now;  // read once per turn
     if (*polled == PollStatus::kRecord) {
       const InputRecord& record = source_->record();
-      status = topology_->Process(record);
-      if (!status.ok()) break;
-      if (probe_ != nullptr && record.timestamp.value() >= 0) {
+      auto processed = ProcessRecord(record);
+      if (!processed.ok()) {
+        status = processed.status();
+        break;
+      }
+      if (*processed && probe_ != nullptr && record.timestamp.value() >= 0) {
         now = clock_();
         probe_->OnEndToEnd(static_cast<double>(now->value() - record.timestamp.value()) /
                            kMillisPerSecond);
@@ -104,8 +121,12 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
       const size_t tasks = topology_->task_count();
       const bool one = spread && !full && tasks > 1;
       // The store write goes on while the next records are processed.
-      status = CommitNow(StoreWrite::kBackground, one ? Scope::kNextPartition : Scope::kAll);
-      if (!status.ok()) break;
+      auto committed =
+          CommitNow(StoreWrite::kBackground, one ? Scope::kNextPartition : Scope::kAll);
+      if (!committed.ok()) {
+        status = committed.status();
+        break;
+      }
       const int64_t interval = config_->commit_interval_ms;
       next_commit = state::TimeMs(clock_().value() +
                                   (one ? interval / static_cast<int64_t>(tasks) : interval));
@@ -118,9 +139,9 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
     source_->Close().IgnoreError();  // already failing; the first error is the one to report
     return status;
   }
-  const int aborts_before = consecutive_aborts_;
-  ENGAGED_RETURN_IF_ERROR(CommitNow(StoreWrite::kWait, Scope::kAll));
-  if (consecutive_aborts_ > aborts_before) {
+  auto committed = CommitNow(StoreWrite::kWait, Scope::kAll);
+  if (!committed.ok()) return committed.status();
+  if (!*committed) {
     Log().Warn(
         "the last commit aborted; what came after the one before is processed again at "
         "the next start",

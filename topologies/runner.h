@@ -33,8 +33,13 @@ class Runner {
  private:
   // Every partition, or the next one (Topology::CommitNext).
   enum class Scope { kAll, kNextPartition };
-  // Commits; on an aborted transaction, rewinds. `write`: see Topology::Commit.
-  ops::Status CommitNow(StoreWrite write, Scope scope);
+  // Commits; on an aborted transaction, rewinds (and the source is sought back) and
+  // returns false. `write`: see Topology::Commit.
+  ops::Result<bool> CommitNow(StoreWrite write, Scope scope);
+  // Processes the source's current record, committing first as often as the topology
+  // asks (Processed::kCommitFirst). False when such a commit rewound instead: the
+  // record comes again.
+  ops::Result<bool> ProcessRecord(const InputRecord& record);
 
   // At-least-once: hands the committed offsets to the consumer group (for lag tools)
   // at most once per commit interval, however many partition commits came between:

@@ -93,7 +93,7 @@ bool Topology::NeedsCommit() const {
                      [](const auto& kv) { return kv.second->NeedsCommit(); });
 }
 
-ops::Status Topology::Process(const InputRecord& r) {
+ops::Result<Processed> Topology::Process(const InputRecord& r) {
   // One record in kTimedEvery is timed: the two clock reads cost about 5 % of a cached
   // record's processing, and a sample shows the distribution as well.
   const bool timed = processed_++ % kTimedEvery == 0;
@@ -101,12 +101,15 @@ ops::Status Topology::Process(const InputRecord& r) {
       timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
   // The last commit's store write has landed: its customers may be evicted again.
   if (writer_->landed()) ENGAGED_RETURN_IF_ERROR(LandStoreWrite());
-  if (Forwarded(r.topic)) return ForwarderFor(r.partition).Forward(r);
+  if (Forwarded(r.topic)) {
+    ENGAGED_RETURN_IF_ERROR(ForwarderFor(r.partition).Forward(r));
+    return Processed::kDone;
+  }
   auto task = TaskFor(r.partition);
   if (!task.ok()) return task.status();
-  ENGAGED_RETURN_IF_ERROR((*task)->Process(r));
-  if (timed) probe_->OnProcessed(SecondsSince(start));
-  return ops::Status::Ok();
+  auto processed = (*task)->Process(r);
+  if (timed && processed.ok()) probe_->OnProcessed(SecondsSince(start));
+  return processed;
 }
 
 ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::Commit(

@@ -56,8 +56,9 @@ class Topology : public PartitionListener {
            ChurnModels* churn = nullptr, ChangelogReader* changelog = nullptr);
 
   // Processes one record. Bad input is dead-lettered, never an error; an error is a
-  // failure of the sink or the store and is fatal.
-  ops::Status Process(const InputRecord& r);
+  // failure of the sink or the store and is fatal. kCommitFirst: the record is not
+  // processed yet; Commit, then call again with the same record (Processed).
+  ops::Result<Processed> Process(const InputRecord& r);
 
   ~Topology() override;
   Topology(const Topology&) = delete;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/testutil/temp_dir.h"
+#include "tests/topologies/process_record.h"
 #include "topologies/topology.h"
 
 namespace topologies {
@@ -61,12 +62,12 @@ class ForwarderTest : public testing::Test {
 
   ops::Status Feed(const std::string& topic, int32_t partition, int64_t offset,
                    const std::string& value, int64_t timestamp = 42) {
-    return topology_->Process({.topic = topic,
-                               .partition = state::Partition(partition),
-                               .offset = state::Offset(offset),
-                               .key = "",
-                               .value = value,
-                               .timestamp = state::TimeMs(timestamp)});
+    return testutil::ProcessCommittingFirst(*topology_, {.topic = topic,
+                                                         .partition = state::Partition(partition),
+                                                         .offset = state::Offset(offset),
+                                                         .key = "",
+                                                         .value = value,
+                                                         .timestamp = state::TimeMs(timestamp)});
   }
 
   testutil::TempDir dir_;

@@ -104,18 +104,28 @@ class AbortingSink final : public Sink {
     std::set<int> partitions;
     for (const auto& [tp, offset] : consumed) partitions.insert(tp.partition.value());
     commit_partitions.push_back(partitions);
-    if (aborts_ != 0) {
-      --aborts_;
+    const bool abort_this =
+        !abort_first_containing.empty() &&
+        std::any_of(pending_.begin(), pending_.end(), [&](const std::string& o) {
+          return o.find(abort_first_containing) != std::string::npos;
+        });
+    if (aborts_ != 0 || abort_this) {
+      if (abort_this) abort_first_containing.clear();
+      if (aborts_ > 0) --aborts_;
       pending_.clear();
       return ops::Status::Aborted("test: aborted");
     }
     committed.insert(committed.end(), pending_.begin(), pending_.end());
+    commit_sizes.push_back(pending_.size());
     pending_.clear();
     return std::map<state::Partition, state::Offset>();
   }
   bool transactional() const override { return transactional_; }
   std::vector<std::string> committed;
   std::vector<std::set<int>> commit_partitions;  // of each commit
+  std::vector<size_t> commit_sizes;              // outputs of each successful commit
+  // Aborts, once, the first commit with an output that contains this.
+  std::string abort_first_containing;
 
  private:
   int aborts_;
@@ -139,7 +149,7 @@ class RunnerTest : public testing::Test {
     config_.processing.commit_interval_ms = 1;
   }
 
-  // Runs the loop over Events() with a sink that aborts `aborts` commits.
+  // Runs the loop over the source with a sink that aborts `aborts` commits.
   ops::Status RunWith(AbortingSink* sink, ListSource* source) {
     auto store = state::Store::Open({.dir = dir_.File("state-" + std::to_string(runs_++))});
     EXPECT_TRUE(store.ok());
@@ -259,6 +269,65 @@ TEST_F(RunnerTest, AGroupCommitAfterARevocationCarriesThePartitionsStillAssigned
     ASSERT_TRUE(RunWith(&sink, &source).ok());
     EXPECT_EQ(source.group_offsets[0], records_of_partition_0);
   }
+}
+
+// Customers that one midnight's wakes all move, more of them than the write-back
+// cache holds: the wakes stop for a commit, the runner commits, and processes the
+// record that passed the midnight again, as often as it takes.
+std::vector<std::string> SilentThenMidnight(int customers) {
+  constexpr int64_t kT0 = 1700000000000;  // 2023-11-14T22:13:20Z
+  std::vector<std::string> out;
+  for (int i = 0; i < customers; ++i) {
+    out.push_back(R"({"customer_id":"c)" + std::to_string(i) + R"(","type":"click","ts":)" +
+                  std::to_string(kT0) + "}");
+  }
+  // Two midnights on: every customer has been silent for a day.
+  out.push_back(R"({"customer_id":"other","type":"click","ts":)" +
+                std::to_string(kT0 + 2 * 86'400'000) + "}");
+  return out;
+}
+
+class RunnerWakeTest : public RunnerTest {
+ protected:
+  static constexpr int kCustomers = 600;
+  RunnerWakeTest() {
+    config_.segments = {{.name = "quiet", .enter = "days_since(last_seen) >= 1"},
+                        {.name = "active", .enter = "events_total >= 1"}};
+    config_.processing.idle_timer_ms = 0;
+    config_.processing.commit_interval_ms = 1'000'000;  // only the commits the caches ask for
+    config_.state.memory_budget_bytes = int64_t{1} << 20;
+  }
+  static int64_t Quiet(const std::vector<std::string>& outputs) {
+    return std::count_if(outputs.begin(), outputs.end(), [](const std::string& o) {
+      return o.find(R"("segment":"quiet")") != std::string::npos;
+    });
+  }
+};
+
+TEST_F(RunnerWakeTest, AMidnightThatFillsTheCacheIsCommittedInPartsBeforeItsRecord) {
+  AbortingSink sink(0, /*transactional=*/false);
+  ListSource source(SilentThenMidnight(kCustomers));
+  ASSERT_TRUE(RunWith(&sink, &source).ok());
+  EXPECT_EQ(Quiet(sink.committed), kCustomers) << "each customer moved once";
+  EXPECT_GE(std::count_if(sink.commit_sizes.begin(), sink.commit_sizes.end(),
+                          [](size_t n) { return n > 0 && n < kCustomers / 2; }),
+            3)
+      << "the midnight's changes came in several commits";
+  EXPECT_EQ(source.group_offsets[0], kCustomers + 1) << "every record, the last once";
+}
+
+TEST_F(RunnerWakeTest, AnAbortInTheMiddleOfAMidnightRewindsAndEndsWithTheSameOutputs) {
+  AbortingSink clean_sink(0);
+  ListSource clean_source(SilentThenMidnight(kCustomers));
+  ASSERT_TRUE(RunWith(&clean_sink, &clean_source).ok());
+  AbortingSink sink(0);
+  sink.abort_first_containing = R"("segment":"quiet")";
+  ListSource source(SilentThenMidnight(kCustomers));
+  ASSERT_TRUE(RunWith(&sink, &source).ok());
+  EXPECT_TRUE(sink.abort_first_containing.empty()) << "a commit of the midnight aborted";
+  EXPECT_EQ(source.seeks, 1);
+  EXPECT_EQ(Quiet(clean_sink.committed), kCustomers);
+  EXPECT_EQ(sink.committed, clean_sink.committed);
 }
 
 }  // namespace

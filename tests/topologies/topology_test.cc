@@ -6,7 +6,9 @@
 
 #include <algorithm>
 
+#include "state/customer_cache.h"
 #include "tests/testutil/temp_dir.h"
+#include "tests/topologies/process_record.h"
 #include "topologies/timer_days.h"
 
 namespace topologies {
@@ -76,7 +78,7 @@ class TopologyTest : public testing::Test {
                         .key = "k",
                         .value = value,
                         .timestamp = state::TimeMs(5)};
-    return topology_->Process(r);
+    return testutil::ProcessCommittingFirst(*topology_, r);
   }
 
   std::optional<state::Offset> StoredOffset() {
@@ -389,6 +391,131 @@ TEST_F(LargeMassWakeTest, StreamTimeMovingOverSeveralMidnightsHoldsBoundedTimers
   const state::TimeMs fourth_wake(second_wake_.value() + 2 * kDay);
   EXPECT_EQ(StoredTimersAt(*store_, second_wake_), 0) << "fired and deleted";
   EXPECT_EQ(StoredTimersAt(*store_, fourth_wake), customers_ + 1);
+}
+
+// Customers that one midnight's wakes all move, more of them than the write-back
+// cache holds, with their wakes at that midnight in the store, and the record after
+// that midnight. The ladder is such that evaluating a moved customer again at the same
+// time moves it back: "quiet" ends at once when its dwell is under a day.
+class WakeCommitTest : public TopologyTest {
+ protected:
+  static constexpr int64_t kCustomers = 2000;
+  // The first midnight after kT0 wakes each customer to no change; the next moves them.
+  const state::TimeMs first_midnight_ = timer_days::MidnightAfter(state::TimeMs(kT0));
+  const state::TimeMs moving_midnight_{first_midnight_.value() + kDay};
+
+  void SetUp() override {
+    config_.segments = {
+        {.name = "quiet", .enter = "days_since(last_seen) >= 1", .exit = "days_in_segment < 1"},
+        {.name = "active", .enter = "events_total >= 1"}};
+    config_.processing.idle_timer_ms = 0;
+    config_.state.memory_budget_bytes = int64_t{1} << 20;
+    Start();
+    for (int64_t c = 0; c < kCustomers; ++c) {
+      ASSERT_TRUE(Feed(c, EventAt(Id(c), kT0)).ok());
+      if (topology_->NeedsCommit()) {
+        ASSERT_TRUE(topology_->Commit().ok());
+      }
+    }
+    // "tick" passes the first midnight; the commit stores the wakes it schedules.
+    ASSERT_TRUE(Feed(kCustomers, EventAt("tick", first_midnight_.value() + 60'000)).ok());
+    ASSERT_TRUE(topology_->Commit().ok());
+    ASSERT_EQ(StoredTimersAt(*store_, moving_midnight_), kCustomers + 1);
+    sink_.changes.clear();
+    Start();
+  }
+
+  static std::string Id(int64_t c) { return "c" + std::to_string(c); }
+
+  // The record whose stream time passes moving_midnight_.
+  InputRecord After(const std::string& value) const {
+    return {.topic = "in",
+            .partition = state::Partition(0),
+            .offset = state::Offset(kCustomers + 1),
+            .key = "k",
+            .value = value,
+            .timestamp = state::TimeMs(5)};
+  }
+
+  int64_t QuietCustomers() {
+    int64_t n = 0;
+    for (int64_t c = 0; c < kCustomers; ++c) {
+      auto s = store_->GetCustomer(state::Partition(0), Id(c));
+      EXPECT_TRUE(s.ok() && s->has_value());
+      if (s.ok() && s->has_value() && (*s)->segment == "quiet" &&
+          (*s)->segment_entered_at == moving_midnight_) {
+        ++n;
+      }
+    }
+    return n;
+  }
+};
+
+TEST_F(WakeCommitTest, AMidnightThatChangesMoreCustomersThanTheCacheHoldsCommitsInTheMiddle) {
+  // The most changed customers the cache's half for dirty entries holds, give or take one.
+  auto stored = store_->GetCustomer(state::Partition(0), Id(0));
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  const size_t entry = state::CustomerCache::EstimateBytes(Id(0), **stored);
+  const size_t per_commit = CacheMemoryBytes(config_.state) / 2 / entry + 1;
+  ASSERT_LT(per_commit * 4, static_cast<size_t>(kCustomers));
+  const std::string value = EventAt("other", moving_midnight_.value() + 60'000);
+  std::vector<size_t> moved_between_commits;
+  for (;;) {
+    const size_t before = sink_.changes.size();
+    auto processed = topology_->Process(After(value));
+    ASSERT_TRUE(processed.ok()) << processed.status().ToString();
+    moved_between_commits.push_back(sink_.changes.size() - before);
+    if (*processed == Processed::kDone) break;
+    ASSERT_TRUE(topology_->NeedsCommit());
+    ASSERT_TRUE(topology_->Commit(StoreWrite::kBackground).ok());
+  }
+  EXPECT_GE(moved_between_commits.size(), 4u);
+  for (const size_t moved : moved_between_commits) EXPECT_LE(moved, per_commit + 1);
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_EQ(topology_->counters().timers_fired, kCustomers + 1) << "each woken once, and tick";
+  EXPECT_EQ(std::count_if(sink_.changes.begin(), sink_.changes.end(),
+                          [](const std::string& c) {
+                            return c.find(R"("segment":"quiet")") != std::string::npos;
+                          }),
+            kCustomers);
+  EXPECT_EQ(QuietCustomers(), kCustomers);
+  EXPECT_EQ(StoredOffset(), state::Offset(kCustomers + 2)) << "the record itself, once";
+  auto other = store_->GetCustomer(state::Partition(0), "other");
+  ASSERT_TRUE(other.ok() && other->has_value());
+  EXPECT_EQ((*other)->events_total, 1);
+  auto members = store_->GetMemberCounts(state::Partition(0));
+  ASSERT_TRUE(members.ok());
+  EXPECT_EQ((*members)["segment:quiet"], kCustomers);
+  EXPECT_EQ((*members)["segment:active"], 2) << "tick and other";
+}
+
+TEST_F(WakeCommitTest, ARestartAfterACommitInTheMiddleOfAMidnightMovesEachCustomerOnce) {
+  const std::string value = EventAt("other", moving_midnight_.value() + 60'000);
+  auto processed = topology_->Process(After(value));
+  ASSERT_TRUE(processed.ok());
+  ASSERT_EQ(*processed, Processed::kCommitFirst);
+  ASSERT_TRUE(topology_->Commit().ok());
+  const size_t moved_before_crash = sink_.changes.size();
+  ASSERT_GT(moved_before_crash, 0u);
+  // The next part of the pass, then a crash before its commit.
+  processed = topology_->Process(After(value));
+  ASSERT_TRUE(processed.ok());
+  ASSERT_EQ(*processed, Processed::kCommitFirst);
+  sink_.changes.resize(moved_before_crash);  // outputs of the lost commit, never flushed
+  Start();
+  ASSERT_TRUE(Feed(kCustomers + 1, value).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_EQ(topology_->counters().timers_fired, kCustomers + 1) << "the whole midnight again";
+  // The customers the first commit moved are woken again at the same time, and do not
+  // move twice (out of "quiet", whose dwell is under a day then).
+  for (const std::string& c : sink_.changes) {
+    EXPECT_EQ(c.find(R"("previous_segment":"quiet")"), std::string::npos) << c;
+  }
+  EXPECT_EQ(sink_.changes.size(), static_cast<size_t>(kCustomers) + 1) << "+ other's";
+  EXPECT_EQ(QuietCustomers(), kCustomers);
+  auto members = store_->GetMemberCounts(state::Partition(0));
+  ASSERT_TRUE(members.ok());
+  EXPECT_EQ((*members)["segment:quiet"], kCustomers);
 }
 
 TEST_F(TopologyTest, WakesOfLateEventsBeforeTheFiredMidnightAreHeldNotWritten) {
