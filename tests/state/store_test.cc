@@ -109,6 +109,37 @@ TEST(TimerTest, FireInDueOrderPerPartitionAndOnlyWhenDue) {
   EXPECT_TRUE(Due(**store, Partition(0), 1000).empty());
 }
 
+// A scan that stopped after a timer goes on with the next one in (due, customer)
+// order: a longer id with the same prefix comes after, the same id at a later due too.
+TEST(TimerTest, AScanGoesOnAfterTheTimerItStoppedAt) {
+  testutil::TempDir dir;
+  auto store = Store::Open({.dir = dir.path().string()});
+  ASSERT_TRUE(store.ok());
+  StoreBatch batch = (*store)->NewBatch();
+  for (const char* id : {"a", "b", "bb", "c"}) batch.PutTimer(Partition(1), TimeMs(100), id);
+  batch.PutTimer(Partition(1), TimeMs(200), "b");
+  batch.PutTimer(Partition(1), TimeMs(300), "a");
+  batch.PutTimer(Partition(2), TimeMs(100), "c2");
+  ASSERT_TRUE((*store)->Write(batch).ok());
+  using V = std::vector<std::pair<int64_t, std::string>>;
+  const auto after = [&](int64_t due, const std::string& id, int64_t upto) {
+    V out;
+    EXPECT_TRUE((*store)
+                    ->ForEachDueTimerAfter(Partition(1), TimeMs(due), id, TimeMs(upto),
+                                           [&](TimeMs at, std::string_view c) {
+                                             out.emplace_back(at.value(), std::string(c));
+                                             return true;
+                                           })
+                    .ok());
+    return out;
+  };
+  EXPECT_EQ(after(100, "b", 200), (V{{100, "bb"}, {100, "c"}, {200, "b"}}));
+  EXPECT_EQ(after(100, "c", 1000), (V{{200, "b"}, {300, "a"}}));
+  EXPECT_EQ(after(100, "a", 100), (V{{100, "b"}, {100, "bb"}, {100, "c"}}));
+  EXPECT_TRUE(after(300, "a", 1000).empty());
+  EXPECT_TRUE(after(100, "b", 99).empty());
+}
+
 TEST(TimerTest, CancelledTimersDoNotFireAndTimersSurviveARestart) {
   testutil::TempDir dir;
   {

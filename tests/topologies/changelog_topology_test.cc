@@ -242,14 +242,16 @@ class Instance {
 
   // `write`: how the commits a midnight's wakes ask for write the store.
   ops::Status Process(const Record& r, StoreWrite write = StoreWrite::kWait) {
-    return testutil::ProcessCommittingFirst(*topology_,
-                                            {.topic = "in",
-                                             .partition = r.partition,
-                                             .offset = state::Offset(r.offset),
-                                             .key = "",
-                                             .value = r.value,
-                                             .timestamp = state::TimeMs(-1)},
-                                            write);
+    return testutil::ProcessCommittingFirst(*topology_, Input(r), write);
+  }
+
+  static InputRecord Input(const Record& r) {
+    return {.topic = "in",
+            .partition = r.partition,
+            .offset = state::Offset(r.offset),
+            .key = "",
+            .value = r.value,
+            .timestamp = state::TimeMs(-1)};
   }
 
   void Stop() {
@@ -378,6 +380,49 @@ TEST_F(ChangelogTopologyTest, StoreWritesLandingWhileProcessingGoesOnChangeNothi
   EXPECT_EQ(a.sink().outputs, reference.sink().outputs);
   EXPECT_EQ(a.States(), reference.States());
   EXPECT_GT(reference.sink().outputs.size(), 20u);
+}
+
+// The partitions move to an empty instance in the middle of a midnight's wakes, after
+// one of the commits that the wakes of silent customers asked for (a write-back cache
+// of a customer or two): the new instance restores them from the changelog, fires the
+// midnight again, and ends with the outputs and state of the uninterrupted run, each
+// change emitted once.
+TEST_F(ChangelogTopologyTest, PartitionsMovedInTheMiddleOfAMidnightContinueAsIfNeverMoved) {
+  const std::vector<Record> stream = Stream(4);
+  Config config = config_;
+  config.segments[0].enter = "days_since(last_seen) >= 1";
+  Log reference_log;
+  Instance reference(&config, dir_.File("reference"), &reference_log);
+  reference.Run(stream, reference.Assign(), stream.size());
+
+  Config small = config;
+  small.state.memory_budget_bytes = 12 * sizeof(state::CustomerState);
+  Log log;
+  std::vector<std::string> outputs;
+  {
+    Instance a(&small, dir_.File("a"), &log);
+    a.Assign();
+    // Stops at the third time the wakes ask for a commit, with the record waiting.
+    int asked = 0;
+    for (const Record& r : stream) {
+      auto processed = a.topology().Process(Instance::Input(r));
+      ASSERT_TRUE(processed.ok());
+      while (*processed == Processed::kCommitFirst && ++asked < 3) {
+        ASSERT_TRUE(a.topology().Commit().ok());
+        processed = a.topology().Process(Instance::Input(r));
+        ASSERT_TRUE(processed.ok());
+      }
+      if (asked == 3) break;
+    }
+    ASSERT_EQ(asked, 3);
+    a.Stop();  // revoked: commits what the midnight did so far
+    outputs = a.sink().outputs;
+  }
+  Instance b(&small, dir_.File("b"), &log);
+  b.Run(stream, b.Assign(), stream.size());
+  outputs.insert(outputs.end(), b.sink().outputs.begin(), b.sink().outputs.end());
+  EXPECT_EQ(outputs, reference.sink().outputs);
+  EXPECT_EQ(b.States(), reference.States());
 }
 
 // A store write that fails after its commit reached the changelog (a full disk, say):
