@@ -518,6 +518,31 @@ TEST_F(WakeCommitTest, ARestartAfterACommitInTheMiddleOfAMidnightMovesEachCustom
   EXPECT_EQ((*members)["segment:quiet"], kCustomers);
 }
 
+// An idle partition's midnight, fired by the wall clock at commits, stops for a commit
+// too; the next record waits until it has finished. Applied in the middle of it, the
+// record's wake at that midnight (its customer sorts before where the pass stopped)
+// would go to the store behind the pass and be deleted unfired.
+TEST_F(WakeCommitTest, AWallClockMidnightStoppedForACommitFinishesBeforeTheNextRecord) {
+  config_.processing.idle_timer_ms = 1000;
+  now_ = state::TimeMs(moving_midnight_.value() + 3'600'000);
+  Start();
+  now_ = state::TimeMs(now_.value() + 2000);  // idle now
+  ASSERT_TRUE(topology_->Commit().ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  const size_t moved = sink_.changes.size();
+  ASSERT_GT(moved, 0u);
+  ASSERT_LT(moved, static_cast<size_t>(kCustomers)) << "the midnight is not over";
+  // Before the midnight in event time: it does not move stream time past it.
+  ASSERT_TRUE(
+      Feed(kCustomers + 1, EventAt("a-newcomer", first_midnight_.value() + 3'600'000)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_EQ(sink_.changes.size(), static_cast<size_t>(kCustomers) + 1) << "+ a-newcomer's";
+  EXPECT_EQ(QuietCustomers(), kCustomers);
+  // Every customer's next wake, a-newcomer's too (its first, at the midnight, fired).
+  EXPECT_EQ(StoredTimersAt(*store_, state::TimeMs(moving_midnight_.value() + kDay)),
+            kCustomers + 2);
+}
+
 TEST_F(TopologyTest, WakesOfLateEventsBeforeTheFiredMidnightAreHeldNotWritten) {
   // Late events of many new customers, three midnights behind stream time: their
   // wakes, and the next ones those schedule, are all due at or before the midnight
