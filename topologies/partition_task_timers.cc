@@ -248,7 +248,11 @@ ops::Status PartitionTask::OnWake(state::TimeMs due, std::string_view customer_i
     // A change a wake at `due` made carries `due` as its time. Such a wake is repeated
     // when a crash or a rewind follows a commit in the middle of its pass; it must not
     // decide again on the state it already moved (a ladder could take a second step).
-    if (s->segment_entered_at != due && s->churn.since != due) {
+    // Only in a pass that moves fired_through_: the wake of a late event, at a midnight
+    // already fired through, may find that midnight's change and must still evaluate.
+    const bool repeated =
+        due > fired_through_ && (s->segment_entered_at == due || s->churn.since == due);
+    if (!repeated) {
       ENGAGED_RETURN_IF_ERROR(EvaluateSegments(customer_id, *s, due, &changed));
       ENGAGED_RETURN_IF_ERROR(EvaluateChurn(customer_id, *s, due, &changed));
     }

@@ -57,10 +57,11 @@ ops::Result<bool> Runner::CommitNow(StoreWrite write, Scope scope) {
   return true;
 }
 
-ops::Result<bool> Runner::ProcessRecord(const InputRecord& record) {
+ops::Result<bool> Runner::ProcessRecord(const InputRecord& record, const std::atomic<bool>& stop) {
   auto processed = topology_->Process(record);
   // The wakes of a midnight filled a write-back cache before the record's turn.
   while (processed.ok() && *processed == Processed::kCommitFirst) {
+    if (stop.load(std::memory_order_relaxed)) return false;
     auto committed = CommitNow(StoreWrite::kBackground, Scope::kAll);
     if (!committed.ok()) return committed.status();
     if (!*committed) return false;
@@ -105,7 +106,7 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
     std::optional<state::TimeMs> now;  // read once per turn
     if (*polled == PollStatus::kRecord) {
       const InputRecord& record = source_->record();
-      auto processed = ProcessRecord(record);
+      auto processed = ProcessRecord(record, stop);
       if (!processed.ok()) {
         status = processed.status();
         break;

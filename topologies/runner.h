@@ -37,9 +37,10 @@ class Runner {
   // returns false. `write`: see Topology::Commit.
   ops::Result<bool> CommitNow(StoreWrite write, Scope scope);
   // Processes the source's current record, committing first as often as the topology
-  // asks (Processed::kCommitFirst). False when such a commit rewound instead: the
-  // record comes again.
-  ops::Result<bool> ProcessRecord(const InputRecord& record);
+  // asks (Processed::kCommitFirst). False when it is not processed: such a commit
+  // rewound (the record comes again), or `stop` became true meanwhile (the last
+  // commit leaves the record to the next start).
+  ops::Result<bool> ProcessRecord(const InputRecord& record, const std::atomic<bool>& stop);
 
   // At-least-once: hands the committed offsets to the consumer group (for lag tools)
   // at most once per commit interval, however many partition commits came between:

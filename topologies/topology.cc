@@ -108,7 +108,9 @@ ops::Result<Processed> Topology::Process(const InputRecord& r) {
   auto task = TaskFor(r.partition);
   if (!task.ok()) return task.status();
   auto processed = (*task)->Process(r);
-  if (timed && processed.ok()) probe_->OnProcessed(SecondsSince(start));
+  if (timed && processed.ok() && *processed == Processed::kDone) {
+    probe_->OnProcessed(SecondsSince(start));
+  }
   return processed;
 }
 

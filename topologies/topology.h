@@ -110,6 +110,9 @@ class Topology : public PartitionListener {
 
   // True when a task's write-back cache must commit to stay within its bound.
   bool NeedsCommit() const;
+  // True from the start of a commit's store write beside processing
+  // (StoreWrite::kBackground) until it has landed and its customers may be evicted.
+  bool store_write_in_flight() const { return writer_->in_flight(); }
 
   const TopologyCounters& counters() const { return counters_; }
   const CacheCounters& cache_counters() const { return cache_counters_; }

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 
 #include "tests/testutil/temp_dir.h"
@@ -40,6 +41,7 @@ class ListSource final : public Source {
     }
     while (next_ < values_.size() && static_cast<int>(next_ % partitions_) == revoked_) ++next_;
     if (next_ >= values_.size()) return PollStatus::kEnd;
+    if (next_ == stop_at_ && stop_ != nullptr) stop_->store(true);
     record_ = {.topic = "in",
                .partition = state::Partition(static_cast<int32_t>(next_ % partitions_)),
                .offset = state::Offset(static_cast<int64_t>(next_ / partitions_)),
@@ -71,6 +73,11 @@ class ListSource final : public Source {
   ops::Status Close() override { return ops::Status::Ok(); }
   // Before polling the record of index `at`, revokes partition 1.
   void RevokeBefore(size_t at) { revoke_at_ = at; }
+  // Sets `stop` (as SIGTERM does) when it hands out the record of index `at`.
+  void StopAt(size_t at, std::atomic<bool>* stop) {
+    stop_at_ = at;
+    stop_ = stop;
+  }
   int seeks = 0;
   int group_commits = 0;                            // OnCommitted calls
   int revoked_at_commit = -1;                       // OnCommitted calls before the revocation
@@ -83,6 +90,8 @@ class ListSource final : public Source {
   PartitionListener* listener_ = nullptr;
   bool assigned_ = false;
   size_t revoke_at_ = SIZE_MAX;
+  size_t stop_at_ = SIZE_MAX;
+  std::atomic<bool>* stop_ = nullptr;
   int revoked_ = -1;  // the partition revoked, if any
   size_t next_ = 0;
   InputRecord record_;
@@ -104,28 +113,30 @@ class AbortingSink final : public Sink {
     std::set<int> partitions;
     for (const auto& [tp, offset] : consumed) partitions.insert(tp.partition.value());
     commit_partitions.push_back(partitions);
-    const bool abort_this =
-        !abort_first_containing.empty() &&
-        std::any_of(pending_.begin(), pending_.end(), [&](const std::string& o) {
-          return o.find(abort_first_containing) != std::string::npos;
-        });
+    const bool abort_this = !abort_containing.empty() &&
+                            std::any_of(pending_.begin(), pending_.end(),
+                                        [&](const std::string& o) {
+                                          return o.find(abort_containing) != std::string::npos;
+                                        }) &&
+                            --abort_at_nth == 0;
     if (aborts_ != 0 || abort_this) {
-      if (abort_this) abort_first_containing.clear();
+      if (abort_this) abort_containing.clear();
       if (aborts_ > 0) --aborts_;
       pending_.clear();
       return ops::Status::Aborted("test: aborted");
     }
     committed.insert(committed.end(), pending_.begin(), pending_.end());
-    commit_sizes.push_back(pending_.size());
+    commits.push_back(std::move(pending_));
     pending_.clear();
     return std::map<state::Partition, state::Offset>();
   }
   bool transactional() const override { return transactional_; }
   std::vector<std::string> committed;
-  std::vector<std::set<int>> commit_partitions;  // of each commit
-  std::vector<size_t> commit_sizes;              // outputs of each successful commit
-  // Aborts, once, the first commit with an output that contains this.
-  std::string abort_first_containing;
+  std::vector<std::set<int>> commit_partitions;   // of each commit
+  std::vector<std::vector<std::string>> commits;  // the outputs of each successful commit
+  // Aborts, once, the abort_at_nth commit with an output that contains this.
+  std::string abort_containing;
+  int abort_at_nth = 1;
 
  private:
   int aborts_;
@@ -161,13 +172,13 @@ class RunnerTest : public testing::Test {
     Runner runner(
         &config_.processing, source, &topology,
         [t = int64_t{0}, step = clock_step_ms_]() mutable { return state::TimeMs(t += step); });
-    std::atomic<bool> stop{false};
-    return runner.Run(stop);
+    return runner.Run(stop_);
   }
 
   testutil::TempDir dir_;
   Config config_;
   int64_t clock_step_ms_ = 1;  // how far the runner's clock moves per call
+  std::atomic<bool> stop_{false};
   int runs_ = 0;
 };
 
@@ -274,16 +285,24 @@ TEST_F(RunnerTest, AGroupCommitAfterARevocationCarriesThePartitionsStillAssigned
 // Customers that one midnight's wakes all move, more of them than the write-back
 // cache holds: the wakes stop for a commit, the runner commits, and processes the
 // record that passed the midnight again, as often as it takes.
+constexpr int kTicks = 50;
 std::vector<std::string> SilentThenMidnight(int customers) {
   constexpr int64_t kT0 = 1700000000000;  // 2023-11-14T22:13:20Z
+  constexpr int64_t kDay = 86'400'000;
   std::vector<std::string> out;
   for (int i = 0; i < customers; ++i) {
     out.push_back(R"({"customer_id":"c)" + std::to_string(i) + R"(","type":"click","ts":)" +
                   std::to_string(kT0) + "}");
   }
+  // Past the first midnight, which wakes every customer to no change: the commits
+  // meanwhile store their wakes at the next.
+  for (int i = 0; i < kTicks; ++i) {
+    out.push_back(R"({"customer_id":"tick","type":"click","ts":)" +
+                  std::to_string(kT0 + kDay / 2 + i) + "}");
+  }
   // Two midnights on: every customer has been silent for a day.
-  out.push_back(R"({"customer_id":"other","type":"click","ts":)" +
-                std::to_string(kT0 + 2 * 86'400'000) + "}");
+  out.push_back(R"({"customer_id":"other","type":"click","ts":)" + std::to_string(kT0 + 2 * kDay) +
+                "}");
   return out;
 }
 
@@ -291,16 +310,21 @@ class RunnerWakeTest : public RunnerTest {
  protected:
   static constexpr int kCustomers = 600;
   RunnerWakeTest() {
-    config_.segments = {{.name = "quiet", .enter = "days_since(last_seen) >= 1"},
-                        {.name = "active", .enter = "events_total >= 1"}};
+    // Evaluated again at the same time, a customer just moved to quiet would leave it
+    // (its dwell is under a day): a wake repeated after a rewind must not evaluate.
+    config_.segments = {
+        {.name = "quiet", .enter = "days_since(last_seen) >= 1", .exit = "days_in_segment < 1"},
+        {.name = "active", .enter = "events_total >= 1"}};
     config_.processing.idle_timer_ms = 0;
-    config_.processing.commit_interval_ms = 1'000'000;  // only the commits the caches ask for
+    config_.processing.commit_interval_ms = 20;  // several commits among the ticks
     config_.state.memory_budget_bytes = int64_t{1} << 20;
   }
+  static bool Quiet(const std::string& output) {
+    return output.find(R"("segment":"quiet")") != std::string::npos;
+  }
   static int64_t Quiet(const std::vector<std::string>& outputs) {
-    return std::count_if(outputs.begin(), outputs.end(), [](const std::string& o) {
-      return o.find(R"("segment":"quiet")") != std::string::npos;
-    });
+    return std::count_if(outputs.begin(), outputs.end(),
+                         [](const std::string& o) { return Quiet(o); });
   }
 };
 
@@ -309,25 +333,46 @@ TEST_F(RunnerWakeTest, AMidnightThatFillsTheCacheIsCommittedInPartsBeforeItsReco
   ListSource source(SilentThenMidnight(kCustomers));
   ASSERT_TRUE(RunWith(&sink, &source).ok());
   EXPECT_EQ(Quiet(sink.committed), kCustomers) << "each customer moved once";
-  EXPECT_GE(std::count_if(sink.commit_sizes.begin(), sink.commit_sizes.end(),
-                          [](size_t n) { return n > 0 && n < kCustomers / 2; }),
-            3)
-      << "the midnight's changes came in several commits";
-  EXPECT_EQ(source.group_offsets[0], kCustomers + 1) << "every record, the last once";
+  std::vector<int64_t> moved_per_commit;
+  for (const auto& outputs : sink.commits) {
+    if (Quiet(outputs) > 0) moved_per_commit.push_back(Quiet(outputs));
+  }
+  EXPECT_GE(moved_per_commit.size(), 3u) << "the midnight's changes came in several commits";
+  for (const int64_t moved : moved_per_commit) EXPECT_LT(moved, kCustomers / 2);
+  EXPECT_EQ(source.group_offsets[0], kCustomers + kTicks + 1) << "every record, the last once";
 }
 
+// The second commit of the midnight aborts: the first one's wakes are committed, so the
+// rewound midnight wakes those customers again at the same time, which must not move
+// them twice.
 TEST_F(RunnerWakeTest, AnAbortInTheMiddleOfAMidnightRewindsAndEndsWithTheSameOutputs) {
   AbortingSink clean_sink(0);
   ListSource clean_source(SilentThenMidnight(kCustomers));
   ASSERT_TRUE(RunWith(&clean_sink, &clean_source).ok());
   AbortingSink sink(0);
-  sink.abort_first_containing = R"("segment":"quiet")";
+  sink.abort_containing = R"("segment":"quiet")";
+  sink.abort_at_nth = 2;
   ListSource source(SilentThenMidnight(kCustomers));
   ASSERT_TRUE(RunWith(&sink, &source).ok());
-  EXPECT_TRUE(sink.abort_first_containing.empty()) << "a commit of the midnight aborted";
+  EXPECT_TRUE(sink.abort_containing.empty()) << "a commit of the midnight aborted";
   EXPECT_EQ(source.seeks, 1);
   EXPECT_EQ(Quiet(clean_sink.committed), kCustomers);
-  EXPECT_EQ(sink.committed, clean_sink.committed);
+  EXPECT_EQ(Quiet(sink.committed), kCustomers);
+  EXPECT_TRUE(sink.committed == clean_sink.committed) << "the same outputs, in the same order";
+}
+
+// A stop (SIGTERM) while a midnight's wakes commit in parts: the loop does not wait for
+// the whole midnight; its last commit keeps what the wakes did and leaves the record
+// to the next start.
+TEST_F(RunnerWakeTest, AStopInTheMiddleOfAMidnightCommitsWhatItDidAndLeavesTheRecord) {
+  AbortingSink sink(0, /*transactional=*/false);
+  ListSource source(SilentThenMidnight(kCustomers));
+  source.StopAt(kCustomers + kTicks, &stop_);
+  ASSERT_TRUE(RunWith(&sink, &source).ok());
+  EXPECT_GT(Quiet(sink.committed), 0);
+  EXPECT_LT(Quiet(sink.committed), kCustomers / 2) << "stopped after the first part";
+  EXPECT_EQ(source.group_offsets[0], kCustomers + kTicks)
+      << "the last record is left to the next start";
 }
 
 }  // namespace

@@ -519,9 +519,11 @@ TEST_F(WakeCommitTest, ARestartAfterACommitInTheMiddleOfAMidnightMovesEachCustom
 }
 
 // An idle partition's midnight, fired by the wall clock at commits, stops for a commit
-// too; the next record waits until it has finished. Applied in the middle of it, the
-// record's wake at that midnight (its customer sorts before where the pass stopped)
-// would go to the store behind the pass and be deleted unfired.
+// too; the next record waits until it has finished, though its event time is before
+// that midnight: no event is applied in the middle of a pass (the record's wake at
+// that midnight, its customer sorting before where the pass stopped, would otherwise
+// go to the store behind the pass), and the pass does not wait for the partition to
+// be idle again.
 TEST_F(WakeCommitTest, AWallClockMidnightStoppedForACommitFinishesBeforeTheNextRecord) {
   config_.processing.idle_timer_ms = 1000;
   now_ = state::TimeMs(moving_midnight_.value() + 3'600'000);
@@ -541,6 +543,33 @@ TEST_F(WakeCommitTest, AWallClockMidnightStoppedForACommitFinishesBeforeTheNextR
   // Every customer's next wake, a-newcomer's too (its first, at the midnight, fired).
   EXPECT_EQ(StoredTimersAt(*store_, state::TimeMs(moving_midnight_.value() + kDay)),
             kCustomers + 2);
+}
+
+// The wake of a late event, at a midnight already fired through, evaluates its customer
+// even when that midnight's wake changed it: only a wake in a pass that moves the
+// fired-through time can be a repetition of one already committed.
+TEST_F(TopologyTest, ALateEventsWakeAtAMidnightThatChangedItsCustomerStillEvaluates) {
+  config_.segments = {
+      {.name = "back", .enter = "days_in_segment >= 0 and events_total >= 2"},
+      {.name = "quiet", .enter = "days_since(last_seen) >= 1", .exit = "events_total >= 100"},
+      {.name = "active", .enter = "events_total >= 1"}};
+  config_.processing.idle_timer_ms = 0;
+  config_.processing.allowed_lateness_ms = kDay;
+  Start();
+  const int64_t second_midnight = timer_days::MidnightAfter(state::TimeMs(kT0)).value() + kDay;
+  ASSERT_TRUE(Feed(0, EventAt("x", kT0)).ok());
+  ASSERT_TRUE(Feed(1, EventAt("other", second_midnight + 60'000)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  ASSERT_TRUE(Mentions(sink_.changes,
+                       R"("customer_id":"x","previous_segment":"active",)"
+                       R"("segment":"quiet","changed_at":"2023-11-16T00:00:00.000Z")"));
+  // An hour before that midnight: x stays quiet (entered after the event's time), and
+  // the event schedules x's wake at the midnight, already fired through.
+  ASSERT_TRUE(Feed(2, EventAt("x", second_midnight - 3'600'000)).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  EXPECT_TRUE(Mentions(sink_.changes,
+                       R"("customer_id":"x","previous_segment":"quiet",)"
+                       R"("segment":"back","changed_at":"2023-11-16T00:00:00.000Z")"));
 }
 
 TEST_F(TopologyTest, WakesOfLateEventsBeforeTheFiredMidnightAreHeldNotWritten) {
