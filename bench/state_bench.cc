@@ -482,7 +482,7 @@ int main(int argc, char** argv) {
       return committed.ok();
     };
     auto processed = topology.Process(r);
-    // A midnight's wakes filled a cache: commit, and the record again.
+    // A midnight's wakes filled a cache: commit, and process the record again.
     while (processed.ok() && *processed == topologies::Processed::kCommitFirst) {
       if (!commit()) return 1;
       ++wake_commits;

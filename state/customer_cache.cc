@@ -181,9 +181,10 @@ void CustomerCache::EndWrite() {
   writing_.clear();
 }
 
-bool CustomerCache::IsClean(std::string_view id) const {
+const CustomerState* CustomerCache::FindClean(std::string_view id) const {
   const List::iterator* found = index_.Find(id);
-  return found != nullptr && (*found)->stage == Stage::kClean;
+  if (found == nullptr || (*found)->stage != Stage::kClean) return nullptr;
+  return &(*found)->state;
 }
 
 void CustomerCache::EvictToBudget() {

@@ -61,7 +61,10 @@ class CustomerCache {
   // The write has landed: the entries it wrote that did not change since are clean.
   void EndWrite();
   // True when `id` is cached and clean (neither dirty nor being written).
-  bool IsClean(std::string_view id) const;
+  bool IsClean(std::string_view id) const { return FindClean(id) != nullptr; }
+  // The state of `id` when it is cached and clean, or nullptr. Neither counted as a
+  // lookup (hits, misses) nor marked as used: for bookkeeping, not for events.
+  const CustomerState* FindClean(std::string_view id) const;
   // Evicts clean entries from the back until within the bound, giving used ones their
   // second chance: looks at each entry at most twice.
   void EvictToBudget();

@@ -358,7 +358,8 @@ void PartitionTask::EndWrite() {
   cache_.EndWrite();
   for (const std::string& id : expired_writing_) {
     // Unless an event brought the customer back since (it is dirty again then).
-    if (cache_.IsClean(id) && cache_.Find(id)->events_total == 0) cache_.Erase(id);
+    const state::CustomerState* s = cache_.FindClean(id);
+    if (s != nullptr && s->events_total == 0) cache_.Erase(id);
   }
   ctx_.counters->expired_customers += static_cast<int64_t>(expired_writing_.size());
   ctx_.cache_counters->expired.fetch_add(expired_writing_.size(), std::memory_order_relaxed);

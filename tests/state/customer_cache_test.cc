@@ -134,6 +134,12 @@ TEST(CustomerCacheTest, KeepsEntriesBeingWrittenUntilTheWriteEnds) {
   cache.EndWrite();
   EXPECT_TRUE(cache.IsClean("c0"));
   EXPECT_FALSE(cache.IsClean("c1"));
+  // Bookkeeping reads are not lookups: the hit ratio counts events' lookups only.
+  const uint64_t hits = cache.hits();
+  ASSERT_NE(cache.FindClean("c0"), nullptr);
+  EXPECT_EQ(cache.FindClean("c0")->events_total, 1);
+  EXPECT_EQ(cache.FindClean("c1"), nullptr) << "dirty";
+  EXPECT_EQ(cache.hits(), hits);
   std::vector<std::string> dirty;
   cache.ForEachDirty([&](std::string_view id, const CustomerState&) { dirty.emplace_back(id); });
   EXPECT_EQ(dirty, std::vector<std::string>{"c1"});
