@@ -298,18 +298,35 @@ class ChangelogTopologyTest : public testing::Test {
         {.name = "active", .min_events = 3},
     };
     stream_ = Stream();
-    // The reference: one instance, never interrupted.
-    Log log;
-    Instance whole(&config_, dir_.File("whole"), &log);
-    whole.Run(stream_, whole.Assign(), stream_.size());
-    expected_outputs_ = whole.sink().outputs;
-    expected_states_ = whole.States();
+    RunReference("whole");
     ASSERT_GT(expected_outputs_.size(), 60u);
     ASSERT_GT(static_cast<int64_t>(expected_states_.size()), 30);
   }
 
+  // The reference: one instance, never interrupted, in state directory `name`.
+  void RunReference(const std::string& name) {
+    Log log;
+    Instance whole(&config_, dir_.File(name), &log);
+    whole.Run(stream_, whole.Assign(), stream_.size());
+    expected_outputs_ = whole.sink().outputs;
+    expected_states_ = whole.States();
+  }
+
+  // Over four days, with customers silent for a day moving to quiet through two wakes:
+  // the store's timers are read, and so a write in flight awaited, only at a midnight.
+  // `small_` is the config with a write-back cache of a customer or two per partition,
+  // so that every wake that changes a customer asks for a commit.
+  void SilentForADay() {
+    stream_ = Stream(4);
+    config_.segments[0].enter = "days_since(last_seen) >= 1";
+    RunReference("whole-4d");
+    small_ = config_;
+    small_.state.memory_budget_bytes = 12 * sizeof(state::CustomerState);
+  }
+
   testutil::TempDir dir_;
   Config config_;
+  Config small_;  // SilentForADay
   std::vector<Record> stream_;
   std::vector<std::string> expected_outputs_;
   std::map<std::string, std::string> expected_states_;
@@ -339,20 +356,10 @@ TEST_F(ChangelogTopologyTest, APartitionMovedToAnEmptyInstanceContinuesAsIfNever
 // read again before its write lands would be read back stale. Outputs and state are
 // those of the uninterrupted run.
 TEST_F(ChangelogTopologyTest, StoreWritesLandingWhileProcessingGoesOnChangeNothing) {
-  // Over four days: the store's timers are read, and so a write in flight awaited, only
-  // at a midnight; a customer silent for a day becomes quiet through two wakes.
-  const std::vector<Record> stream = Stream(4);
-  Config config = config_;
-  config.segments[0].enter = "days_since(last_seen) >= 1";
-  Log reference_log;
-  Instance reference(&config, dir_.File("reference"), &reference_log);
-  reference.Run(stream, reference.Assign(), stream.size());
-
-  Config small = config;
-  small.state.memory_budget_bytes = 12 * sizeof(state::CustomerState);
-  ASSERT_LT(CacheMemoryBytes(small.state) / kPartitions, 2 * sizeof(state::CustomerState));
+  SilentForADay();
+  ASSERT_LT(CacheMemoryBytes(small_.state) / kPartitions, 2 * sizeof(state::CustomerState));
   Log log;
-  Instance a(&small, dir_.File("a"), &log);
+  Instance a(&small_, dir_.File("a"), &log);
   // Records processed while a store write had not landed.
   int overlapped = 0;
   a.topology().set_store_write([&](state::StoreBatch& batch) {
@@ -361,7 +368,7 @@ TEST_F(ChangelogTopologyTest, StoreWritesLandingWhileProcessingGoesOnChangeNothi
   });
   a.Assign();
   int n = 0;
-  for (const Record& r : stream) {
+  for (const Record& r : stream_) {
     // With a cache this small, every wake that changes a customer asks for a commit.
     ASSERT_TRUE(a.Process(r, StoreWrite::kBackground).ok());
     if (a.topology().store_write_in_flight()) ++overlapped;
@@ -371,9 +378,9 @@ TEST_F(ChangelogTopologyTest, StoreWritesLandingWhileProcessingGoesOnChangeNothi
   }
   ASSERT_TRUE(a.topology().Commit().ok());
   EXPECT_GT(overlapped, 300) << "records processed while a store write was in flight";
-  EXPECT_EQ(a.sink().outputs, reference.sink().outputs);
-  EXPECT_EQ(a.States(), reference.States());
-  EXPECT_GT(reference.sink().outputs.size(), 20u);
+  EXPECT_EQ(a.sink().outputs, expected_outputs_);
+  EXPECT_EQ(a.States(), expected_states_);
+  EXPECT_GT(expected_outputs_.size(), 20u);
 }
 
 // The partitions move to an empty instance in the middle of a midnight's wakes, after
@@ -382,23 +389,15 @@ TEST_F(ChangelogTopologyTest, StoreWritesLandingWhileProcessingGoesOnChangeNothi
 // midnight again, and ends with the outputs and state of the uninterrupted run, each
 // change emitted once.
 TEST_F(ChangelogTopologyTest, PartitionsMovedInTheMiddleOfAMidnightContinueAsIfNeverMoved) {
-  const std::vector<Record> stream = Stream(4);
-  Config config = config_;
-  config.segments[0].enter = "days_since(last_seen) >= 1";
-  Log reference_log;
-  Instance reference(&config, dir_.File("reference"), &reference_log);
-  reference.Run(stream, reference.Assign(), stream.size());
-
-  Config small = config;
-  small.state.memory_budget_bytes = 12 * sizeof(state::CustomerState);
+  SilentForADay();
   Log log;
   std::vector<std::string> outputs;
   {
-    Instance a(&small, dir_.File("a"), &log);
+    Instance a(&small_, dir_.File("a"), &log);
     a.Assign();
     // Stops at the third time the wakes ask for a commit, with the record waiting.
     int asked = 0;
-    for (const Record& r : stream) {
+    for (const Record& r : stream_) {
       auto processed = a.topology().Process(Instance::Input(r));
       ASSERT_TRUE(processed.ok());
       while (*processed == Processed::kCommitFirst && ++asked < 3) {
@@ -412,11 +411,11 @@ TEST_F(ChangelogTopologyTest, PartitionsMovedInTheMiddleOfAMidnightContinueAsIfN
     a.Stop();  // revoked: commits what the midnight did so far
     outputs = a.sink().outputs;
   }
-  Instance b(&small, dir_.File("b"), &log);
-  b.Run(stream, b.Assign(), stream.size());
+  Instance b(&small_, dir_.File("b"), &log);
+  b.Run(stream_, b.Assign(), stream_.size());
   outputs.insert(outputs.end(), b.sink().outputs.begin(), b.sink().outputs.end());
-  EXPECT_EQ(outputs, reference.sink().outputs);
-  EXPECT_EQ(b.States(), reference.States());
+  EXPECT_EQ(outputs, expected_outputs_);
+  EXPECT_EQ(b.States(), expected_states_);
 }
 
 // A store write that fails after its commit reached the changelog (a full disk, say):
