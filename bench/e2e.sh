@@ -4,7 +4,7 @@
 #
 #   bench/e2e.sh [--events N] [--customers N] [--latency-seconds S] [--warmup-seconds W]
 #                [--build DIR] [--commit-interval-ms MS] [--settle-seconds S] [--dir DIR]
-#                [--no-exactly-once]
+#                [--no-exactly-once] [--latency-rate EVENTS_PER_S]
 #                [--bootstrap HOST:PORT | --bootstrap-file FILE]
 #
 # Steps, each printed with its exact command:
@@ -26,7 +26,9 @@
 # seconds between each processor's throughput and latency phases (default 0). Each
 # latency phase runs W seconds (default 5) at its rate before its S measured seconds; the
 # outputs of events produced in those W seconds are not counted (as OpenMessaging
-# Benchmark's warm-up), but are in the samples file.
+# Benchmark's warm-up), but are in the samples file. --latency-rate offers engaged's
+# latency phase (and so passthrough B's) that rate instead of half engaged's measured
+# throughput: to compare two builds at one rate.
 # Needs the targets engaged and engaged_load built in the --build directory.
 set -euo pipefail
 
@@ -42,6 +44,7 @@ BUILD="$ROOT/build/rel"
 DIR=""
 BOOTSTRAP=""
 EXACTLY_ONCE=1
+LATENCY_RATE=""
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
@@ -58,6 +61,7 @@ while (($#)); do
     --bootstrap) BOOTSTRAP=$2; shift 2 ;;
     --bootstrap-file) BOOTSTRAP="$(<"$2")"; shift 2 ;;
     --no-exactly-once) EXACTLY_ONCE=0; shift ;;
+    --latency-rate) LATENCY_RATE=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "e2e.sh: unknown argument '$1'" >&2; usage >&2; exit 64 ;;
   esac
@@ -127,8 +131,9 @@ echo "machine: $(nproc) vCPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/c
 A="$(measure passthrough-a --latency-input "$RUN.latency-passthrough-a" --output "$RUN.passthrough-a-out" \
   --latency-fraction 0.5 --latency-seconds "$LATENCY_SECONDS" --samples "$WORK/passthrough-a-latency.csv" \
   -- "$LOAD" passthrough --config "$WORK/passthrough-a.yaml")"
+if [[ -n $LATENCY_RATE ]]; then ENGAGED_RATE=(--latency-rate "$LATENCY_RATE"); else ENGAGED_RATE=(--latency-fraction 0.5); fi
 E="$(measure engaged --latency-input "$RUN.latency-engaged" --output "$RUN.segment-changes" \
-  --latency-fraction 0.5 --latency-seconds "$LATENCY_SECONDS" --samples "$WORK/engaged-latency.csv" \
+  "${ENGAGED_RATE[@]}" --latency-seconds "$LATENCY_SECONDS" --samples "$WORK/engaged-latency.csv" \
   --metrics-port "$HTTP_PORT" --metrics-out "$WORK/engaged-metrics.txt" \
   -- "$ENGAGED" run --config "$WORK/engaged.yaml")"
 RATE="$(field "$E" latency_rate)"

@@ -31,8 +31,9 @@ Runner::Runner(const ProcessingConfig* config, Source* source, Topology* topolog
 }
 
 ops::Result<bool> Runner::CommitNow(StoreWrite write, Scope scope) {
-  auto offsets =
-      scope == Scope::kNextPartition ? topology_->CommitNext(write) : topology_->Commit(write);
+  auto offsets = scope == Scope::kNextPartition ? topology_->CommitNext(write)
+                 : scope == Scope::kFull        ? topology_->CommitFull(write)
+                                                : topology_->Commit(write);
   if (!offsets.ok() && offsets.status().code() == ops::StatusCode::kAborted) {
     // Exactly-once: nothing since the last commit happened. Back to it, and on, unless
     // the same work keeps failing (a record the broker rejects would abort forever).
@@ -59,10 +60,12 @@ ops::Result<bool> Runner::CommitNow(StoreWrite write, Scope scope) {
 
 ops::Result<bool> Runner::ProcessRecord(const InputRecord& record, const std::atomic<bool>& stop) {
   auto processed = topology_->Process(record);
-  // The wakes of a midnight filled a write-back cache before the record's turn.
+  // The wakes of a midnight filled a write-back cache before the record's turn: that
+  // partition commits (exactly-once: all, in one transaction).
   while (processed.ok() && *processed == Processed::kCommitFirst) {
     if (stop.load(std::memory_order_relaxed)) return false;
-    auto committed = CommitNow(StoreWrite::kBackground, Scope::kAll);
+    auto committed =
+        CommitNow(StoreWrite::kBackground, topology_->transactional() ? Scope::kAll : Scope::kFull);
     if (!committed.ok()) return committed.status();
     if (!*committed) return false;
     processed = topology_->Process(record);
@@ -120,17 +123,23 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
     const bool full = topology_->NeedsCommit();  // a cache's dirty entries are too many
     if (full || (now ? *now : clock_()) >= next_commit) {
       const size_t tasks = topology_->task_count();
-      const bool one = spread && !full && tasks > 1;
+      // At-least-once: a full cache commits its partition only, out of turn; the
+      // partitions' turns go on as they were.
+      const Scope scope = !spread || tasks <= 1 ? Scope::kAll
+                          : full                ? Scope::kFull
+                                                : Scope::kNextPartition;
       // The store write goes on while the next records are processed.
-      auto committed =
-          CommitNow(StoreWrite::kBackground, one ? Scope::kNextPartition : Scope::kAll);
+      auto committed = CommitNow(StoreWrite::kBackground, scope);
       if (!committed.ok()) {
         status = committed.status();
         break;
       }
       const int64_t interval = config_->commit_interval_ms;
-      next_commit = state::TimeMs(clock_().value() +
-                                  (one ? interval / static_cast<int64_t>(tasks) : interval));
+      if (scope == Scope::kNextPartition) {
+        next_commit = state::TimeMs(clock_().value() + interval / static_cast<int64_t>(tasks));
+      } else if (scope == Scope::kAll) {
+        next_commit = state::TimeMs(clock_().value() + interval);
+      }
     }
   }
   if (!status.ok()) {

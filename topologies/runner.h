@@ -31,8 +31,9 @@ class Runner {
   ops::Status Run(const std::atomic<bool>& stop);
 
  private:
-  // Every partition, or the next one (Topology::CommitNext).
-  enum class Scope { kAll, kNextPartition };
+  // Every partition, the next one (Topology::CommitNext), or those whose write-back
+  // caches are too full (Topology::CommitFull).
+  enum class Scope { kAll, kNextPartition, kFull };
   // Commits; on an aborted transaction, rewinds (and the source is sought back) and
   // returns false. `write`: see Topology::Commit.
   ops::Result<bool> CommitNow(StoreWrite write, Scope scope);

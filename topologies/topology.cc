@@ -134,6 +134,16 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   return CommitTasks(write, next);
 }
 
+ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::CommitFull(
+    StoreWrite write) {
+  std::vector<PartitionTask*> full;
+  for (auto& [p, task] : tasks_) {
+    if (task->NeedsCommit()) full.push_back(task.get());
+  }
+  if (full.empty()) return Commit(write);
+  return CommitTasks(write, full);
+}
+
 ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topology::CommitTasks(
     StoreWrite write, std::span<PartitionTask* const> tasks) {
   const auto start = std::chrono::steady_clock::now();

@@ -78,6 +78,12 @@ class Topology : public PartitionListener {
   // transaction spans every partition.
   ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> CommitNext(
       StoreWrite write);
+  // Commits the tasks whose write-back caches hold too much that is dirty
+  // (PartitionTask::NeedsCommit; every task when none does), and every repartitioning
+  // forwarder: the one that filled stops the loop, not all. Like CommitNext, not under
+  // exactly-once.
+  ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> CommitFull(
+      StoreWrite write);
   // How many partition tasks there are (CommitNext's round).
   size_t task_count() const { return tasks_.size(); }
   // Counts assignments and revocations (lost partitions included): offsets a commit

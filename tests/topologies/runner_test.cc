@@ -242,6 +242,31 @@ TEST_F(RunnerTest, AtLeastOnceCommitsThePartitionsOneAtATimeInTurn) {
       << "a group commit carries every partition committed since the last";
 }
 
+// A partition whose write-back cache fills commits out of turn, and alone: the other
+// partitions, whose caches hold little, do not stop the loop with it.
+TEST_F(RunnerTest, AtLeastOnceCommitsOnlyThePartitionWhoseCacheFilled) {
+  config_.processing.commit_interval_ms = 1'000'000;     // no commit by the clock
+  config_.state.memory_budget_bytes = int64_t{1} << 20;  // about 40 customers a partition
+  // Partition 0 (even records) sees a new customer each time, partition 1 one only.
+  std::vector<std::string> values;
+  for (int i = 0; i < 600; ++i) {
+    const std::string customer = i % 2 == 0 ? "c" + std::to_string(i) : "u";
+    values.push_back(R"({"customer_id":")" + customer + R"(","type":"click","ts":)" +
+                     std::to_string(1700000000000LL + i) + "}");
+  }
+  AbortingSink sink(0, /*transactional=*/false);
+  ListSource source(values, /*partitions=*/2);
+  ASSERT_TRUE(RunWith(&sink, &source).ok());
+  const auto& commits = sink.commit_partitions;
+  ASSERT_GE(commits.size(), 4u) << "partition 0's cache filled several times";
+  for (size_t i = 0; i + 1 < commits.size(); ++i) {
+    EXPECT_EQ(commits[i], std::set<int>{0}) << "commit " << i;
+  }
+  EXPECT_EQ(commits.back(), (std::set<int>{0, 1})) << "the last commit, at the end, covers all";
+  EXPECT_EQ(source.group_offsets[0], 300);
+  EXPECT_EQ(source.group_offsets[1], 300);
+}
+
 // Offsets gathered for the group's next commit are dropped when the assignment
 // changes: a partition revoked meanwhile belongs to another member, and an offset
 // committed for it now could move that member's position.
@@ -359,6 +384,32 @@ TEST_F(RunnerWakeTest, AnAbortInTheMiddleOfAMidnightRewindsAndEndsWithTheSameOut
   EXPECT_EQ(Quiet(clean_sink.committed), kCustomers);
   EXPECT_EQ(Quiet(sink.committed), kCustomers);
   EXPECT_TRUE(sink.committed == clean_sink.committed) << "the same outputs, in the same order";
+}
+
+// Only the partition whose midnight fills its cache commits in the middle of it; the
+// other, whose stream time has not passed the midnight, does not stop with it. (The
+// commits after the first carry no offsets, as the record waits; the first carries
+// partition 0's, of the ticks, and not partition 1's.)
+TEST_F(RunnerWakeTest, AtLeastOnceTheMidnightsCommitsAreItsPartitionsOnly) {
+  config_.processing.commit_interval_ms = 1'000'000;  // no commit by the clock
+  // Customers and ticks on both partitions; the last record, two midnights on, on
+  // partition 0 only (its index is even).
+  std::vector<std::string> values = SilentThenMidnight(2 * kCustomers);
+  ASSERT_EQ(values.size() % 2, 1u);
+  AbortingSink sink(0, /*transactional=*/false);
+  ListSource source(values, /*partitions=*/2);
+  ASSERT_TRUE(RunWith(&sink, &source).ok());
+  EXPECT_EQ(Quiet(sink.committed), kCustomers) << "partition 0's customers moved, once";
+  int midnight_commits = 0;
+  int with_offsets = 0;
+  for (size_t i = 0; i + 1 < sink.commits.size(); ++i) {
+    if (Quiet(sink.commits[i]) == 0) continue;
+    ++midnight_commits;
+    EXPECT_FALSE(sink.commit_partitions[i].contains(1)) << "commit " << i;
+    with_offsets += sink.commit_partitions[i].contains(0) ? 1 : 0;
+  }
+  EXPECT_GE(midnight_commits, 3);
+  EXPECT_EQ(with_offsets, 1);
 }
 
 // A stop (SIGTERM) while a midnight's wakes commit in parts: the loop does not wait for
