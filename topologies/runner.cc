@@ -58,14 +58,16 @@ ops::Result<bool> Runner::CommitNow(StoreWrite write, Scope scope) {
   return true;
 }
 
+Runner::Scope Runner::FullCacheScope() const {
+  return !topology_->transactional() && topology_->task_count() > 1 ? Scope::kFull : Scope::kAll;
+}
+
 ops::Result<bool> Runner::ProcessRecord(const InputRecord& record, const std::atomic<bool>& stop) {
   auto processed = topology_->Process(record);
-  // The wakes of a midnight filled a write-back cache before the record's turn: that
-  // partition commits (exactly-once: all, in one transaction).
+  // The wakes of a midnight filled a write-back cache before the record's turn.
   while (processed.ok() && *processed == Processed::kCommitFirst) {
     if (stop.load(std::memory_order_relaxed)) return false;
-    auto committed =
-        CommitNow(StoreWrite::kBackground, topology_->transactional() ? Scope::kAll : Scope::kFull);
+    auto committed = CommitNow(StoreWrite::kBackground, FullCacheScope());
     if (!committed.ok()) return committed.status();
     if (!*committed) return false;
     processed = topology_->Process(record);
@@ -123,11 +125,10 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
     const bool full = topology_->NeedsCommit();  // a cache's dirty entries are too many
     if (full || (now ? *now : clock_()) >= next_commit) {
       const size_t tasks = topology_->task_count();
-      // At-least-once: a full cache commits its partition only, out of turn; the
-      // partitions' turns go on as they were.
-      const Scope scope = !spread || tasks <= 1 ? Scope::kAll
-                          : full                ? Scope::kFull
-                                                : Scope::kNextPartition;
+      // A full cache's partition commits out of turn; the turns go on as they were.
+      const Scope scope = full                  ? FullCacheScope()
+                          : spread && tasks > 1 ? Scope::kNextPartition
+                                                : Scope::kAll;
       // The store write goes on while the next records are processed.
       auto committed = CommitNow(StoreWrite::kBackground, scope);
       if (!committed.ok()) {

@@ -37,6 +37,9 @@ class Runner {
   // Commits; on an aborted transaction, rewinds (and the source is sought back) and
   // returns false. `write`: see Topology::Commit.
   ops::Result<bool> CommitNow(StoreWrite write, Scope scope);
+  // The scope of a commit a full write-back cache asks for: its partition alone under
+  // at-least-once with several partitions, else all (a transaction spans them all).
+  Scope FullCacheScope() const;
   // Processes the source's current record, committing first as often as the topology
   // asks (Processed::kCommitFirst). False when it is not processed: such a commit
   // rewound (the record comes again), or `stop` became true meanwhile (the last
