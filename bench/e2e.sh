@@ -29,6 +29,13 @@
 # Benchmark's warm-up), but are in the samples file. --latency-rate offers engaged's
 # latency phase (and so passthrough B's) that rate instead of half engaged's measured
 # throughput: to compare two builds at one rate.
+# The broker's log cleaner: engaged's changelog is the run's one compacted topic, and its
+# first segments roll (and are cleaned) about 30 s after engaged starts, inside engaged's
+# latency phase. On a fresh broker that first run also JIT-compiles the cleaner: on
+# shared vCPUs that is a tail in engaged's latency which the broker causes
+# (docs/benchmarks.md). So the report lists the cleaner runs that fell into each latency
+# phase, wherever the broker's log is readable (a broker the script started, or one
+# whose --bootstrap-file sits beside its broker.log, as ops/local/kafka.sh writes them).
 # Needs the targets engaged and engaged_load built in the --build directory.
 set -euo pipefail
 
@@ -45,6 +52,7 @@ DIR=""
 BOOTSTRAP=""
 EXACTLY_ONCE=1
 LATENCY_RATE=""
+BOOTSTRAP_FILE=""
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
@@ -59,7 +67,7 @@ while (($#)); do
     --build) BUILD=$2; shift 2 ;;
     --dir) DIR=$2; shift 2 ;;
     --bootstrap) BOOTSTRAP=$2; shift 2 ;;
-    --bootstrap-file) BOOTSTRAP="$(<"$2")"; shift 2 ;;
+    --bootstrap-file) BOOTSTRAP="$(<"$2")"; BOOTSTRAP_FILE=$2; shift 2 ;;
     --no-exactly-once) EXACTLY_ONCE=0; shift ;;
     --latency-rate) LATENCY_RATE=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
@@ -70,6 +78,14 @@ done
 # shellcheck source=bench/common.sh
 source "$ROOT/bench/common.sh"
 bench_setup e2e
+
+# The broker's log (ops/local/kafka.sh writes it beside the bootstrap file), when readable.
+BROKER_LOG=""
+if ((STARTED_BROKER)); then
+  BROKER_LOG="$DIR/kafka/broker.log"
+elif [[ -n $BOOTSTRAP_FILE && -r "$(dirname "$BOOTSTRAP_FILE")/broker.log" ]]; then
+  BROKER_LOG="$(dirname "$BOOTSTRAP_FILE")/broker.log"
+fi
 
 # Topics, groups, configs, state, logs and results of this run: unique to it.
 RUN="e2e-$(date +%s)-$$"
@@ -188,4 +204,13 @@ histogram() {  # METRIC: engaged's own view of the latency phase
 echo "engaged's own histograms over its latency phase (bucket upper bounds):"
 echo "- engaged_end_to_end_latency_seconds (input broker timestamp to processed): $(histogram engaged_end_to_end_latency_seconds)"
 echo "- engaged_commit_duration_seconds (flush outputs, write state): $(histogram engaged_commit_duration_seconds)"
+if [[ -n $BROKER_LOG ]]; then
+  phases=()
+  for r in "$A" "$E" "$B"; do
+    [[ $(field "$r" latency_events) == 0 ]] ||
+      phases+=("$(field "$r" label):$(field "$r" latency_started_ms):$((WARMUP_SECONDS + LATENCY_SECONDS))")
+  done
+  echo "the broker's log cleaner, runs that started in each latency phase (warm-up included):"
+  "$ROOT/bench/cleaner_runs.py" "$BROKER_LOG" "${phases[@]}"
+fi
 echo "raw results, configs, logs and latency samples: $WORK"

@@ -299,8 +299,8 @@ EOF
 write_broker_log4j() {
   local dir=$1
   cat >"$dir/log4j2.properties" <<'EOF'
-# Written by ops/local/kafka.sh: the broker logs warnings plus its lifecycle messages to
-# stdout, which kafka.sh redirects to DIR/broker.log.
+# Written by ops/local/kafka.sh: the broker logs warnings plus its lifecycle messages and
+# its log cleaner's runs to stdout, which kafka.sh redirects to DIR/broker.log.
 status = warn
 appender.stdout.type = Console
 appender.stdout.name = STDOUT
@@ -314,6 +314,12 @@ logger.broker.name = kafka.server.BrokerServer
 logger.broker.level = info
 logger.controller.name = kafka.server.ControllerServer
 logger.controller.level = info
+# The log cleaner's runs (a line when one starts, its stats when it ends): bench/e2e.sh
+# lists those that fall into a latency phase.
+logger.cleaner.name = org.apache.kafka.storage.internals.log.Cleaner
+logger.cleaner.level = info
+logger.cleanerthread.name = org.apache.kafka.storage.internals.log.LogCleaner$CleanerThread
+logger.cleanerthread.level = info
 EOF
 }
 
