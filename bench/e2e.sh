@@ -33,9 +33,10 @@
 # first segments roll (and are cleaned) about 30 s after engaged starts, inside engaged's
 # latency phase. On a fresh broker that first run also JIT-compiles the cleaner: on
 # shared vCPUs that is a tail in engaged's latency which the broker causes
-# (docs/benchmarks.md). So the report lists the cleaner runs that fell into each latency
-# phase, wherever the broker's log is readable (a broker the script started, or one
-# whose --bootstrap-file sits beside its broker.log, as ops/local/kafka.sh writes them).
+# (docs/benchmarks.md). So the report names the seconds of each latency phase whose p99
+# is above 100 ms, and lists the cleaner runs that started in each, wherever the
+# broker's log is readable (a broker the script started, or one whose --bootstrap-file
+# sits beside its broker.log, as ops/local/kafka.sh writes them).
 # Needs the targets engaged and engaged_load built in the --build directory.
 set -euo pipefail
 
@@ -204,6 +205,11 @@ histogram() {  # METRIC: engaged's own view of the latency phase
 echo "engaged's own histograms over its latency phase (bucket upper bounds):"
 echo "- engaged_end_to_end_latency_seconds (input broker timestamp to processed): $(histogram engaged_end_to_end_latency_seconds)"
 echo "- engaged_commit_duration_seconds (flush outputs, write state): $(histogram engaged_commit_duration_seconds)"
+echo "seconds of each latency phase with p99 > 100 ms (warm-up included; bench/slow_seconds.py):"
+for r in "$A" "$E" "$B"; do
+  label="$(field "$r" label)"
+  echo "- $label: $("$ROOT/bench/slow_seconds.py" "$WORK/$label-latency.csv")"
+done
 if [[ -n $BROKER_LOG ]]; then
   phases=()
   for r in "$A" "$E" "$B"; do
