@@ -48,7 +48,8 @@ def main(argv):
             try:
                 second, latency = int(float(row["seconds"])), float(row["latency_ms"])
             except (KeyError, TypeError, ValueError):
-                sys.exit(f"slow_seconds.py: {argv[1]}: not a samples file (want seconds,latency_ms)")
+                sys.exit(f"slow_seconds.py: {argv[1]}: not a samples file "
+                         "(want seconds,latency_ms)")
             per_second.setdefault(second, []).append(latency)
     if not per_second:
         print("no samples")
