@@ -93,6 +93,16 @@ inline std::string ChangelogOffsetKey(Partition p) {
   return k;
 }
 
+// meta CF: 'a', partition (u32, big-endian) -> the wall-clock time at which the changelog
+// position ('l') was last recorded, in ms since the epoch (8 bytes LE): how old the
+// store's copy of the partition is. Missing in stores written before it existed.
+inline constexpr char kChangelogAsOfPrefix = 'a';
+inline std::string ChangelogAsOfKey(Partition p) {
+  std::string k(1, kChangelogAsOfPrefix);
+  PutBigEndian32(static_cast<uint32_t>(p.value()), &k);
+  return k;
+}
+
 // meta CF: 'f', partition (u32, big-endian) -> every timer of the partition due at or
 // before this time has fired, in ms since the epoch (8 bytes LE).
 inline constexpr char kFiredThroughPrefix = 'f';

@@ -172,6 +172,12 @@ void StoreBatch::PutChangelogOffset(Partition p, Offset next) {
   batch_->Put(meta_, keys::ChangelogOffsetKey(p), scratch_).PermitUncheckedError();
 }
 
+void StoreBatch::PutChangelogAsOf(Partition p, TimeMs t) {
+  scratch_.clear();
+  EncodeFixed64(static_cast<uint64_t>(t.value()), &scratch_);
+  batch_->Put(meta_, keys::ChangelogAsOfKey(p), scratch_).PermitUncheckedError();
+}
+
 void StoreBatch::PutFiredThrough(Partition p, TimeMs t) {
   scratch_.clear();
   EncodeFixed64(static_cast<uint64_t>(t.value()), &scratch_);
@@ -316,6 +322,13 @@ ops::Result<std::optional<Offset>> Store::GetChangelogOffset(Partition p) {
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<Offset>();
   return std::optional<Offset>(Offset(**v));
+}
+
+ops::Result<std::optional<TimeMs>> Store::GetChangelogAsOf(Partition p) {
+  auto v = GetMetaInt64(keys::ChangelogAsOfKey(p));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<TimeMs>();
+  return std::optional<TimeMs>(TimeMs(**v));
 }
 
 ops::Result<std::optional<TimeMs>> Store::GetFiredThrough(Partition p) {
@@ -496,6 +509,7 @@ ops::Status Store::DropPartition(Partition p) {
   batch.Delete(meta_, keys::StreamTimeKey(p)).PermitUncheckedError();
   batch.Delete(meta_, keys::MemberCountsKey(p)).PermitUncheckedError();
   batch.Delete(meta_, keys::ChangelogOffsetKey(p)).PermitUncheckedError();
+  batch.Delete(meta_, keys::ChangelogAsOfKey(p)).PermitUncheckedError();
   batch.Delete(meta_, keys::FiredThroughKey(p)).PermitUncheckedError();
   rocksdb::WriteOptions wo;
   wo.sync = sync_;

@@ -99,6 +99,8 @@ class StoreBatch {
   void PutMemberCounts(Partition p, const MemberCounts& counts);
   // Records that every changelog record of `p` before `next` is reflected in the store.
   void PutChangelogOffset(Partition p, Offset next);
+  // Records that the changelog position of `p` was current at wall-clock time `t`.
+  void PutChangelogAsOf(Partition p, TimeMs t);
   // Records that every timer of `p` due at or before `t` has fired.
   void PutFiredThrough(Partition p, TimeMs t);
   // A customer's state as codec bytes (from the changelog), written as they are.
@@ -203,6 +205,9 @@ class Store {
   ops::Result<std::optional<TimeMs>> GetStreamTime(Partition p);
   // The next changelog offset of `p` to apply, or nullopt when none was ever applied.
   ops::Result<std::optional<Offset>> GetChangelogOffset(Partition p);
+  // The wall-clock time at which `p`'s changelog position was last recorded, or nullopt
+  // (never, or by a version of engaged that did not record it).
+  ops::Result<std::optional<TimeMs>> GetChangelogAsOf(Partition p);
   // The time up to which `p`'s timers have fired, or nullopt.
   ops::Result<std::optional<TimeMs>> GetFiredThrough(Partition p);
   // Writes `batch` atomically, with the WAL. The batch is emptied. Then returns the

@@ -396,6 +396,8 @@ class Loader {
             {"changelog_topic", [&](const YAML::Node& v) { String(v, s.changelog_topic); }},
             {"changelog_replication_factor",
              [&](const YAML::Node& v) { Int(v, s.changelog_replication_factor, -1); }},
+            {"local_copy_max_age_ms",
+             [&](const YAML::Node& v) { Int(v, s.local_copy_max_age_ms, 0); }},
         });
   }
 
@@ -823,6 +825,7 @@ std::vector<std::string> KnownConfigKeys() {
       "state.sync_commits",
       "state.changelog_topic",
       "state.changelog_replication_factor",
+      "state.local_copy_max_age_ms",
       "processing.guarantee",
       "processing.commit_interval_ms",
       "processing.instance_id",

@@ -100,6 +100,13 @@ struct StateConfig {
   // The replication factor of a changelog topic engaged creates. Default -1: the
   // broker's default.replication.factor.
   int64_t changelog_replication_factor = -1;
+  // A partition's local copy last brought up to date longer ago than this is not caught
+  // up from its own position when the partition arrives behind the changelog, but
+  // dropped and restored from the start: the broker removes tombstones (expired
+  // customers) from a compacted topic after its delete.retention.ms (default 24 h), and
+  // an older copy may miss them. Keep it below the changelog's delete.retention.ms. 0:
+  // no limit. Default 43200000 (12 h). Unit: ms.
+  int64_t local_copy_max_age_ms = int64_t{12} * 3600 * 1000;
 };
 
 // What a restart or a moved partition may do to outputs (docs/architecture.md).

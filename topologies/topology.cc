@@ -178,7 +178,11 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   auto positions = ctx_.sink->Commit(offsets);
   if (!positions.ok()) return positions.status();
   const double sink_s = lap();
-  for (const auto& [p, next] : *positions) batch.PutChangelogOffset(p, next);
+  const state::TimeMs now = ctx_.clock();
+  for (const auto& [p, next] : *positions) {
+    batch.PutChangelogOffset(p, next);
+    batch.PutChangelogAsOf(p, now);
+  }
   const auto records = static_cast<int64_t>(batch.count());
   for (PartitionTask* task : tasks) task->BeginWrite();
   for (auto& [p, f] : forwarders_) f->AfterCommit();

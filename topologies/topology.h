@@ -153,8 +153,13 @@ class Topology : public PartitionListener {
   // unfinished commit) and the committed meta record again, so that no later restore
   // applies those records with offsets they do not belong to.
   ops::Status SealUnfinishedCommit(state::Partition p, const std::vector<std::string>& customers);
-  // Where the restore of `p` starts: nullopt when the store is up to date.
+  // Where the restore of `p` starts: nullopt when the store is up to date. Drops the
+  // partition's local state (the restore then starts at the changelog's start) when it
+  // cannot be caught up from its own position: none recorded, ahead of the changelog or
+  // before its start, or older than state.local_copy_max_age_ms.
   ops::Result<std::optional<state::Offset>> RestoreStart(state::Partition p);
+  // Records that the store's copy of `p` was current at wall-clock time `as_of`.
+  ops::Status RecordCurrent(state::Partition p, state::TimeMs as_of);
   // Creates the task of each of `partitions` (restoring it first) and returns the offset
   // each resumes from.
   ops::Result<std::vector<std::optional<state::Offset>>> StartTasks(

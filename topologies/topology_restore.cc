@@ -40,30 +40,70 @@ struct Topology::Restoring {
   state::Offset from;
   state::changelog::Restorer restorer;
   std::chrono::steady_clock::time_point start{};  // of its group's restore
-  double read_seconds = 0;                        // reading the records (the rest is loading them)
-  size_t group_size = 1;  // the partitions restored together with it, itself included
+  state::TimeMs as_of{0};   // the wall clock at its group's start: the copy is current as of it
+  double read_seconds = 0;  // reading the records (the rest is loading them)
+  size_t group_size = 1;    // the partitions restored together with it, itself included
 };
+
+ops::Status Topology::RecordCurrent(state::Partition p, state::TimeMs as_of) {
+  state::StoreBatch batch = store_->NewBatch();
+  batch.PutChangelogAsOf(p, as_of);
+  return store_->Write(batch);
+}
 
 ops::Result<std::optional<state::Offset>> Topology::RestoreStart(state::Partition p) {
   auto local = store_->GetChangelogOffset(p);
   if (!local.ok()) return local.status();
   auto bounds = changelog_->Bounds(p);
   if (!bounds.ok()) return bounds.status();
-  const auto [first, end] = *bounds;
+  const state::Offset first = bounds->first;
+  const state::Offset end = bounds->second;
+  const auto drop = [&]() -> ops::Result<std::optional<state::Offset>> {
+    ENGAGED_RETURN_IF_ERROR(store_->DropPartition(p));
+    return std::optional<state::Offset>(first);
+  };
   if (!local->has_value()) {
     if (end <= first) return std::optional<state::Offset>();  // nothing logged yet
     // State here without a changelog position is not known to match the changelog.
-    ENGAGED_RETURN_IF_ERROR(store_->DropPartition(p));
-    return std::optional<state::Offset>(first);
+    return drop();
   }
-  if (**local > end) {
+  const state::Offset at = **local;
+  if (at > end) {
     Log().Warn("local state is ahead of the changelog (was the topic recreated?); dropping it",
-               {{"partition", p.value()}, {"local", (*local)->value()}, {"end", end.value()}});
-    ENGAGED_RETURN_IF_ERROR(store_->DropPartition(p));
-    return std::optional<state::Offset>(first);
+               {{"partition", p.value()}, {"local", at.value()}, {"end", end.value()}});
+    return drop();
   }
-  if (**local == end) return std::optional<state::Offset>();
-  return *local;
+  if (at == end) {  // nothing logged since: the copy is current now
+    ENGAGED_RETURN_IF_ERROR(RecordCurrent(p, ctx_.clock()));
+    return std::optional<state::Offset>();
+  }
+  if (at < first) {
+    Log().Warn(
+        "the changelog starts after the local state's position (records deleted); "
+        "dropping it",
+        {{"partition", p.value()}, {"local", at.value()}, {"first", first.value()}});
+    return drop();
+  }
+  // Behind the changelog: caught up from its own position, unless the copy is so old
+  // that the broker may have removed tombstones it has not applied.
+  const int64_t max_age = ctx_.config->state.local_copy_max_age_ms;
+  auto as_of = store_->GetChangelogAsOf(p);
+  if (!as_of.ok()) return as_of.status();
+  if (max_age > 0 && as_of->has_value()) {
+    const int64_t age = ctx_.clock().value() - (*as_of)->value();
+    if (age > max_age) {
+      Log().Warn(
+          "the local state is older than state.local_copy_max_age_ms; dropping it and "
+          "restoring the partition from the start of the changelog",
+          {{"partition", p.value()},
+           {"age_ms", age},
+           {"max_age_ms", max_age},
+           {"local", at.value()},
+           {"end", end.value()}});
+      return drop();
+    }
+  }
+  return std::optional<state::Offset>(at);
 }
 
 ops::Status Topology::RestoreAll(std::span<const state::Partition> partitions) {
@@ -95,6 +135,7 @@ ops::Status Topology::RestoreAll(std::span<const state::Partition> partitions) {
 
 ops::Status Topology::RestoreGroup(std::span<const std::unique_ptr<Restoring>> group) {
   const auto start = std::chrono::steady_clock::now();
+  const state::TimeMs as_of = ctx_.clock();
   std::vector<std::pair<state::Partition, state::Offset>> from;
   std::map<state::Partition, Restoring*> by_partition;
   for (const auto& r : group) {
@@ -104,6 +145,7 @@ ops::Status Topology::RestoreGroup(std::span<const std::unique_ptr<Restoring>> g
                {{"partition", r->partition.value()}, {"from_offset", r->from.value()}});
     r->group_size = group.size();
     r->start = start;
+    r->as_of = as_of;
     from.emplace_back(r->partition, r->from);
     by_partition.emplace(r->partition, r.get());
   }
@@ -161,6 +203,7 @@ ops::Status Topology::Restored(Restoring& r, ops::Result<state::changelog::Resto
                                     {"partitions_together", static_cast<int64_t>(r.group_size)},
                                     {"seconds", seconds},
                                     {"read_seconds", r.read_seconds}});
+  ENGAGED_RETURN_IF_ERROR(RecordCurrent(p, r.as_of));
   if (!stats->discarded_customers.empty() && ctx_.sink->changelog() &&
       !ctx_.sink->transactional()) {
     return SealUnfinishedCommit(p, stats->discarded_customers);
@@ -190,7 +233,11 @@ ops::Status Topology::SealUnfinishedCommit(state::Partition p,
   auto positions = ctx_.sink->Commit({});
   if (!positions.ok()) return positions.status();
   state::StoreBatch batch = store_->NewBatch();
-  for (const auto& [partition, next] : *positions) batch.PutChangelogOffset(partition, next);
+  const state::TimeMs now = ctx_.clock();
+  for (const auto& [partition, next] : *positions) {
+    batch.PutChangelogOffset(partition, next);
+    batch.PutChangelogAsOf(partition, now);
+  }
   ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
   Log().Info("sealed an unfinished commit in the changelog",
              {{"partition", p.value()}, {"customers", static_cast<int64_t>(customers.size())}});

@@ -186,9 +186,15 @@ TEST(StoreTest, DropPartitionRemovesOnlyThatPartition) {
     batch.PutOffset({"t", Partition(p)}, Offset(9));
     batch.PutStreamTime(Partition(p), TimeMs(9));
     batch.PutMemberCounts(Partition(p), {{"segment:a", 1}});
+    batch.PutChangelogOffset(Partition(p), Offset(4));
+    batch.PutChangelogAsOf(Partition(p), TimeMs(1700000000000));
   }
   ASSERT_TRUE((*store)->Write(batch).ok());
   ASSERT_TRUE((*store)->DropPartition(Partition(1)).ok());
+  EXPECT_FALSE((*store)->GetChangelogOffset(Partition(1))->has_value());
+  EXPECT_FALSE((*store)->GetChangelogAsOf(Partition(1))->has_value());
+  EXPECT_EQ(*(*store)->GetChangelogAsOf(Partition(2)),
+            std::optional<TimeMs>(TimeMs(1700000000000)));
   EXPECT_TRUE((*store)->GetMemberCounts(Partition(1))->empty());
   EXPECT_EQ((*store)->GetMemberCounts(Partition(2))->size(), 1u);
   EXPECT_FALSE((*store)->GetCustomer(Partition(1), "x")->has_value());
@@ -198,6 +204,26 @@ TEST(StoreTest, DropPartitionRemovesOnlyThatPartition) {
   EXPECT_TRUE((*store)->GetCustomer(Partition(2), "x")->has_value());
   EXPECT_TRUE((*store)->GetOffset({"t", Partition(2)})->has_value());
   EXPECT_EQ(Due(**store, Partition(2), 100).size(), 1u);
+}
+
+TEST(StoreTest, TheChangelogPositionsTimeSurvivesAReopenPerPartition) {
+  testutil::TempDir dir;
+  {
+    auto store = Store::Open({.dir = dir.path().string()});
+    ASSERT_TRUE(store.ok());
+    EXPECT_FALSE((*store)->GetChangelogAsOf(Partition(0))->has_value()) << "never recorded";
+    StoreBatch batch = (*store)->NewBatch();
+    batch.PutChangelogAsOf(Partition(0), TimeMs(1700000000000));
+    batch.PutChangelogAsOf(Partition(3), TimeMs(1700000000001));
+    ASSERT_TRUE((*store)->Write(batch).ok());
+  }
+  auto store = Store::Open({.dir = dir.path().string()});
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(*(*store)->GetChangelogAsOf(Partition(0)),
+            std::optional<TimeMs>(TimeMs(1700000000000)));
+  EXPECT_EQ(*(*store)->GetChangelogAsOf(Partition(3)),
+            std::optional<TimeMs>(TimeMs(1700000000001)));
+  EXPECT_FALSE((*store)->GetChangelogAsOf(Partition(1))->has_value());
 }
 
 TEST(StoreTest, MemberCountsRoundTripPerPartition) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -113,7 +114,8 @@ class LogReader final : public ChangelogReader {
   ops::Result<std::pair<state::Offset, state::Offset>> Bounds(state::Partition p) override {
     const auto it = log_->find(p);
     const int64_t n = it == log_->end() ? 0 : static_cast<int64_t>(it->second.size());
-    return std::make_pair(state::Offset(0), state::Offset(n));
+    const auto f = first.find(p);
+    return std::make_pair(state::Offset(f == first.end() ? 0 : f->second), state::Offset(n));
   }
   ops::Result<std::vector<state::Offset>> Read(
       std::span<const std::pair<state::Partition, state::Offset>> from,
@@ -149,6 +151,8 @@ class LogReader final : public ChangelogReader {
 
   int reads = 0;
   int64_t records_read = 0;
+  // The log start offset of a partition whose first records were deleted (default 0).
+  std::map<state::Partition, int64_t> first;
 
  private:
   const Log* log_;
@@ -188,15 +192,19 @@ std::vector<state::TopicPartition> AllPartitions() {
 // One engaged instance: its own store, a sink and a reader over the shared log.
 class Instance {
  public:
-  Instance(const Config* config, const std::string& dir, Log* log, bool transactional = false)
+  Instance(const Config* config, const std::string& dir, Log* log, bool transactional = false,
+           state::TimeMs wall_clock = kWallClock)
       : sink_(log, transactional), reader_(log) {
     auto store = state::Store::Open({.dir = dir});
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
     topology_ = std::make_unique<Topology>(
-        config, store_.get(), &sink_, &probe_, [] { return state::TimeMs(1710000000000); }, nullptr,
+        config, store_.get(), &sink_, &probe_, [wall_clock] { return wall_clock; }, nullptr,
         &reader_);
   }
+
+  // The wall clock of an instance, unless the test moves it.
+  static constexpr state::TimeMs kWallClock{1710000000000};
 
   // Assigns every partition; returns where each resumes.
   std::map<state::Partition, int64_t> Assign() {
@@ -574,6 +582,102 @@ TEST_F(ChangelogTopologyTest, AnInstanceBehindTheChangelogCatchesUpFromItsOwnPos
   std::map<state::Partition, int64_t> ends;
   for (const Record& r : stream_) ends[r.partition] = r.offset + 1;
   EXPECT_EQ(resume, ends) << "both partitions resume at their ends";
+}
+
+// A local copy last brought up to date more than state.local_copy_max_age_ms ago may miss
+// tombstones the broker has since compacted away: it is dropped and restored from the
+// start instead of caught up. A younger one, or any with the limit off, catches up.
+TEST_F(ChangelogTopologyTest, ALocalCopyOlderThanTheMaxAgeIsRestoredFromTheStart) {
+  constexpr int64_t kHour = int64_t{3600} * 1000;
+  ASSERT_EQ(config_.state.local_copy_max_age_ms, 12 * kHour) << "the documented default";
+  Log log;
+  {
+    Instance a(&config_, dir_.File("a"), &log);
+    a.Run(stream_, a.Assign(), stream_.size() / 3);
+    a.Stop();
+  }
+  {
+    Instance b(&config_, dir_.File("b"), &log);
+    b.Run(stream_, b.Assign(), stream_.size());
+    b.Stop();
+  }
+  const int64_t logged =
+      static_cast<int64_t>(log[state::Partition(0)].size() + log[state::Partition(1)].size());
+  std::map<state::Partition, int64_t> ends;
+  for (const Record& r : stream_) ends[r.partition] = r.offset + 1;
+  // Copies of A's directory, each assigned at another age.
+  struct Case {
+    std::string name;
+    int64_t age_ms;
+    int64_t max_age_ms;
+    bool from_start;
+  };
+  for (const Case& c :
+       {Case{"younger", 11 * kHour, 12 * kHour, false}, Case{"older", 13 * kHour, 12 * kHour, true},
+        Case{"older-no-limit", 13 * kHour, 0, false}}) {
+    SCOPED_TRACE(c.name);
+    const std::string dir = dir_.File("a-" + c.name);
+    std::filesystem::copy(dir_.File("a"), dir, std::filesystem::copy_options::recursive);
+    Config config = config_;
+    config.state.local_copy_max_age_ms = c.max_age_ms;
+    Instance a_again(&config, dir, &log, /*transactional=*/false,
+                     state::TimeMs(Instance::kWallClock.value() + c.age_ms));
+    const auto resume = a_again.Assign();
+    if (c.from_start) {
+      EXPECT_EQ(a_again.reader().records_read, logged) << "the whole changelog is read";
+    } else {
+      EXPECT_LT(a_again.reader().records_read, logged) << "only what A had not applied";
+    }
+    EXPECT_EQ(a_again.States(), expected_states_);
+    EXPECT_EQ(resume, ends);
+    EXPECT_EQ(*a_again.store().GetChangelogAsOf(state::Partition(0)),
+              std::optional<state::TimeMs>(state::TimeMs(Instance::kWallClock.value() + c.age_ms)))
+        << "the restored copy is current as of the restore";
+  }
+}
+
+// The changelog's first records were deleted past the local copy's position: the copy
+// cannot be caught up, and the partition is read from the changelog's new start.
+TEST_F(ChangelogTopologyTest, ALocalCopyBeforeTheChangelogsStartIsRestoredFromItsStart) {
+  Log log;
+  std::map<state::Partition, int64_t> a_at;
+  {
+    Instance a(&config_, dir_.File("a"), &log);
+    a.Run(stream_, a.Assign(), stream_.size() / 3);
+    a.Stop();
+    for (const auto& [p, records] : log) a_at[p] = static_cast<int64_t>(records.size());
+  }
+  {
+    Instance b(&config_, dir_.File("b"), &log);
+    b.Run(stream_, b.Assign(), stream_.size());
+    b.Stop();
+  }
+  Instance a_again(&config_, dir_.File("a"), &log);
+  int64_t expected_reads = 0;
+  for (const auto& [p, at] : a_at) {
+    a_again.reader().first[p] = at + 1;
+    expected_reads += static_cast<int64_t>(log[p].size()) - (at + 1);
+  }
+  a_again.Assign();
+  EXPECT_EQ(a_again.reader().records_read, expected_reads)
+      << "read from the changelog's start, not from the local position before it";
+}
+
+// A copy that nothing was logged after is current however old it is, and is recorded so.
+TEST_F(ChangelogTopologyTest, AnUpToDateLocalCopyIsKeptHoweverOld) {
+  Log log;
+  {
+    Instance a(&config_, dir_.File("a"), &log);
+    a.Run(stream_, a.Assign(), stream_.size());
+    a.Stop();
+  }
+  const state::TimeMs later(Instance::kWallClock.value() + 30 * kDay);
+  Instance a_again(&config_, dir_.File("a"), &log, /*transactional=*/false, later);
+  a_again.Assign();
+  EXPECT_EQ(a_again.reader().records_read, 0);
+  EXPECT_EQ(a_again.States(), expected_states_);
+  EXPECT_EQ(*a_again.store().GetChangelogAsOf(state::Partition(1)),
+            std::optional<state::TimeMs>(later));
 }
 
 // At-least-once: a commit that died halfway left records after the last meta record. The

@@ -26,6 +26,7 @@ state:
   cache_share: 0.5
   retention_ms: 86400000
   sync_commits: true
+  local_copy_max_age_ms: 3600000
 processing:
   commit_interval_ms: 50
   allowed_lateness_ms: 1000
@@ -54,6 +55,7 @@ segments:
   EXPECT_EQ(c.state.cache_share, 0.5);
   EXPECT_EQ(c.state.retention_ms, 86400000);
   EXPECT_TRUE(c.state.sync_commits);
+  EXPECT_EQ(c.state.local_copy_max_age_ms, 3600000);
   EXPECT_EQ(c.processing.commit_interval_ms, 50);
   EXPECT_EQ(c.processing.shutdown_grace_ms, 3000);
   EXPECT_EQ(c.processing.idle_timer_ms, 0);
@@ -70,6 +72,16 @@ TEST(ConfigTest, DefaultsAreSane) {
   EXPECT_EQ(load.config.processing.commit_interval_ms, 1000);
   EXPECT_EQ(load.config.http.port, 9464);
   EXPECT_EQ(load.config.output.dead_letters_topic, "engaged.dead-letters");
+  EXPECT_EQ(load.config.state.local_copy_max_age_ms, 12 * 3600 * 1000);
+}
+
+TEST(ConfigTest, ANegativeLocalCopyMaxAgeIsAnError) {
+  const ConfigLoad load = LoadConfigText("state:\n  local_copy_max_age_ms: -1\n");
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_EQ(load.errors[0].line, 2);
+  EXPECT_EQ(load.errors[0].column, 26);
+  EXPECT_NE(load.errors[0].message.find("must be at least 0, got -1"), std::string::npos)
+      << load.errors[0].message;
 }
 
 TEST(ConfigTest, AMisspeltKeyIsAnErrorWithLineAndColumn) {
