@@ -62,9 +62,11 @@ void BM_RestoreApply(benchmark::State& st) {
     }
     st.ResumeTiming();
     state::changelog::Restorer restorer(
-        store->get(), p, [](state::TimeMs last_seen, state::TimeMs) {
+        store->get(), p,
+        [](state::TimeMs last_seen, state::TimeMs) {
           return std::optional<state::TimeMs>(state::TimeMs(last_seen.value() + 1));
-        });
+        },
+        state::TimeMs(0));
     for (size_t i = 0; i < log.size(); ++i) {
       if (!restorer.Apply(state::Offset(static_cast<int64_t>(i)), log[i].key, log[i].value).ok()) {
         st.SkipWithError("apply failed");

@@ -85,11 +85,12 @@ ops::Result<PartitionMeta> StoredMeta(Store& store, Partition p) {
   return meta;
 }
 
-Restorer::Restorer(Store* store, Partition p, NextTimerFn next_timer, size_t max_pending_bytes,
-                   size_t ingest_bytes)
+Restorer::Restorer(Store* store, Partition p, NextTimerFn next_timer, TimeMs as_of,
+                   size_t max_pending_bytes, size_t ingest_bytes)
     : store_(store),
       partition_(p),
       next_timer_(std::move(next_timer)),
+      as_of_(as_of),
       max_pending_bytes_(max_pending_bytes),
       ingest_bytes_(ingest_bytes) {}
 
@@ -155,7 +156,10 @@ ops::Status Restorer::Write(bool closed_only) {
     batch.PutFiredThrough(partition_, meta_->fired_through);
     batch.PutMemberCounts(partition_, meta_->members);
   }
-  if (position_) batch.PutChangelogOffset(partition_, *position_);
+  if (position_) {
+    batch.PutChangelogOffset(partition_, *position_);
+    batch.PutChangelogAsOf(partition_, as_of_);
+  }
   meta_.reset();
   position_.reset();
   return batch.empty() ? ops::Status::Ok() : store_->WriteUnlogged(batch);

@@ -86,7 +86,9 @@ class Restorer {
   // held at most; past it they are loaded before their meta record arrives (a compacted
   // changelog keeps only the newest meta record, so its older records all come before
   // it). `ingest_bytes`: closed records held before they are loaded. Unit: bytes.
-  Restorer(Store* store, Partition p, NextTimerFn next_timer,
+  // `as_of`: the wall-clock time the restore started; every changelog position it
+  // records is recorded as current as of then (Store's ChangelogAsOf).
+  Restorer(Store* store, Partition p, NextTimerFn next_timer, TimeMs as_of,
            size_t max_pending_bytes = kDefaultMaxPendingBytes,
            size_t ingest_bytes = kDefaultIngestBytes);
 
@@ -108,6 +110,7 @@ class Restorer {
   Store* store_;
   Partition partition_;
   NextTimerFn next_timer_;
+  TimeMs as_of_;
   size_t max_pending_bytes_;
   size_t ingest_bytes_;
   StoreLoader loader_;

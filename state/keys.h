@@ -93,9 +93,10 @@ inline std::string ChangelogOffsetKey(Partition p) {
   return k;
 }
 
-// meta CF: 'a', partition (u32, big-endian) -> the wall-clock time at which the changelog
-// position ('l') was last recorded, in ms since the epoch (8 bytes LE): how old the
-// store's copy of the partition is. Missing in stores written before it existed.
+// meta CF: 'a', partition (u32, big-endian) -> the wall-clock time at which the store's
+// copy of the partition was last known current (its changelog position 'l' at the
+// changelog's end), in ms since the epoch (8 bytes LE). Missing in stores written
+// before it existed.
 inline constexpr char kChangelogAsOfPrefix = 'a';
 inline std::string ChangelogAsOfKey(Partition p) {
   std::string k(1, kChangelogAsOfPrefix);

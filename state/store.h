@@ -99,7 +99,8 @@ class StoreBatch {
   void PutMemberCounts(Partition p, const MemberCounts& counts);
   // Records that every changelog record of `p` before `next` is reflected in the store.
   void PutChangelogOffset(Partition p, Offset next);
-  // Records that the changelog position of `p` was current at wall-clock time `t`.
+  // Records that the store's copy of `p` was current (its changelog position at the
+  // changelog's end) at wall-clock time `t`.
   void PutChangelogAsOf(Partition p, TimeMs t);
   // Records that every timer of `p` due at or before `t` has fired.
   void PutFiredThrough(Partition p, TimeMs t);
@@ -205,7 +206,7 @@ class Store {
   ops::Result<std::optional<TimeMs>> GetStreamTime(Partition p);
   // The next changelog offset of `p` to apply, or nullopt when none was ever applied.
   ops::Result<std::optional<Offset>> GetChangelogOffset(Partition p);
-  // The wall-clock time at which `p`'s changelog position was last recorded, or nullopt
+  // The wall-clock time at which the copy of `p` was last known current, or nullopt
   // (never, or by a version of engaged that did not record it).
   ops::Result<std::optional<TimeMs>> GetChangelogAsOf(Partition p);
   // The time up to which `p`'s timers have fired, or nullopt.

@@ -125,6 +125,7 @@ class PartitionTask {
   // its store write begins: what it holds is no longer dirty. Cached customers it
   // writes are kept until EndWrite, so that no lookup reads the store's older state.
   void BeginWrite();
+  state::Partition partition() const { return partition_; }
   // The store write has landed: its customers may be evicted, its expired customers
   // leave the cache, and the cache is trimmed to its budget.
   void EndWrite();

@@ -40,9 +40,8 @@ struct Topology::Restoring {
   state::Offset from;
   state::changelog::Restorer restorer;
   std::chrono::steady_clock::time_point start{};  // of its group's restore
-  state::TimeMs as_of{0};   // the wall clock at its group's start: the copy is current as of it
-  double read_seconds = 0;  // reading the records (the rest is loading them)
-  size_t group_size = 1;    // the partitions restored together with it, itself included
+  double read_seconds = 0;                        // reading the records (the rest is loading them)
+  size_t group_size = 1;  // the partitions restored together with it, itself included
 };
 
 ops::Status Topology::RecordCurrent(state::Partition p, state::TimeMs as_of) {
@@ -122,7 +121,7 @@ ops::Status Topology::RestoreAll(std::span<const state::Partition> partitions) {
             [&ctx](state::TimeMs last_seen, state::TimeMs fired_through) {
               return PartitionTask::RestoredTimer(ctx, last_seen, fired_through);
             },
-            state::changelog::Restorer::kDefaultMaxPendingBytes,
+            ctx.clock(), state::changelog::Restorer::kDefaultMaxPendingBytes,
             std::max(cache_budget_bytes_, kMinRestoreBufferBytes) / kPartitionsPerRead),
     }));
     if (group.size() == kPartitionsPerRead) {
@@ -135,7 +134,6 @@ ops::Status Topology::RestoreAll(std::span<const state::Partition> partitions) {
 
 ops::Status Topology::RestoreGroup(std::span<const std::unique_ptr<Restoring>> group) {
   const auto start = std::chrono::steady_clock::now();
-  const state::TimeMs as_of = ctx_.clock();
   std::vector<std::pair<state::Partition, state::Offset>> from;
   std::map<state::Partition, Restoring*> by_partition;
   for (const auto& r : group) {
@@ -145,7 +143,6 @@ ops::Status Topology::RestoreGroup(std::span<const std::unique_ptr<Restoring>> g
                {{"partition", r->partition.value()}, {"from_offset", r->from.value()}});
     r->group_size = group.size();
     r->start = start;
-    r->as_of = as_of;
     from.emplace_back(r->partition, r->from);
     by_partition.emplace(r->partition, r.get());
   }
@@ -203,7 +200,6 @@ ops::Status Topology::Restored(Restoring& r, ops::Result<state::changelog::Resto
                                     {"partitions_together", static_cast<int64_t>(r.group_size)},
                                     {"seconds", seconds},
                                     {"read_seconds", r.read_seconds}});
-  ENGAGED_RETURN_IF_ERROR(RecordCurrent(p, r.as_of));
   if (!stats->discarded_customers.empty() && ctx_.sink->changelog() &&
       !ctx_.sink->transactional()) {
     return SealUnfinishedCommit(p, stats->discarded_customers);

@@ -12,6 +12,7 @@ namespace state::changelog {
 namespace {
 
 constexpr Partition kP(2);
+constexpr TimeMs kAsOf(1700000000000);  // when the restores here start
 
 std::string Encoded(int64_t events, TimeMs last_seen) {
   CustomerState s;
@@ -50,7 +51,7 @@ class ChangelogTest : public testing::Test {
           return std::optional<TimeMs>(
               std::max(TimeMs(last_seen.value() + kMsPerDay), TimeMs(fired.value() + 1)));
         },
-        max_pending);
+        kAsOf, max_pending);
   }
 
   std::map<std::string, int64_t> Customers() {
@@ -123,6 +124,7 @@ TEST_F(ChangelogTest, AppliesCommitsWithTombstonesAndRecordsThePosition) {
   EXPECT_EQ(Customers(), (std::map<std::string, int64_t>{{"ann", 2}}));
   EXPECT_EQ(*store_->GetOffset({"in", kP}), std::optional<Offset>(Offset(20)));
   EXPECT_EQ(*store_->GetChangelogOffset(kP), std::optional<Offset>(Offset(7)));
+  EXPECT_EQ(*store_->GetChangelogAsOf(kP), std::optional<TimeMs>(kAsOf));
   EXPECT_EQ(*store_->GetStreamTime(kP), std::optional<TimeMs>(TimeMs(5000)));
   EXPECT_EQ(store_->GetMemberCounts(kP)->at("segment:active"), 2);
 }
@@ -142,6 +144,21 @@ TEST_F(ChangelogTest, DiscardsTheRecordsOfAnUnfinishedCommit) {
   EXPECT_EQ(*store_->GetOffset({"in", kP}), std::optional<Offset>(Offset(10)));
   EXPECT_EQ(*store_->GetChangelogOffset(kP), std::optional<Offset>(Offset(2)))
       << "the next restore reads the unfinished commit again";
+}
+
+// A restore that stops (fails, or the process dies) after loading part of the records
+// leaves a position behind, and with it the time the restore started: never a position
+// without its time, which the next assignment would catch up however old.
+TEST_F(ChangelogTest, APositionWrittenInTheMiddleOfARestoreCarriesItsTime) {
+  Restorer r(
+      store_.get(), kP, [](TimeMs last_seen, TimeMs) { return std::optional<TimeMs>(last_seen); },
+      kAsOf, Restorer::kDefaultMaxPendingBytes, /*ingest_bytes=*/1);
+  ASSERT_TRUE(r.Apply(Offset(0), CustomerKey("ann"), Encoded(1, TimeMs(1000))).ok());
+  ASSERT_TRUE(r.Apply(Offset(1), kMetaKey, Meta(10, TimeMs(0))).ok());
+  ASSERT_TRUE(r.Apply(Offset(2), CustomerKey("bob"), Encoded(1, TimeMs(2000))).ok());
+  // No Finish: the restore stops here.
+  EXPECT_EQ(*store_->GetChangelogOffset(kP), std::optional<Offset>(Offset(2)));
+  EXPECT_EQ(*store_->GetChangelogAsOf(kP), std::optional<TimeMs>(kAsOf));
 }
 
 TEST_F(ChangelogTest, AppliesALongRunBeforeItsMetaRecordPastTheBuffer) {

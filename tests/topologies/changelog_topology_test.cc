@@ -213,14 +213,15 @@ class Instance {
  public:
   Instance(const Config* config, const std::string& dir, Log* log, bool transactional = false,
            state::TimeMs wall_clock = kWallClock)
-      : sink_(log, transactional), reader_(log) {
+      : sink_(log, transactional), reader_(log), wall_clock_(wall_clock) {
     auto store = state::Store::Open({.dir = dir});
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
     topology_ = std::make_unique<Topology>(
-        config, store_.get(), &sink_, &probe_, [wall_clock] { return wall_clock; }, nullptr,
-        &reader_);
+        config, store_.get(), &sink_, &probe_, [this] { return wall_clock_; }, nullptr, &reader_);
   }
+
+  void set_wall_clock(state::TimeMs t) { wall_clock_ = t; }
 
   // The wall clock of an instance, unless the test moves it.
   static constexpr state::TimeMs kWallClock{1710000000000};
@@ -308,6 +309,7 @@ class Instance {
  private:
   LoggingSink sink_;
   LogReader reader_;
+  state::TimeMs wall_clock_;
   TopologyProbe probe_;
   std::unique_ptr<state::Store> store_;
   std::unique_ptr<Topology> topology_;
@@ -720,6 +722,26 @@ TEST_F(ChangelogTopologyTest, AnOldCopyMissesCompactedTombstonesUnlessRestoredFr
       EXPECT_EQ(states, expected_states_);
     }
   }
+}
+
+// A partition without records is current as of every commit that writes the store for
+// another: its age is not that of its last change.
+TEST_F(ChangelogTopologyTest, AnIdlePartitionIsCurrentAsOfEachCommitThatWritesTheStore) {
+  Log log;
+  Instance a(&config_, dir_.File("a"), &log);
+  const auto resume = a.Assign();
+  const size_t half = stream_.size() / 2;
+  a.Run(stream_, resume, half);
+  std::vector<Record> only_p0;
+  for (size_t i = half; i < stream_.size(); ++i) {
+    if (stream_[i].partition == state::Partition(0)) only_p0.push_back(stream_[i]);
+  }
+  ASSERT_FALSE(only_p0.empty());
+  const state::TimeMs later(Instance::kWallClock.value() + int64_t{10} * 3600 * 1000);
+  a.set_wall_clock(later);
+  a.Run(only_p0, resume, only_p0.size());
+  EXPECT_EQ(*a.store().GetChangelogAsOf(state::Partition(1)), std::optional<state::TimeMs>(later));
+  EXPECT_EQ(*a.store().GetChangelogAsOf(state::Partition(0)), std::optional<state::TimeMs>(later));
 }
 
 // A copy that nothing was logged after is current however old it is, and is recorded so.
