@@ -2,14 +2,10 @@
 """bench/cleaner_runs.py against a broker log written here: which cleaner runs fall into
 which latency phase, how they are shown, and a bad phase argument."""
 import datetime
-import os
-import subprocess
-import sys
-import tempfile
 import unittest
 
-SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
-                      "cleaner_runs.py")
+from script_test import ScriptTest
+
 START = 1_800_000_000.0  # the phase's start, seconds since the epoch
 
 
@@ -24,13 +20,12 @@ def begin(offset_s, log):
             "(org.apache.kafka.storage.internals.log.Cleaner)\n")
 
 
-class CleanerRunsTest(unittest.TestCase):
-    def run_script(self, lines, *phases):
-        with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as f:
-            f.writelines(lines)
-        self.addCleanup(os.unlink, f.name)
-        return subprocess.run([sys.executable, SCRIPT, f.name, *phases], capture_output=True,
-                              text=True, check=False)
+class CleanerRunsTest(ScriptTest):
+    SCRIPT = "cleaner_runs.py"
+    SUFFIX = ".log"
+
+    def run_log(self, lines, *phases):
+        return self.run_script("".join(lines), *phases)
 
     def test_counts_the_runs_that_start_inside_each_phase(self):
         lines = [
@@ -44,7 +39,7 @@ class CleanerRunsTest(unittest.TestCase):
             begin(4.0, "__consumer_offsets-2"),
             begin(10.0, "run.engaged-changelog-5"),  # the phase has ended
         ]
-        out = self.run_script(lines, f"engaged:{int(START * 1000)}:10",
+        out = self.run_log(lines, f"engaged:{int(START * 1000)}:10",
                               f"later:{int((START + 20) * 1000)}:5")
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(out.stdout.splitlines(), [
@@ -54,17 +49,17 @@ class CleanerRunsTest(unittest.TestCase):
         ])
 
     def test_a_log_without_cleaner_runs(self):
-        out = self.run_script(["[x] WARN something else\n"], f"a:{int(START * 1000)}:35")
+        out = self.run_log(["[x] WARN something else\n"], f"a:{int(START * 1000)}:35")
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(out.stdout, "- a: none in 35 s\n")
 
     def test_a_bad_phase_is_refused(self):
-        out = self.run_script([], "engaged:soon:10")
+        out = self.run_log([], "engaged:soon:10")
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("bad phase 'engaged:soon:10'", out.stderr)
 
     def test_no_phase_prints_the_usage(self):
-        out = self.run_script([])
+        out = self.run_log([])
         self.assertNotEqual(out.returncode, 0)
         self.assertIn("LABEL:START_MS:SECONDS", out.stderr)
 

@@ -1,23 +1,14 @@
 #!/usr/bin/env python3
 """bench/slow_seconds.py on samples files written here: which seconds' p99 passes the
 bound, how they are shown, and the bad inputs."""
-import os
-import subprocess
-import sys
-import tempfile
 import unittest
 
-SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
-                      "slow_seconds.py")
+from script_test import ScriptTest
 
 
-class SlowSecondsTest(unittest.TestCase):
-    def run_script(self, text, *args):
-        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
-            f.write(text)
-        self.addCleanup(os.unlink, f.name)
-        return subprocess.run([sys.executable, SCRIPT, f.name, *args], capture_output=True,
-                              text=True, check=False)
+class SlowSecondsTest(ScriptTest):
+    SCRIPT = "slow_seconds.py"
+    SUFFIX = ".csv"
 
     @staticmethod
     def samples(per_second):

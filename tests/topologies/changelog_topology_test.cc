@@ -353,6 +353,23 @@ class ChangelogTopologyTest : public testing::Test {
     small_.state.memory_budget_bytes = 12 * sizeof(state::CustomerState);
   }
 
+  // Instance A (directory "a") processes the first third of the stream and stops; then
+  // B (directory "b") processes all of it, so that A's copy is behind the changelog.
+  // Returns A's changelog position per partition.
+  std::map<state::Partition, int64_t> LeaveABehind(Log& log) {
+    std::map<state::Partition, int64_t> a_at;
+    {
+      Instance a(&config_, dir_.File("a"), &log);
+      a.Run(stream_, a.Assign(), stream_.size() / 3);
+      a.Stop();
+      for (const auto& [p, records] : log) a_at[p] = static_cast<int64_t>(records.size());
+    }
+    Instance b(&config_, dir_.File("b"), &log);
+    b.Run(stream_, b.Assign(), stream_.size());
+    b.Stop();
+    return a_at;
+  }
+
   testutil::TempDir dir_;
   Config config_;
   Config small_;  // SilentForADay
@@ -584,16 +601,7 @@ TEST_F(ChangelogTopologyTest, ARestoredPositionIsCommittedWithoutNewRecords) {
 
 TEST_F(ChangelogTopologyTest, AnInstanceBehindTheChangelogCatchesUpFromItsOwnPosition) {
   Log log;
-  {
-    Instance a(&config_, dir_.File("a"), &log);
-    a.Run(stream_, a.Assign(), stream_.size() / 3);
-    a.Stop();
-  }
-  {
-    Instance b(&config_, dir_.File("b"), &log);
-    b.Run(stream_, b.Assign(), stream_.size());
-    b.Stop();
-  }
+  LeaveABehind(log);
   const int64_t logged =
       static_cast<int64_t>(log[state::Partition(0)].size() + log[state::Partition(1)].size());
   Instance a_again(&config_, dir_.File("a"), &log);
@@ -612,16 +620,7 @@ TEST_F(ChangelogTopologyTest, ALocalCopyOlderThanTheMaxAgeIsRestoredFromTheStart
   constexpr int64_t kHour = int64_t{3600} * 1000;
   ASSERT_EQ(config_.state.local_copy_max_age_ms, 12 * kHour) << "the documented default";
   Log log;
-  {
-    Instance a(&config_, dir_.File("a"), &log);
-    a.Run(stream_, a.Assign(), stream_.size() / 3);
-    a.Stop();
-  }
-  {
-    Instance b(&config_, dir_.File("b"), &log);
-    b.Run(stream_, b.Assign(), stream_.size());
-    b.Stop();
-  }
+  LeaveABehind(log);
   const int64_t logged =
       static_cast<int64_t>(log[state::Partition(0)].size() + log[state::Partition(1)].size());
   std::map<state::Partition, int64_t> ends;
@@ -661,18 +660,7 @@ TEST_F(ChangelogTopologyTest, ALocalCopyOlderThanTheMaxAgeIsRestoredFromTheStart
 // cannot be caught up, and the partition is read from the changelog's new start.
 TEST_F(ChangelogTopologyTest, ALocalCopyBeforeTheChangelogsStartIsRestoredFromItsStart) {
   Log log;
-  std::map<state::Partition, int64_t> a_at;
-  {
-    Instance a(&config_, dir_.File("a"), &log);
-    a.Run(stream_, a.Assign(), stream_.size() / 3);
-    a.Stop();
-    for (const auto& [p, records] : log) a_at[p] = static_cast<int64_t>(records.size());
-  }
-  {
-    Instance b(&config_, dir_.File("b"), &log);
-    b.Run(stream_, b.Assign(), stream_.size());
-    b.Stop();
-  }
+  const std::map<state::Partition, int64_t> a_at = LeaveABehind(log);
   Instance a_again(&config_, dir_.File("a"), &log);
   int64_t expected_reads = 0;
   for (const auto& [p, at] : a_at) {
@@ -692,16 +680,7 @@ TEST_F(ChangelogTopologyTest, AnOldCopyMissesCompactedTombstonesUnlessRestoredFr
   stream_ = Stream(20, /*vanish=*/true);
   RunReference("whole-expiring");
   Log log;
-  {
-    Instance a(&config_, dir_.File("a"), &log);
-    a.Run(stream_, a.Assign(), stream_.size() / 3);
-    a.Stop();
-  }
-  {
-    Instance b(&config_, dir_.File("b"), &log);
-    b.Run(stream_, b.Assign(), stream_.size());
-    b.Stop();
-  }
+  LeaveABehind(log);
   Compact(log);
   const state::TimeMs later(Instance::kWallClock.value() + int64_t{13} * 3600 * 1000);
   for (const int64_t max_age : {int64_t{0}, config_.state.local_copy_max_age_ms}) {
