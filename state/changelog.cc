@@ -156,10 +156,7 @@ ops::Status Restorer::Write(bool closed_only) {
     batch.PutFiredThrough(partition_, meta_->fired_through);
     batch.PutMemberCounts(partition_, meta_->members);
   }
-  if (position_) {
-    batch.PutChangelogOffset(partition_, *position_);
-    batch.PutChangelogAsOf(partition_, as_of_);
-  }
+  if (position_) batch.PutChangelogOffset(partition_, *position_, as_of_);
   meta_.reset();
   position_.reset();
   return batch.empty() ? ops::Status::Ok() : store_->WriteUnlogged(batch);

@@ -166,10 +166,11 @@ void StoreBatch::PutMemberCounts(Partition p, const MemberCounts& counts) {
   batch_->Put(meta_, keys::MemberCountsKey(p), scratch_).PermitUncheckedError();
 }
 
-void StoreBatch::PutChangelogOffset(Partition p, Offset next) {
+void StoreBatch::PutChangelogOffset(Partition p, Offset next, TimeMs as_of) {
   scratch_.clear();
   EncodeFixed64(static_cast<uint64_t>(next.value()), &scratch_);
   batch_->Put(meta_, keys::ChangelogOffsetKey(p), scratch_).PermitUncheckedError();
+  PutChangelogAsOf(p, as_of);
 }
 
 void StoreBatch::PutChangelogAsOf(Partition p, TimeMs t) {

@@ -97,8 +97,10 @@ class StoreBatch {
   // Deletes every timer of `p` due in (after, upto], with one range tombstone.
   void DeleteTimers(Partition p, TimeMs after, TimeMs upto);
   void PutMemberCounts(Partition p, const MemberCounts& counts);
-  // Records that every changelog record of `p` before `next` is reflected in the store.
-  void PutChangelogOffset(Partition p, Offset next);
+  // Records that every changelog record of `p` before `next` is reflected in the store,
+  // and that this was the changelog's end at wall-clock time `as_of` (PutChangelogAsOf):
+  // a position is never recorded without its time.
+  void PutChangelogOffset(Partition p, Offset next, TimeMs as_of);
   // Records that the store's copy of `p` was current (its changelog position at the
   // changelog's end) at wall-clock time `t`.
   void PutChangelogAsOf(Partition p, TimeMs t);

@@ -178,13 +178,15 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   auto positions = ctx_.sink->Commit(offsets);
   if (!positions.ok()) return positions.status();
   const double sink_s = lap();
-  for (const auto& [p, next] : *positions) batch.PutChangelogOffset(p, next);
+  const state::TimeMs now = ctx_.clock();
+  for (const auto& [p, next] : *positions) batch.PutChangelogOffset(p, next, now);
   if (changelog && !batch.empty()) {
     // Each committed partition's copy is current now (its changelog partition is this
     // instance's to write): recorded whenever the store is written anyway, so that an
     // idle partition's age is not that of its last change.
-    const state::TimeMs now = ctx_.clock();
-    for (PartitionTask* task : tasks) batch.PutChangelogAsOf(task->partition(), now);
+    for (PartitionTask* task : tasks) {
+      if (!positions->contains(task->partition())) batch.PutChangelogAsOf(task->partition(), now);
+    }
   }
   const auto records = static_cast<int64_t>(batch.count());
   for (PartitionTask* task : tasks) task->BeginWrite();

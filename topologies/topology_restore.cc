@@ -230,10 +230,7 @@ ops::Status Topology::SealUnfinishedCommit(state::Partition p,
   if (!positions.ok()) return positions.status();
   state::StoreBatch batch = store_->NewBatch();
   const state::TimeMs now = ctx_.clock();
-  for (const auto& [partition, next] : *positions) {
-    batch.PutChangelogOffset(partition, next);
-    batch.PutChangelogAsOf(partition, now);
-  }
+  for (const auto& [partition, next] : *positions) batch.PutChangelogOffset(partition, next, now);
   ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
   Log().Info("sealed an unfinished commit in the changelog",
              {{"partition", p.value()}, {"customers", static_cast<int64_t>(customers.size())}});

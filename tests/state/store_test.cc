@@ -186,8 +186,7 @@ TEST(StoreTest, DropPartitionRemovesOnlyThatPartition) {
     batch.PutOffset({"t", Partition(p)}, Offset(9));
     batch.PutStreamTime(Partition(p), TimeMs(9));
     batch.PutMemberCounts(Partition(p), {{"segment:a", 1}});
-    batch.PutChangelogOffset(Partition(p), Offset(4));
-    batch.PutChangelogAsOf(Partition(p), TimeMs(1700000000000));
+    batch.PutChangelogOffset(Partition(p), Offset(4), TimeMs(1700000000000));
   }
   ASSERT_TRUE((*store)->Write(batch).ok());
   ASSERT_TRUE((*store)->DropPartition(Partition(1)).ok());
@@ -213,14 +212,15 @@ TEST(StoreTest, TheChangelogPositionsTimeSurvivesAReopenPerPartition) {
     ASSERT_TRUE(store.ok());
     EXPECT_FALSE((*store)->GetChangelogAsOf(Partition(0))->has_value()) << "never recorded";
     StoreBatch batch = (*store)->NewBatch();
-    batch.PutChangelogAsOf(Partition(0), TimeMs(1700000000000));
+    batch.PutChangelogOffset(Partition(0), Offset(5), TimeMs(1700000000000));
     batch.PutChangelogAsOf(Partition(3), TimeMs(1700000000001));
     ASSERT_TRUE((*store)->Write(batch).ok());
   }
   auto store = Store::Open({.dir = dir.path().string()});
   ASSERT_TRUE(store.ok());
-  EXPECT_EQ(*(*store)->GetChangelogAsOf(Partition(0)),
-            std::optional<TimeMs>(TimeMs(1700000000000)));
+  EXPECT_EQ(*(*store)->GetChangelogOffset(Partition(0)), std::optional<Offset>(Offset(5)));
+  EXPECT_EQ(*(*store)->GetChangelogAsOf(Partition(0)), std::optional<TimeMs>(TimeMs(1700000000000)))
+      << "a position is recorded with its time";
   EXPECT_EQ(*(*store)->GetChangelogAsOf(Partition(3)),
             std::optional<TimeMs>(TimeMs(1700000000001)));
   EXPECT_FALSE((*store)->GetChangelogAsOf(Partition(1))->has_value());
