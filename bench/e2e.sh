@@ -206,16 +206,13 @@ echo "engaged's own histograms over its latency phase (bucket upper bounds):"
 echo "- engaged_end_to_end_latency_seconds (input broker timestamp to processed): $(histogram engaged_end_to_end_latency_seconds)"
 echo "- engaged_commit_duration_seconds (flush outputs, write state): $(histogram engaged_commit_duration_seconds)"
 echo "seconds of each latency phase with p99 > 100 ms (warm-up included; bench/slow_seconds.py):"
+phases=()  # LABEL:START_MS:SECONDS of each, for bench/cleaner_runs.py
 for r in "$A" "$E" "$B"; do
   label="$(field "$r" label)"
   echo "- $label: $("$ROOT/bench/slow_seconds.py" "$WORK/$label-latency.csv")"
+  phases+=("$label:$(field "$r" latency_started_ms):$((WARMUP_SECONDS + LATENCY_SECONDS))")
 done
 if [[ -n $BROKER_LOG ]]; then
-  phases=()
-  for r in "$A" "$E" "$B"; do
-    [[ $(field "$r" latency_events) == 0 ]] ||
-      phases+=("$(field "$r" label):$(field "$r" latency_started_ms):$((WARMUP_SECONDS + LATENCY_SECONDS))")
-  done
   echo "the broker's log cleaner, runs that started in each latency phase (warm-up included):"
   "$ROOT/bench/cleaner_runs.py" "$BROKER_LOG" "${phases[@]}"
 fi
