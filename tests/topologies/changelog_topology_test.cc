@@ -16,6 +16,9 @@
 #include "state/codec.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/topologies/process_record.h"
+#include "tests/topologies/stored_timers.h"
+#include "topologies/partition_task.h"
+#include "topologies/timer_days.h"
 #include "topologies/topology.h"
 
 namespace topologies {
@@ -202,6 +205,27 @@ std::vector<Record> Stream(int days = 20, bool vanish = false) {
   return out;
 }
 
+// More customers on partition 0 than a task holds timers for, each seen once in the
+// first minute, then one record of customer "tick" a day for four days. The first
+// midnight's wakes schedule the second's, more of them than a task holds, so they are
+// written to the store ahead of their commit (spilled).
+constexpr int64_t kMassCustomers = static_cast<int64_t>(kMaxPendingTimers) + 1000;
+constexpr int kMassTicks = 4;
+
+std::vector<Record> MassWakeStream() {
+  std::vector<Record> out;
+  const auto add = [&](const std::string& id, int64_t ts) {
+    const auto offset = static_cast<int64_t>(out.size());
+    out.push_back({state::Partition(0), offset,
+                   R"({"customer_id":")" + id + R"(","type":"page_view","ts":)" +
+                       std::to_string(ts) + R"(,"event_id":"e)" + std::to_string(offset) +
+                       R"("})"});
+  };
+  for (int64_t c = 0; c < kMassCustomers; ++c) add("m" + std::to_string(c), kStart + c);
+  for (int d = 1; d <= kMassTicks; ++d) add("tick", kStart + d * kDay);
+  return out;
+}
+
 std::vector<state::TopicPartition> AllPartitions() {
   std::vector<state::TopicPartition> out;
   for (int p = 0; p < kPartitions; ++p) out.push_back({"in", state::Partition(p)});
@@ -279,6 +303,18 @@ class Instance {
             .key = "",
             .value = r.value,
             .timestamp = state::TimeMs(-1)};
+  }
+
+  // Makes the next commit abort, then rewinds; returns where each partition resumes.
+  std::map<state::Partition, int64_t> AbortNextCommitAndRewind() {
+    sink_.abort_next_commit = true;
+    EXPECT_EQ(topology_->Commit().status().code(), ops::StatusCode::kAborted);
+    auto seeks = topology_->Rewind();
+    EXPECT_TRUE(seeks.ok()) << seeks.status().ToString();
+    std::map<state::Partition, int64_t> out;
+    if (!seeks.ok()) return out;
+    for (const auto& [tp, offset] : *seeks) out[tp.partition] = offset.value();
+    return out;
   }
 
   void Stop() {
@@ -787,16 +823,90 @@ TEST_F(ChangelogTopologyTest, AnAbortedTransactionLeavesNoEffect) {
   a.Run(stream_, resume, stream_.size() / 2);
   // Process on, then the commit aborts: nothing since the last commit may survive.
   a.ProcessRange(stream_, stream_.size() / 2, stream_.size() * 3 / 4);
-  a.sink().abort_next_commit = true;
-  auto committed = a.topology().Commit();
-  ASSERT_EQ(committed.status().code(), ops::StatusCode::kAborted);
-  auto seeks = a.topology().Rewind();
-  ASSERT_TRUE(seeks.ok()) << seeks.status().ToString();
-  std::map<state::Partition, int64_t> rewound;
-  for (const auto& [tp, offset] : *seeks) rewound[tp.partition] = offset.value();
-  a.Run(stream_, rewound, stream_.size());
+  a.Run(stream_, a.AbortNextCommitAndRewind(), stream_.size());
   EXPECT_EQ(a.sink().outputs, expected_outputs_);
   EXPECT_EQ(a.States(), expected_states_);
+}
+
+// Timers spilled ahead of a commit that never happens (an aborted transaction, a
+// partition lost) are not in the changelog, but stay in the store that wrote them.
+class SpilledTimersTest : public ChangelogTopologyTest {
+ protected:
+  static constexpr int kCommitEvery = 5000;
+  static constexpr int64_t kMaxHeld = static_cast<int64_t>(kMaxPendingTimers);
+  const state::TimeMs second_wake_{timer_days::MidnightAfter(state::TimeMs(kStart)).value() + kDay};
+  // The index in stream_ of the record of day `d` (1 to kMassTicks).
+  static size_t Tick(int d) { return static_cast<size_t>(kMassCustomers + d - 1); }
+
+  void SetUp() override {
+    ChangelogTopologyTest::SetUp();
+    stream_ = MassWakeStream();
+    // The second midnight's wakes, those spilled, move every customer to quiet.
+    config_.segments[0].enter = "days_since(last_seen) >= 1";
+    RunReference("whole-mass");
+    ASSERT_GE(static_cast<int64_t>(expected_outputs_.size()), kMassCustomers) << "all go quiet";
+  }
+
+  // `a` processes every customer's record, commits, then the first day's record, whose
+  // midnight spills the second midnight's wakes to the store; not committed.
+  void SpillUncommitted(Instance& a) {
+    a.Run(stream_, a.Assign(), Tick(1), kCommitEvery);
+    ASSERT_TRUE(a.Process(stream_[Tick(1)]).ok());
+    ASSERT_GE(a.topology().counters().timers_spilled, kMaxHeld);
+    ASSERT_GE(testutil::StoredTimersAt(a.store(), second_wake_), kMaxHeld);
+  }
+
+  // A spills, loses its partitions before the commit and stops; B, with an empty state
+  // directory, restores them, processes the records before index `b_until` and stops;
+  // A starts again on its own directory, whose spilled timers the changelog never saw,
+  // catches up and processes the rest. The outputs and the state are those of the
+  // uninterrupted run.
+  void MoveAwayAndBack(size_t b_until) {
+    Log log;
+    std::vector<std::string> outputs;
+    {
+      Instance a(&config_, dir_.File("a"), &log, /*transactional=*/true);
+      SpillUncommitted(a);
+      ASSERT_EQ(a.topology().OnLost(AllPartitions()).code(), ops::StatusCode::kAborted);
+      outputs = a.sink().outputs;
+    }
+    {
+      Instance b(&config_, dir_.File("b"), &log, /*transactional=*/true);
+      b.Run(stream_, b.Assign(), b_until, kCommitEvery);
+      b.Stop();
+      outputs.insert(outputs.end(), b.sink().outputs.begin(), b.sink().outputs.end());
+    }
+    Instance a(&config_, dir_.File("a"), &log, /*transactional=*/true);
+    ASSERT_GE(testutil::StoredTimersAt(a.store(), second_wake_), kMaxHeld) << "still spilled";
+    a.Run(stream_, a.Assign(), stream_.size(), kCommitEvery);
+    outputs.insert(outputs.end(), a.sink().outputs.begin(), a.sink().outputs.end());
+    EXPECT_EQ(outputs, expected_outputs_);
+    EXPECT_EQ(a.States(), expected_states_);
+    EXPECT_EQ(testutil::StoredTimersAt(a.store(), second_wake_), 0) << "fired or dropped";
+  }
+};
+
+TEST_F(SpilledTimersTest, AnAbortAfterASpillEndsAsAnUninterruptedRun) {
+  Log log;
+  Instance a(&config_, dir_.File("a"), &log, /*transactional=*/true);
+  SpillUncommitted(a);
+  const auto rewound = a.AbortNextCommitAndRewind();
+  EXPECT_EQ(rewound.at(state::Partition(0)), static_cast<int64_t>(Tick(1)));
+  a.Run(stream_, rewound, stream_.size(), kCommitEvery);
+  EXPECT_EQ(a.sink().outputs, expected_outputs_);
+  EXPECT_EQ(a.States(), expected_states_);
+}
+
+// Back on A before the second midnight: A's spilled wakes fire there with the restored
+// ones.
+TEST_F(SpilledTimersTest, SpilledWakesOfALostPartitionFireOnceWhenItComesBack) {
+  MoveAwayAndBack(Tick(2));
+}
+
+// Back on A after B fired the second midnight: A's spilled wakes are behind the
+// restored fired-through time, and are deleted with the timers fired through.
+TEST_F(SpilledTimersTest, SpilledWakesOfALostPartitionThatFiredElsewhereAreDropped) {
+  MoveAwayAndBack(Tick(3));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "state/customer_cache.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/topologies/process_record.h"
+#include "tests/topologies/stored_timers.h"
 #include "topologies/timer_days.h"
 
 namespace topologies {
@@ -309,17 +310,7 @@ TEST_F(TopologyTest, AnIdlePartitionMovesSilentCustomersByTheWallClock) {
       Mentions(sink_.changes, R"("segment":"quiet","changed_at":"2023-11-18T00:00:00.000Z")"));
 }
 
-// The wake timers of partition 0 in the store due at `due` exactly.
-int64_t StoredTimersAt(state::Store& store, state::TimeMs due) {
-  int64_t n = 0;
-  const auto st = store.ForEachDueTimer(state::Partition(0), state::TimeMs(due.value() - 1), due,
-                                        [&](state::TimeMs, std::string_view) {
-                                          ++n;
-                                          return true;
-                                        });
-  EXPECT_TRUE(st.ok()) << st.ToString();
-  return n;
-}
+using testutil::StoredTimersAt;
 
 // More customers than a task holds pending timers for, all seen at kT0, and the
 // record at kT0 + 1 day that makes their wakes at the next midnight fire.
