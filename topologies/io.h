@@ -166,6 +166,9 @@ class Source {
       std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) = 0;
   // Leaves the consumer group (revoking every partition) and closes.
   [[nodiscard]] virtual ops::Status Close() = 0;
+  // True once the group has taken every partition away (the session timed out), which
+  // PartitionListener::OnLost then hears at a later Poll.
+  virtual bool AssignmentLost() const { return false; }
 };
 
 }  // namespace topologies

@@ -31,6 +31,17 @@ Runner::Runner(const ProcessingConfig* config, Source* source, Topology* topolog
 }
 
 ops::Result<bool> Runner::CommitNow(StoreWrite write, Scope scope) {
+  if (!topology_->transactional() && source_->AssignmentLost()) {
+    // At-least-once has no fencing: once the session has timed out (the process was
+    // paused, say), another member may own the partitions and have restored them, and a
+    // commit would land in the changelog after its own. The loss reaches the topology
+    // at the next poll (Topology::OnLost), which drops what this commit would have
+    // written.
+    if (!lost_logged_) Log().Warn("assignment lost; not committing", {});
+    lost_logged_ = true;
+    return false;
+  }
+  lost_logged_ = false;
   auto offsets = scope == Scope::kNextPartition ? topology_->CommitNext(write)
                  : scope == Scope::kFull        ? topology_->CommitFull(write)
                                                 : topology_->Commit(write);
@@ -154,8 +165,8 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
   if (!committed.ok()) return committed.status();
   if (!*committed) {
     Log().Warn(
-        "the last commit aborted; what came after the one before is processed again at "
-        "the next start",
+        "the last commit did not happen (aborted, or the assignment was lost); what came "
+        "after the one before is processed again",
         {});
   }
   return source_->Close();

@@ -35,14 +35,17 @@ class Runner {
   // caches are too full (Topology::CommitFull).
   enum class Scope { kAll, kNextPartition, kFull };
   // Commits; on an aborted transaction, rewinds (and the source is sought back) and
-  // returns false. `write`: see Topology::Commit.
+  // returns false. At-least-once, commits nothing once the source's assignment is lost
+  // (false too; the loss drops the work at the next poll). `write`: see
+  // Topology::Commit.
   ops::Result<bool> CommitNow(StoreWrite write, Scope scope);
   // The scope of a commit a full write-back cache asks for: its partition alone under
   // at-least-once with several partitions, else all (a transaction spans them all).
   Scope FullCacheScope() const;
   // Processes the source's current record, committing first as often as the topology
   // asks (Processed::kCommitFirst). False when it is not processed: such a commit
-  // rewound (the record comes again), or `stop` became true meanwhile (the last
+  // rewound (the record comes again), did not happen as the assignment was lost (its
+  // partition's new owner processes it), or `stop` became true meanwhile (the last
   // commit leaves the record to the next start).
   ops::Result<bool> ProcessRecord(const InputRecord& record, const std::atomic<bool>& stop);
 
@@ -58,6 +61,7 @@ class Runner {
   Topology* topology_;
   Clock clock_;
   const TopologyProbe* probe_;
+  bool lost_logged_ = false;    // "assignment lost; not committing" said for this loss
   int consecutive_aborts_ = 0;  // aborted commits since the last successful one
   // Offsets committed since the last group offset commit, and the assignment they
   // belong to (Topology::assignment_changes()).

@@ -302,8 +302,19 @@ ops::Result<std::vector<std::optional<state::Offset>>> Topology::OnAssigned(
 }
 
 ops::Status Topology::OnLost(std::span<const state::TopicPartition> partitions) {
-  if (!ctx_.sink->transactional()) return OnRevoked(partitions);
   probe_->OnRebalance();
+  if (!ctx_.sink->transactional()) {
+    // Another member may own the partitions already, and have restored them from the
+    // changelog: a commit now would append to their changelog after that member's own
+    // commits, and a later restore would take this instance's older states of the
+    // customers it wrote. So their work since their last commit is dropped (the member
+    // that owns them now redoes it; its outputs may repeat, with the same event ids),
+    // and the other partitions carry on. The write in flight belongs to a commit that
+    // succeeded.
+    ENGAGED_RETURN_IF_ERROR(LandStoreWrite());
+    Release(partitions, "partition lost; its work since its last commit is dropped");
+    return ops::Status::Ok();
+  }
   ENGAGED_RETURN_IF_ERROR(ctx_.sink->Abort());
   Abandon();
   return ops::Status::Aborted(
@@ -333,9 +344,14 @@ ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partition
     auto committed = Commit();
     if (!committed.ok()) return committed.status();
   }
+  Release(partitions, "partition revoked");
+  return ops::Status::Ok();
+}
+
+void Topology::Release(std::span<const state::TopicPartition> partitions, const char* why) {
   for (const auto& tp : partitions) {
     assigned_.erase(tp);
-    Log().Info("partition revoked", {{"topic", tp.topic}, {"partition", tp.partition.value()}});
+    Log().Info(why, {{"topic", tp.topic}, {"partition", tp.partition.value()}});
   }
   for (auto it = forwarders_.begin(); it != forwarders_.end();) {
     const bool still_assigned = std::any_of(
@@ -355,7 +371,6 @@ ops::Status Topology::OnRevoked(std::span<const state::TopicPartition> partition
   RebalanceCacheBudget();
   PublishMembers();
   PublishAssignment();
-  return ops::Status::Ok();
 }
 
 void Topology::PublishAssignment() {

@@ -105,9 +105,11 @@ class Topology : public PartitionListener {
   ops::Result<std::vector<std::optional<state::Offset>>> OnAssigned(
       std::span<const state::TopicPartition> partitions) override;
   ops::Status OnRevoked(std::span<const state::TopicPartition> partitions) override;
-  // At-least-once: as OnRevoked. Exactly-once: another member may own the partitions
-  // already, so nothing is committed: the transaction is aborted and an Aborted status
-  // stops the process (a restart restores from the changelog).
+  // Another member may own the partitions already, so nothing is committed.
+  // At-least-once: their tasks are dropped with their work since their last commit; the
+  // other partitions carry on, and a new assignment of these restores them as usual.
+  // Exactly-once: the transaction is aborted and an Aborted status stops the process (a
+  // restart restores from the changelog).
   ops::Status OnLost(std::span<const state::TopicPartition> partitions) override;
 
   // After a fatal error: drop all uncommitted work. Later revocations commit nothing,
@@ -168,6 +170,9 @@ class Topology : public PartitionListener {
   void RebalanceCacheBudget();
   // Publishes the tasks' customers per segment and churn band.
   void PublishMembers();
+  // Forgets `partitions` (logging `why` for each), and drops the tasks and forwarders
+  // none of whose partitions is still assigned, committed or not.
+  void Release(std::span<const state::TopicPartition> partitions, const char* why);
 
   state::Store* store_;
   TopologyProbe* probe_;

@@ -828,6 +828,36 @@ TEST_F(ChangelogTopologyTest, AnAbortedTransactionLeavesNoEffect) {
   EXPECT_EQ(a.States(), expected_states_);
 }
 
+// At-least-once, instance A loses its partitions (its session timed out) after B has
+// taken them over, restored them from A's last commit and processed on. A commits
+// nothing: a commit would land in the changelog after B's, and an instance restoring
+// later (C) would take A's older states of the customers A wrote, and resume from A's
+// offsets.
+TEST_F(ChangelogTopologyTest, ALostPartitionCommitsNothingAfterItsNewOwnersCommits) {
+  Log log;
+  Instance a(&config_, dir_.File("a"), &log);
+  a.Run(stream_, a.Assign(), stream_.size() / 2);
+  a.ProcessRange(stream_, stream_.size() / 2, stream_.size() * 3 / 4);
+  {
+    Instance b(&config_, dir_.File("b"), &log);
+    b.Run(stream_, b.Assign(), stream_.size());
+    b.Stop();
+    EXPECT_EQ(b.States(), expected_states_);
+  }
+  const Log before = log;
+  ASSERT_TRUE(a.topology().OnLost(AllPartitions()).ok());
+  EXPECT_EQ(a.topology().assigned_partitions(), 0);
+  for (const auto& [p, records] : log) {
+    EXPECT_EQ(records.size(), before.at(p).size()) << "partition " << p.value();
+  }
+  Instance c(&config_, dir_.File("c"), &log);
+  c.Assign();
+  EXPECT_EQ(c.States(), expected_states_);
+  // A's store is at its last commit, and catches up when the partitions come back.
+  a.Assign();
+  EXPECT_EQ(a.States(), expected_states_);
+}
+
 // Timers spilled ahead of a commit that never happens (an aborted transaction, a
 // partition lost) are not in the changelog, but stay in the store that wrote them.
 class SpilledTimersTest : public ChangelogTopologyTest {

@@ -31,6 +31,18 @@ class ListSource final : public Source {
       if (!starts.ok()) return starts.status();
       if (partitions_ == 1) next_ = (*starts)[0] ? static_cast<size_t>((*starts)[0]->value()) : 0;
     }
+    if (lost_) {
+      // librdkafka hands the loss to the rebalance callback at a poll after it knew.
+      lost_ = false;
+      std::vector<state::TopicPartition> tps;
+      for (int p = 0; p < partitions_; ++p) tps.push_back({"in", state::Partition(p)});
+      ENGAGED_RETURN_IF_ERROR(listener_->OnLost(tps));
+      return PollStatus::kEnd;
+    }
+    if (next_ == lose_at_) {
+      lost_ = true;
+      lost_at_commit = static_cast<int>(committed_partitions.size());
+    }
     if (next_ == revoke_at_ && revoked_ < 0) {
       // The group takes partition 1 away (another member owns it now); its records are
       // not polled any more.
@@ -71,6 +83,11 @@ class ListSource final : public Source {
     return ops::Status::Ok();
   }
   ops::Status Close() override { return ops::Status::Ok(); }
+  bool AssignmentLost() const override { return lost_; }
+  // The group takes every partition away (a session timeout) as the record of index
+  // `at` is handed out: AssignmentLost() from then on, OnLost at the next poll, which
+  // ends the input.
+  void LoseAt(size_t at) { lose_at_ = at; }
   // Before polling the record of index `at`, revokes partition 1.
   void RevokeBefore(size_t at) { revoke_at_ = at; }
   // Sets `stop` (as SIGTERM does) when it hands out the record of index `at`.
@@ -81,6 +98,7 @@ class ListSource final : public Source {
   int seeks = 0;
   int group_commits = 0;                            // OnCommitted calls
   int revoked_at_commit = -1;                       // OnCommitted calls before the revocation
+  int lost_at_commit = -1;                          // OnCommitted calls before the loss
   std::map<int, int64_t> group_offsets;             // the last committed, by partition
   std::vector<std::set<int>> committed_partitions;  // of each OnCommitted call
 
@@ -90,6 +108,8 @@ class ListSource final : public Source {
   PartitionListener* listener_ = nullptr;
   bool assigned_ = false;
   size_t revoke_at_ = SIZE_MAX;
+  size_t lose_at_ = SIZE_MAX;
+  bool lost_ = false;
   size_t stop_at_ = SIZE_MAX;
   std::atomic<bool>* stop_ = nullptr;
   int revoked_ = -1;  // the partition revoked, if any
@@ -214,6 +234,22 @@ TEST_F(RunnerTest, OnlyAtLeastOnceCommitsTheGroupOffsetsThroughTheSource) {
   ListSource alos_source(Events());
   ASSERT_TRUE(RunWith(&plain, &alos_source).ok());
   EXPECT_GT(alos_source.group_commits, 0);
+}
+
+// At-least-once, nothing is committed once the source knows the assignment is lost,
+// though the loss reaches the topology only at the next poll: another member may own
+// the partitions already.
+TEST_F(RunnerTest, AtLeastOnceCommitsNothingOnceTheAssignmentIsLost) {
+  AbortingSink sink(0, /*transactional=*/false);
+  ListSource source(Events());
+  source.LoseAt(10);
+  ASSERT_TRUE(RunWith(&sink, &source).ok());
+  ASSERT_EQ(source.lost_at_commit, 10) << "a commit after each record before the loss";
+  EXPECT_EQ(source.group_commits, 10);
+  ASSERT_GE(sink.commit_partitions.size(), 10u);
+  for (size_t i = 10; i < sink.commit_partitions.size(); ++i) {
+    EXPECT_TRUE(sink.commit_partitions[i].empty()) << "commit " << i << " after the loss";
+  }
 }
 
 // At-least-once commits one partition at a time, in turn, spread over the interval, so

@@ -132,6 +132,28 @@ TEST_F(TopologyTest, AFailedFlushCommitsNothing) {
   EXPECT_EQ((*c)->events_total, 1);
 }
 
+// At-least-once, a lost partition commits nothing (another member may own it already):
+// its work since its last commit is dropped, and a new assignment resumes it from there.
+TEST_F(TopologyTest, ALostPartitionDropsItsWorkSinceItsLastCommit) {
+  ASSERT_TRUE(Feed(0, kEvent).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  ASSERT_TRUE(Feed(1, kEvent).ok());
+  const state::TopicPartition tp{"in", state::Partition(0)};
+  ASSERT_TRUE(topology_->OnLost(std::span(&tp, 1)).ok());
+  EXPECT_EQ(topology_->assigned_partitions(), 0);
+  EXPECT_EQ(StoredOffset(), state::Offset(1)) << "the offset stays at the last commit";
+  auto c = store_->GetCustomer(state::Partition(0), "a");
+  ASSERT_TRUE(c.ok() && c->has_value());
+  EXPECT_EQ((*c)->events_total, 1);
+  auto starts = topology_->OnAssigned(std::span(&tp, 1));
+  ASSERT_TRUE(starts.ok());
+  EXPECT_EQ((*starts)[0], state::Offset(1));
+  ASSERT_TRUE(Feed(1, kEvent).ok());
+  ASSERT_TRUE(topology_->Commit().ok());
+  c = store_->GetCustomer(state::Partition(0), "a");
+  EXPECT_EQ((*c)->events_total, 2) << "counted once";
+}
+
 TEST_F(TopologyTest, BadInputIsDeadLetteredAndStillAdvancesTheOffset) {
   ASSERT_TRUE(Feed(0, "{oops").ok());
   ASSERT_EQ(sink_.dead.size(), 1u);

@@ -138,6 +138,8 @@ class KafkaSource final : public Source {
 
   const InputRecord& record() const override { return record_; }
 
+  bool AssignmentLost() const override { return rd_kafka_assignment_lost(consumer_.get()) != 0; }
+
   void OnCommitted(
       std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) override {
     PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
