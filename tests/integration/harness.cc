@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "state/store.h"
 #include "tests/testutil/files.h"
 
 namespace integration {
@@ -200,6 +201,20 @@ Restores RestoresInLog(const std::string& log) {
     r.records += JsonInt(line, "records");
   }
   return r;
+}
+
+std::map<std::string, int64_t> StoredCounts(const std::string& state_dir) {
+  std::map<std::string, int64_t> counts;
+  auto store = state::Store::Open({.dir = state_dir, .read_only = true});
+  EXPECT_TRUE(store.ok()) << state_dir << ": " << store.status().ToString();
+  if (!store.ok()) return counts;
+  const ops::Status s = (*store)->ForEachCustomer(
+      [&](state::Partition, std::string_view id, const state::CustomerState& c) {
+        counts[std::string(id)] += c.events_total;
+        return true;
+      });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return counts;
 }
 
 int64_t InspectEventsTotal(const std::string& state_dir, const std::string& customer) {

@@ -104,6 +104,11 @@ struct Restores {
 };
 Restores RestoresInLog(const std::string& log);
 
+// Every customer's events_total in a stopped instance's state directory, read directly
+// (one scan, not one `engaged inspect` per customer, which takes minutes at 10,000
+// customers).
+std::map<std::string, int64_t> StoredCounts(const std::string& state_dir);
+
 // `engaged inspect`'s events_total for `customer`, or -1 when not found.
 int64_t InspectEventsTotal(const std::string& state_dir, const std::string& customer);
 
