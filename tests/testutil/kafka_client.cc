@@ -63,9 +63,13 @@ KafkaClient::~KafkaClient() {
   delete impl_;
 }
 
-void KafkaClient::CreateTopic(const std::string& name, int partitions, bool compact) {
+void KafkaClient::CreateTopic(const std::string& name, int partitions, bool compact,
+                              const std::map<std::string, std::string>& configs) {
   rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(name.c_str(), partitions, 1, nullptr, 0);
   if (compact) rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
+  for (const auto& [key, value] : configs) {
+    rd_kafka_NewTopic_set_config(nt, key.c_str(), value.c_str());
+  }
   rd_kafka_queue_t* q = rd_kafka_queue_new(impl_->producer);
   rd_kafka_CreateTopics(impl_->producer, &nt, 1, nullptr, q);
   rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
