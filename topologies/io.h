@@ -169,6 +169,13 @@ class Source {
   // True once the group has taken every partition away (the session timed out), which
   // PartitionListener::OnLost then hears at a later Poll.
   virtual bool AssignmentLost() const { return false; }
+  // The consumer group's session timeout and heartbeat interval (ms); zeros for a
+  // source outside any group.
+  struct GroupTimeouts {
+    int64_t session_ms = 0;
+    int64_t heartbeat_ms = 0;
+  };
+  virtual GroupTimeouts group_timeouts() const { return {}; }
 };
 
 }  // namespace topologies

@@ -1,6 +1,9 @@
 #include "topologies/runner.h"
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
+#include <thread>
 
 #include "fmt/format.h"
 #include "ops/log.h"
@@ -28,20 +31,40 @@ Runner::Runner(const ProcessingConfig* config, Source* source, Topology* topolog
       clock_(std::move(clock)),
       probe_(probe) {
   source_->SetListener(topology_);
+  const Source::GroupTimeouts group = source_->group_timeouts();
+  stall_ms_ = group.session_ms / 2;
+  hold_ms_ = group.heartbeat_ms;
 }
 
-ops::Result<bool> Runner::CommitNow(StoreWrite write, Scope scope) {
-  if (!topology_->transactional() && source_->AssignmentLost()) {
-    // At-least-once has no fencing: once the session has timed out (the process was
-    // paused, say), another member may own the partitions and have restored them, and a
-    // commit would land in the changelog after its own. The loss reaches the topology
-    // at the next poll (Topology::OnLost), which drops what this commit would have
-    // written.
+bool Runner::MayCommit(bool wait) {
+  state::TimeMs now = clock_();
+  if (stall_ms_ > 0 && now.value() - turn_start_.value() > stall_ms_) {
+    Log().Warn(
+        "the poll loop stalled for more than half the group session; holding commits "
+        "until librdkafka has had a heartbeat interval to notice a lost session",
+        {{"stalled_ms", now.value() - turn_start_.value()}, {"hold_ms", hold_ms_}});
+    hold_until_ = state::TimeMs(now.value() + hold_ms_);
+    turn_start_ = now;  // the stall is seen; what follows is measured afresh
+  }
+  if (now < hold_until_) {
+    if (!wait) return false;
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::min(hold_until_.value() - now.value(), hold_ms_)));
+  }
+  if (source_->AssignmentLost()) {
     if (!lost_logged_) Log().Warn("assignment lost; not committing", {});
     lost_logged_ = true;
     return false;
   }
   lost_logged_ = false;
+  return true;
+}
+
+ops::Result<bool> Runner::CommitNow(StoreWrite write, Scope scope, bool wait_out_hold) {
+  // Another member may own the partitions and have restored them; the loss reaches the
+  // topology at a later poll (Topology::OnLost), which drops what this commit would
+  // have written.
+  if (!topology_->transactional() && !MayCommit(wait_out_hold)) return false;
   auto offsets = scope == Scope::kNextPartition ? topology_->CommitNext(write)
                  : scope == Scope::kFull        ? topology_->CommitFull(write)
                                                 : topology_->Commit(write);
@@ -80,6 +103,16 @@ ops::Result<bool> Runner::ProcessRecord(const InputRecord& record, const std::at
     if (stop.load(std::memory_order_relaxed)) return false;
     auto committed = CommitNow(StoreWrite::kBackground, FullCacheScope());
     if (!committed.ok()) return committed.status();
+    if (!*committed && !topology_->transactional()) {
+      // Refused: the assignment is lost. Should the record's partition stay (librdkafka
+      // can lose part of an assignment), the record must come again, not be skipped.
+      const std::pair<state::TopicPartition, state::Offset> back{
+          {std::string(record.topic), record.partition}, record.offset};
+      if (auto s = source_->Seek({&back, 1}); !s.ok()) {
+        Log().Warn("cannot seek back the record a lost assignment left unprocessed",
+                   {{"error", s.ToString()}});
+      }
+    }
     if (!*committed) return false;
     processed = topology_->Process(record);
   }
@@ -105,7 +138,8 @@ void Runner::CommitGroupOffsets(
 }
 
 ops::Status Runner::Run(const std::atomic<bool>& stop) {
-  state::TimeMs next_commit(clock_().value() + config_->commit_interval_ms);
+  turn_start_ = clock_();
+  state::TimeMs next_commit(turn_start_.value() + config_->commit_interval_ms);
   // At-least-once spreads the partitions' commits evenly over the interval, one
   // partition at a time: each still commits once per interval, and the loop stops for
   // a share of a full commit each time (docs/architecture.md). A transaction spans
@@ -113,6 +147,7 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
   const bool spread = !topology_->transactional();
   ops::Status status;
   while (!stop.load(std::memory_order_relaxed)) {
+    turn_start_ = clock_();
     auto polled = source_->Poll(kPollTimeoutMs);
     if (!polled.ok()) {
       status = polled.status();
@@ -140,8 +175,9 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
       const Scope scope = full                  ? FullCacheScope()
                           : spread && tasks > 1 ? Scope::kNextPartition
                                                 : Scope::kAll;
-      // The store write goes on while the next records are processed.
-      auto committed = CommitNow(StoreWrite::kBackground, scope);
+      // The store write goes on while the next records are processed. A hold after a
+      // stall skips this turn's commit.
+      auto committed = CommitNow(StoreWrite::kBackground, scope, /*wait_out_hold=*/false);
       if (!committed.ok()) {
         status = committed.status();
         break;

@@ -35,10 +35,16 @@ class Runner {
   // caches are too full (Topology::CommitFull).
   enum class Scope { kAll, kNextPartition, kFull };
   // Commits; on an aborted transaction, rewinds (and the source is sought back) and
-  // returns false. At-least-once, commits nothing once the source's assignment is lost
-  // (false too; the loss drops the work at the next poll). `write`: see
-  // Topology::Commit.
-  ops::Result<bool> CommitNow(StoreWrite write, Scope scope);
+  // returns false. At-least-once, commits nothing (false too) while MayCommit says no.
+  // `write`: see Topology::Commit.
+  ops::Result<bool> CommitNow(StoreWrite write, Scope scope, bool wait_out_hold = true);
+  // At-least-once has no fencing, so the loop commits nothing once the source's
+  // assignment is lost (the loss drops the work at a later poll), nor, after a stall of
+  // the loop longer than half the group session (the process was stopped, say), until
+  // a heartbeat interval has passed: librdkafka notices a lost session only once its
+  // own threads run again, and a commit made first would land in the changelog after
+  // the new owner's. With `wait`, waits out that hold instead of refusing.
+  bool MayCommit(bool wait);
   // The scope of a commit a full write-back cache asks for: its partition alone under
   // at-least-once with several partitions, else all (a transaction spans them all).
   Scope FullCacheScope() const;
@@ -61,7 +67,14 @@ class Runner {
   Topology* topology_;
   Clock clock_;
   const TopologyProbe* probe_;
-  bool lost_logged_ = false;    // "assignment lost; not committing" said for this loss
+  bool lost_logged_ = false;  // "assignment lost; not committing" said for this loss
+  // MayCommit's stall detection: a turn of the loop that took longer than stall_ms_
+  // (half the session timeout; 0: none) holds commits for hold_ms_ (a heartbeat
+  // interval) from when it is seen.
+  int64_t stall_ms_ = 0;
+  int64_t hold_ms_ = 0;
+  state::TimeMs turn_start_{0};  // when the current turn of the loop began
+  state::TimeMs hold_until_{0};
   int consecutive_aborts_ = 0;  // aborted commits since the last successful one
   // Offsets committed since the last group offset commit, and the assignment they
   // belong to (Topology::assignment_changes()).

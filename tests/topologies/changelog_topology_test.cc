@@ -858,6 +858,29 @@ TEST_F(ChangelogTopologyTest, ALostPartitionCommitsNothingAfterItsNewOwnersCommi
   EXPECT_EQ(a.States(), expected_states_);
 }
 
+// The last commit's store write, still in flight when the partitions are lost, lands
+// before their tasks go (it holds their customers cached until it does).
+TEST_F(ChangelogTopologyTest, ALostPartitionLetsTheLastCommitsStoreWriteLand) {
+  Log log;
+  Instance a(&config_, dir_.File("a"), &log);
+  a.topology().set_store_write([&](state::StoreBatch& batch) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return a.store().Write(batch);
+  });
+  a.Assign();
+  a.ProcessRange(stream_, 0, stream_.size() / 2);
+  ASSERT_TRUE(a.topology().Commit(StoreWrite::kBackground).ok());
+  ASSERT_TRUE(a.topology().store_write_in_flight());
+  ASSERT_TRUE(a.topology().OnLost(AllPartitions()).ok());
+  EXPECT_FALSE(a.topology().store_write_in_flight());
+  for (const auto& [p, records] : log) {
+    const auto at = a.store().GetChangelogOffset(p);
+    ASSERT_TRUE(at.ok()) << at.status().ToString();
+    EXPECT_EQ(*at, state::Offset(static_cast<int64_t>(records.size())))
+        << "partition " << p.value();
+  }
+}
+
 // Timers spilled ahead of a commit that never happens (an aborted transaction, a
 // partition lost) are not in the changelog, but stay in the store that wrote them.
 class SpilledTimersTest : public ChangelogTopologyTest {

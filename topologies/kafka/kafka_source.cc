@@ -1,4 +1,5 @@
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -90,6 +91,8 @@ class KafkaSource final : public Source {
     rd_kafka_conf_set_error_cb(conf->get(), &KafkaSource::ErrorCallback);
     rd_kafka_conf_set_stats_cb(conf->get(), &KafkaSource::StatsCallback);
     rd_kafka_conf_set_offset_commit_cb(conf->get(), &KafkaSource::OffsetCommitCallback);
+    self->timeouts_ = {.session_ms = ConfInt(conf->get(), "session.timeout.ms"),
+                       .heartbeat_ms = ConfInt(conf->get(), "heartbeat.interval.ms")};
     char errstr[512];
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr, sizeof(errstr));
     if (rk == nullptr)
@@ -139,6 +142,7 @@ class KafkaSource final : public Source {
   const InputRecord& record() const override { return record_; }
 
   bool AssignmentLost() const override { return rd_kafka_assignment_lost(consumer_.get()) != 0; }
+  GroupTimeouts group_timeouts() const override { return timeouts_; }
 
   void OnCommitted(
       std::span<const std::pair<state::TopicPartition, state::Offset>> offsets) override {
@@ -405,8 +409,12 @@ class KafkaSource final : public Source {
               const std::vector<state::TopicPartition>& tps, bool cooperative) {
     if (listener_ != nullptr) {
       if (rd_kafka_assignment_lost(rk)) {
-        KafkaLog().Warn("partitions lost (session timed out)",
-                        {{"partitions", PartitionNames(parts)}});
+        // A session timeout, or (librdkafka 2.0) an offset commit refused during a
+        // rebalance: both take every partition back.
+        KafkaLog().Warn(
+            "partitions lost: the group took them back (a session timeout, or an offset "
+            "commit refused during a rebalance)",
+            {{"partitions", PartitionNames(parts)}});
         if (auto s = listener_->OnLost(tps); !s.ok()) Fail(s);
       } else if (auto s = listener_->OnRevoked(tps); !s.ok()) {
         Fail(s);
@@ -428,7 +436,17 @@ class KafkaSource final : public Source {
     if (pending_.ok()) pending_ = std::move(s);
   }
 
+  // The integer value of librdkafka property `name` in `conf` (its default unless set);
+  // 0 when it cannot be read.
+  static int64_t ConfInt(const rd_kafka_conf_t* conf, const char* name) {
+    char value[64];
+    size_t size = sizeof(value);
+    if (rd_kafka_conf_get(conf, name, value, &size) != RD_KAFKA_CONF_OK) return 0;
+    return std::strtoll(value, nullptr, 10);
+  }
+
   HandlePtr consumer_;
+  GroupTimeouts timeouts_;
   KafkaProbe* probe_ = nullptr;
   std::map<state::TopicPartition, Track> tracks_;  // one per assigned partition
   const rd_kafka_topic_t* cached_rkt_ = nullptr;   // TrackFor's cache
