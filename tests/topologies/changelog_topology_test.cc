@@ -909,33 +909,40 @@ class SpilledTimersTest : public ChangelogTopologyTest {
     ASSERT_GE(testutil::StoredTimersAt(a.store(), second_wake_), kMaxHeld);
   }
 
-  // A spills, loses its partitions before the commit and stops; B, with an empty state
-  // directory, restores them, processes the records before index `b_until` and stops;
-  // A starts again on its own directory, whose spilled timers the changelog never saw,
-  // catches up and processes the rest. The outputs and the state are those of the
-  // uninterrupted run.
-  void MoveAwayAndBack(size_t b_until) {
+  // A spills and loses its partitions before the commit: exactly-once, A stops (and
+  // starts again later on its own directory); at-least-once, A goes on without them.
+  // B, with an empty state directory, restores them, processes the records before index
+  // `b_until` and stops; A gets them back, catches up from its own copy, whose spilled
+  // timers the changelog never saw, and processes the rest. The outputs and the state
+  // are those of the uninterrupted run.
+  void MoveAwayAndBack(size_t b_until, bool transactional) {
     Log log;
-    std::vector<std::string> outputs;
-    {
-      Instance a(&config_, dir_.File("a"), &log, /*transactional=*/true);
-      SpillUncommitted(a);
-      ASSERT_EQ(a.topology().OnLost(AllPartitions()).code(), ops::StatusCode::kAborted);
-      outputs = a.sink().outputs;
+    auto a = std::make_unique<Instance>(&config_, dir_.File("a"), &log, transactional);
+    SpillUncommitted(*a);
+    const ops::Status lost = a->topology().OnLost(AllPartitions());
+    std::vector<std::string> outputs = a->sink().outputs;
+    if (transactional) {
+      ASSERT_EQ(lost.code(), ops::StatusCode::kAborted);
+      a.reset();
+    } else {
+      ASSERT_TRUE(lost.ok()) << lost.ToString();
     }
     {
-      Instance b(&config_, dir_.File("b"), &log, /*transactional=*/true);
+      Instance b(&config_, dir_.File("b"), &log, transactional);
       b.Run(stream_, b.Assign(), b_until, kCommitEvery);
       b.Stop();
       outputs.insert(outputs.end(), b.sink().outputs.begin(), b.sink().outputs.end());
     }
-    Instance a(&config_, dir_.File("a"), &log, /*transactional=*/true);
-    ASSERT_GE(testutil::StoredTimersAt(a.store(), second_wake_), kMaxHeld) << "still spilled";
-    a.Run(stream_, a.Assign(), stream_.size(), kCommitEvery);
-    outputs.insert(outputs.end(), a.sink().outputs.begin(), a.sink().outputs.end());
+    const size_t a_before = transactional ? 0 : a->sink().outputs.size();
+    if (transactional) a = std::make_unique<Instance>(&config_, dir_.File("a"), &log, true);
+    ASSERT_GE(testutil::StoredTimersAt(a->store(), second_wake_), kMaxHeld) << "still spilled";
+    a->Run(stream_, a->Assign(), stream_.size(), kCommitEvery);
+    const auto& a_outputs = a->sink().outputs;
+    outputs.insert(outputs.end(), a_outputs.begin() + static_cast<ptrdiff_t>(a_before),
+                   a_outputs.end());
     EXPECT_EQ(outputs, expected_outputs_);
-    EXPECT_EQ(a.States(), expected_states_);
-    EXPECT_EQ(testutil::StoredTimersAt(a.store(), second_wake_), 0) << "fired or dropped";
+    EXPECT_EQ(a->States(), expected_states_);
+    EXPECT_EQ(testutil::StoredTimersAt(a->store(), second_wake_), 0) << "fired or dropped";
   }
 };
 
@@ -953,13 +960,21 @@ TEST_F(SpilledTimersTest, AnAbortAfterASpillEndsAsAnUninterruptedRun) {
 // Back on A before the second midnight: A's spilled wakes fire there with the restored
 // ones.
 TEST_F(SpilledTimersTest, SpilledWakesOfALostPartitionFireOnceWhenItComesBack) {
-  MoveAwayAndBack(Tick(2));
+  MoveAwayAndBack(Tick(2), /*transactional=*/true);
+}
+
+TEST_F(SpilledTimersTest, AtLeastOnceSpilledWakesOfALostPartitionFireOnceWhenItComesBack) {
+  MoveAwayAndBack(Tick(2), /*transactional=*/false);
 }
 
 // Back on A after B fired the second midnight: A's spilled wakes are behind the
 // restored fired-through time, and are deleted with the timers fired through.
 TEST_F(SpilledTimersTest, SpilledWakesOfALostPartitionThatFiredElsewhereAreDropped) {
-  MoveAwayAndBack(Tick(3));
+  MoveAwayAndBack(Tick(3), /*transactional=*/true);
+}
+
+TEST_F(SpilledTimersTest, AtLeastOnceSpilledWakesOfALostPartitionThatFiredElsewhereAreDropped) {
+  MoveAwayAndBack(Tick(3), /*transactional=*/false);
 }
 
 }  // namespace
