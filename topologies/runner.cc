@@ -40,8 +40,9 @@ bool Runner::MayCommit(bool wait) {
   state::TimeMs now = clock_();
   if (stall_ms_ > 0 && now.value() - turn_start_.value() > stall_ms_) {
     Log().Warn(
-        "the poll loop stalled for more than half the group session; holding commits "
-        "until librdkafka has had a heartbeat interval to notice a lost session",
+        "a turn of the poll loop took more than half the group session (the process was "
+        "paused, or a restore ran long); holding commits for a heartbeat interval, in "
+        "which librdkafka notices a session lost meanwhile",
         {{"stalled_ms", now.value() - turn_start_.value()}, {"hold_ms", hold_ms_}});
     hold_until_ = state::TimeMs(now.value() + hold_ms_);
     turn_start_ = now;  // the stall is seen; what follows is measured afresh
