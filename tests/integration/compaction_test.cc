@@ -26,12 +26,6 @@ constexpr int64_t kDayMs = 24 * 3600 * 1000LL;
 constexpr int kMaxAgeMs = 2000;
 constexpr int kTimeoutMs = 120000;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string Old(int k) { return "old-" + std::to_string(k); }
 
 // True when GET /customers/{id} answers 404 for every old customer.

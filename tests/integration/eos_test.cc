@@ -51,12 +51,6 @@ constexpr int kReadyTimeoutMs = 60000;
 // (MakeConfig: 6 s); then the survivor restores them from the changelog.
 constexpr int kTakeOverTimeoutMs = 90000;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Produces plan.events events in the background at about plan.rate events/s, each of a
 // customer of a sliding window (SlidingCustomer: segment changes all along the run, so
 // that kills interrupt them) and carrying that customer's next sequence number in its

@@ -28,6 +28,9 @@ struct Topics {
 // Creates the four topics of one test, named uniquely.
 Topics CreateTopics(testutil::KafkaClient& kafka, const std::string& prefix, int partitions);
 
+// The wall clock, ms since the epoch.
+int64_t NowMs();
+
 // A port that was free a moment ago.
 int FreePort();
 

@@ -32,12 +32,6 @@ constexpr int kEventsPerHalf = 6000;
 constexpr int kEvents = 2 * kEventsPerHalf;
 constexpr int kCountsTimeoutMs = 120000;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The input: kEvents events of customers of a sliding window (SlidingCustomer: a
 // quarter of them have events both before and after the middle, where A hands over to
 // B), with per-customer sequence numbers in their event ids; event times 1 ms apart from
