@@ -148,7 +148,6 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
   const bool spread = !topology_->transactional();
   ops::Status status;
   while (!stop.load(std::memory_order_relaxed)) {
-    turn_start_ = clock_();
     auto polled = source_->Poll(kPollTimeoutMs);
     if (!polled.ok()) {
       status = polled.status();
@@ -170,7 +169,12 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
       }
     }
     const bool full = topology_->NeedsCommit();  // a cache's dirty entries are too many
-    if (full || (now ? *now : clock_()) >= next_commit) {
+    // The next turn starts at this one's end, or after its commit (MayCommit measures
+    // turns from their start).
+    const state::TimeMs turn_end = now ? *now : clock_();
+    if (!full && turn_end < next_commit) {
+      turn_start_ = turn_end;
+    } else {
       const size_t tasks = topology_->task_count();
       // A full cache's partition commits out of turn; the turns go on as they were.
       const Scope scope = full                  ? FullCacheScope()
@@ -184,10 +188,11 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
         break;
       }
       const int64_t interval = config_->commit_interval_ms;
+      turn_start_ = clock_();
       if (scope == Scope::kNextPartition) {
-        next_commit = state::TimeMs(clock_().value() + interval / static_cast<int64_t>(tasks));
+        next_commit = state::TimeMs(turn_start_.value() + interval / static_cast<int64_t>(tasks));
       } else if (scope == Scope::kAll) {
-        next_commit = state::TimeMs(clock_().value() + interval);
+        next_commit = state::TimeMs(turn_start_.value() + interval);
       }
     }
   }

@@ -73,7 +73,7 @@ class Runner {
   // interval) from when it is seen.
   int64_t stall_ms_ = 0;
   int64_t hold_ms_ = 0;
-  state::TimeMs turn_start_{0};  // when the current turn of the loop began
+  state::TimeMs turn_start_{0};  // when the current turn of the loop began (the last ended)
   state::TimeMs hold_until_{0};
   int consecutive_aborts_ = 0;  // aborted commits since the last successful one
   // Offsets committed since the last group offset commit, and the assignment they
