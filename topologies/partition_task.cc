@@ -316,7 +316,7 @@ ops::Status PartitionTask::CollectCommit(
   if (fired_through_ > committed_fired_through_) {
     batch.DeleteTimers(partition_, committed_fired_through_, fired_through_);
   }
-  for (const auto& [due, id] : pending_timers_) batch.PutTimer(partition_, due, id);
+  for (const auto& [due, id] : pending_timers_.Unordered()) batch.PutTimer(partition_, due, id);
   for (auto& [topic, pos] : positions_) {
     if (!pos.dirty) continue;
     state::TopicPartition tp{topic, partition_};
@@ -346,7 +346,7 @@ void PartitionTask::BeginWrite() {
   for (auto& [topic, pos] : positions_) pos.dirty = false;
   stream_time_dirty_ = false;
   members_dirty_ = false;
-  pending_timers_.clear();
+  pending_timers_.Clear();
   spill_timers_at_ = kMaxPendingTimers;
   committed_fired_through_ = fired_through_;
   cache_.BeginWrite();

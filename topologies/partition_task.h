@@ -11,7 +11,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,6 +29,7 @@
 #include "topologies/config.h"
 #include "topologies/io.h"
 #include "topologies/state_probe.h"
+#include "topologies/timer_queue.h"
 #include "topologies/topology_probe.h"
 
 namespace topologies {
@@ -208,8 +208,8 @@ class PartitionTask {
   std::vector<std::string> expired_;          // customers expired since the last commit
   std::vector<std::string> expired_writing_;  // those of the store write in flight
   bool evaluates_silent_;                     // segments or churn: wake silent customers daily
-  // Timers scheduled since the last commit, not yet in the store, in due order.
-  std::set<std::pair<state::TimeMs, std::string>, std::less<>> pending_timers_;
+  // Timers scheduled since the last commit, not yet in the store.
+  TimerQueue pending_timers_;
   size_t spill_timers_at_ = kMaxPendingTimers;  // pending_timers_'s size that spills
   // Every store timer due at or before this has fired; the next commit deletes those
   // after committed_fired_through_.

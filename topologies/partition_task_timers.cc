@@ -93,8 +93,8 @@ ops::Result<std::optional<state::TimeMs>> PartitionTask::NextTimerDue(state::Tim
     return std::optional<state::TimeMs>(resume_after_->first);
   }
   std::optional<state::TimeMs> next;
-  if (!pending_timers_.empty() && pending_timers_.begin()->first <= limit) {
-    next = pending_timers_.begin()->first;
+  if (!pending_timers_.empty() && pending_timers_.Top().first <= limit) {
+    next = pending_timers_.Top().first;
   }
   ENGAGED_RETURN_IF_ERROR(ctx_.store->ForEachDueTimer(partition_, fired_through_, limit,
                                                       [&](state::TimeMs due, std::string_view) {
@@ -143,11 +143,11 @@ ops::Result<bool> PartitionTask::FireThrough(state::TimeMs limit) {
   // Firing may schedule more (a day later), which this loop also takes in order.
   const auto fire_pending = [&](const std::pair<state::TimeMs, std::string_view>* bound) {
     while (!pending_timers_.empty() && !stop_for_commit()) {
-      const auto& next = *pending_timers_.begin();
+      const auto& next = pending_timers_.Top();
       if (next.first > limit) break;
       if (bound != nullptr && !(std::pair<state::TimeMs, std::string_view>(next) < *bound)) break;
-      auto node = pending_timers_.extract(pending_timers_.begin());
-      ENGAGED_RETURN_IF_ERROR(fire(node.value().first, node.value().second));
+      const auto [due, id] = pending_timers_.Pop();
+      ENGAGED_RETURN_IF_ERROR(fire(due, id));
       ENGAGED_RETURN_IF_ERROR(spill_if_full());
     }
     return ops::Status::Ok();
@@ -180,7 +180,7 @@ ops::Result<bool> PartitionTask::FireThrough(state::TimeMs limit) {
 }
 
 void PartitionTask::HoldTimer(state::TimeMs due, std::string_view customer_id) {
-  pending_timers_.emplace(due, std::string(customer_id));
+  pending_timers_.Push(due, customer_id);
   auto& peak = ctx_.counters->timers_held_peak;
   peak = std::max(peak, static_cast<int64_t>(pending_timers_.size()));
 }
@@ -191,16 +191,12 @@ ops::Status PartitionTask::SpillTimersAfter(state::TimeMs limit) {
   // for nothing: the wake finds the timer stale, or evaluates the same state at the
   // same time again. The pass that scheduled them is repeated after a crash and
   // schedules the same keys.
-  const auto first = pending_timers_.lower_bound(
-      std::pair<state::TimeMs, std::string>(state::TimeMs(limit.value() + 1), std::string()));
-  if (first != pending_timers_.end()) {
+  const std::vector<TimerQueue::Timer> later = pending_timers_.TakeAfter(limit);
+  if (!later.empty()) {
     state::StoreBatch batch = ctx_.store->NewBatch();
-    int64_t n = 0;
-    for (auto it = first; it != pending_timers_.end(); ++it, ++n) {
-      batch.PutTimer(partition_, it->first, it->second);
-    }
+    for (const auto& [due, id] : later) batch.PutTimer(partition_, due, id);
     ENGAGED_RETURN_IF_ERROR(ctx_.store->Write(batch));
-    pending_timers_.erase(first, pending_timers_.end());
+    const auto n = static_cast<int64_t>(later.size());
     ctx_.counters->timers_spilled += n;
     ctx_.probe->OnTimersSpilled(n);
   }
