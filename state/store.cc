@@ -52,7 +52,10 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
   table.cache_index_and_filter_blocks = true;  // so that they count against the budget
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  // Every file's index and filter blocks stay pinned (still charged to the cache): a
+  // point lookup reads them in every level it checks, and pinned ones are reached
+  // without a cache lookup.
+  table.metadata_cache_options.unpartitioned_pinning = rocksdb::PinningTier::kAll;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.write_buffer_size =
