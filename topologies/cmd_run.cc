@@ -191,15 +191,28 @@ int RunCommand(const RunArgs& args) {
   const std::string repartition_topic = RepartitionTopic(*config);
   std::vector<std::string> consumed = config->input.topics;
   if (!repartition_topic.empty()) consumed.push_back(repartition_topic);
-  auto partitions = kafka::PrepareInternalTopics(
+  auto topics = kafka::PrepareInternalTopics(
       {.properties = config->kafka,
        .input_topics = config->input.topics,
        .changelog_topic = changelog_topic,
        .repartition_topic = repartition_topic,
        .replication_factor = static_cast<int>(config->state.changelog_replication_factor)});
-  if (!partitions.ok()) {
-    Log().Error("cannot prepare the topics", {{"error", partitions.status().ToString()}});
+  if (!topics.ok()) {
+    Log().Error("cannot prepare the topics", {{"error", topics.status().ToString()}});
     return kExitFailure;
+  }
+  const int64_t max_age_ms =
+      LocalCopyMaxAgeMs(config->state.local_copy_max_age_ms, topics->changelog_delete_retention_ms);
+  if (max_age_ms != config->state.local_copy_max_age_ms) {
+    Log().Warn(
+        "the changelog topic's delete.retention.ms is below state.local_copy_max_age_ms: a "
+        "local copy older than it may have missed removed tombstones, and is restored from "
+        "the start",
+        {{"topic", changelog_topic},
+         {"delete_retention_ms", *topics->changelog_delete_retention_ms},
+         {"local_copy_max_age_ms", config->state.local_copy_max_age_ms},
+         {"using_ms", max_age_ms}});
+    config->state.local_copy_max_age_ms = max_age_ms;
   }
   auto source = kafka::OpenKafkaSource({.properties = config->kafka,
                                         .group_id = config->application_id,
@@ -276,7 +289,7 @@ int RunCommand(const RunArgs& args) {
                                  {"transactional_id", transactional_id},
                                  {"changelog_topic", changelog_topic},
                                  {"repartition_topic", repartition_topic},
-                                 {"partitions", *partitions},
+                                 {"partitions", topics->partitions},
                                  {"kafka_properties", KafkaPropertyNamesForLog(*config)},
                                  {"env_overrides", overrides}});
 

@@ -5,8 +5,10 @@
 // line and column, so that a typo never passes silently.
 // A Config is immutable after loading and may be read from any thread.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -216,6 +218,20 @@ inline size_t StoreMemoryBytes(const StateConfig& s) {
 inline size_t CacheMemoryBytes(const StateConfig& s) {
   return static_cast<size_t>(static_cast<double>(s.memory_budget_bytes) *
                              (1.0 - kUnaccountedMemoryShare) * s.cache_share);
+}
+
+// The age past which a partition's local copy is restored from the changelog's start
+// rather than caught up: state.local_copy_max_age_ms (`configured_ms`, 0 for no limit),
+// bounded by the changelog topic's delete.retention.ms when known, since a copy older
+// than that may have missed tombstones the broker has removed since. 0: no limit. Unit:
+// ms.
+inline int64_t LocalCopyMaxAgeMs(int64_t configured_ms,
+                                 std::optional<int64_t> delete_retention_ms) {
+  if (!delete_retention_ms) return configured_ms;
+  // At least 1 ms: 0 would mean no limit, where a topic that drops tombstones at once
+  // leaves no copy behind the changelog safe to catch up.
+  const int64_t bound = std::max<int64_t>(*delete_retention_ms, 1);
+  return configured_ms == 0 ? bound : std::min(configured_ms, bound);
 }
 
 // One problem in a config file. line and column are 1-based; 0 when unknown.

@@ -1,10 +1,13 @@
 // A partition's local copy, left behind while the broker compacted the changelog and
 // then removed its tombstones (delete.retention.ms passed), never saw those deletions:
 // caught up from its own position, it keeps customers that expired meanwhile. A copy
-// older than state.local_copy_max_age_ms is therefore restored from the changelog's
-// start. Here the changelog topic compacts within seconds (delete.retention.ms 0); the
-// copy caught up with no age limit shows the stale customers (so the tombstones were
-// really gone), and the same copy with a limit does not.
+// older than state.local_copy_max_age_ms, or than the changelog topic's own
+// delete.retention.ms, is therefore restored from the changelog's start. Here the
+// changelog topic compacts within seconds (delete.retention.ms 0); then, with the topic
+// keeping tombstones for a day, the copy caught up with no age limit shows the stale
+// customers (so the tombstones were really gone) and the same copy with a limit does
+// not; and with the topic keeping them for a second, the copy with no limit of its own
+// is bounded by the topic's and does not either.
 
 #include <gtest/gtest.h>
 
@@ -45,9 +48,13 @@ TEST(CompactionTest, ACopyOlderThanTheChangelogsTombstonesIsRestoredFromTheStart
   // engaged's own changelog, created first with configs that make the broker's cleaner
   // compact it, and then drop its tombstones, within seconds.
   const std::string changelog = topics.input + "-app-changelog";
-  kafka.CreateTopic(
-      changelog, kPartitions, /*compact=*/true,
-      {{"segment.ms", "100"}, {"min.cleanable.dirty.ratio", "0.01"}, {"delete.retention.ms", "0"}});
+  const auto changelog_configs = [](const std::string& delete_retention_ms) {
+    return std::map<std::string, std::string>{{"cleanup.policy", "compact"},
+                                              {"segment.ms", "100"},
+                                              {"min.cleanable.dirty.ratio", "0.01"},
+                                              {"delete.retention.ms", delete_retention_ms}};
+  };
+  kafka.CreateTopic(changelog, kPartitions, /*compact=*/true, changelog_configs("0"));
   testutil::TempDir dir;
   const int port = FreePort();
   const auto config = [&](const std::string& state, int max_age_ms) {
@@ -108,10 +115,13 @@ TEST(CompactionTest, ACopyOlderThanTheChangelogsTombstonesIsRestoredFromTheStart
   }
   ASSERT_TRUE(compacted) << "the broker never removed the old customers' tombstones";
 
-  // Two copies of A's directory, older than kMaxAgeMs by now.
-  for (const char* copy : {"a-caught-up", "a-restored"}) {
+  // Three copies of A's directory, older than kMaxAgeMs by now.
+  for (const char* copy : {"a-caught-up", "a-restored", "a-bounded"}) {
     std::filesystem::copy(dir.File("a"), dir.File(copy), std::filesystem::copy_options::recursive);
   }
+  // The tombstones are gone; the topic now says it keeps them for a day, so that its
+  // delete.retention.ms bounds neither of the next two copies.
+  kafka.SetTopicConfigs(changelog, changelog_configs(std::to_string(kDayMs)));
   {
     // No limit: caught up from its own position, the copy keeps the expired customers.
     Engaged a(dir, config("a-caught-up", 0), "engaged-a-caught-up");
@@ -121,12 +131,23 @@ TEST(CompactionTest, ACopyOlderThanTheChangelogsTombstonesIsRestoredFromTheStart
         << "with no limit the old copy should keep the expired customers: " << body;
     ASSERT_EQ(a.Terminate(), 0) << a.log();
   }
-  Engaged a(dir, config("a-restored", kMaxAgeMs), "engaged-a-restored");
+  {
+    Engaged a(dir, config("a-restored", kMaxAgeMs), "engaged-a-restored");
+    ASSERT_TRUE(WaitForCounts(port, fresh, kTimeoutMs)) << a.log();
+    EXPECT_TRUE(OldCustomersGone(port)) << a.log();
+    EXPECT_NE(a.log().find("older than state.local_copy_max_age_ms"), std::string::npos) << a.log();
+    EXPECT_EQ(a.log().find("delete.retention.ms is below"), std::string::npos) << a.log();
+    ASSERT_EQ(a.Terminate(), 0) << a.log();
+    EXPECT_EQ(StoredCounts(dir.File("a-restored")), fresh);
+  }
+  // A topic that keeps tombstones for a second bounds a copy with no limit of its own.
+  kafka.SetTopicConfigs(changelog, changelog_configs("1000"));
+  Engaged a(dir, config("a-bounded", 0), "engaged-a-bounded");
   ASSERT_TRUE(WaitForCounts(port, fresh, kTimeoutMs)) << a.log();
   EXPECT_TRUE(OldCustomersGone(port)) << a.log();
-  EXPECT_NE(a.log().find("local_copy_max_age_ms"), std::string::npos) << a.log();
+  EXPECT_NE(a.log().find("delete.retention.ms is below"), std::string::npos) << a.log();
   ASSERT_EQ(a.Terminate(), 0) << a.log();
-  EXPECT_EQ(StoredCounts(dir.File("a-restored")), fresh);
+  EXPECT_EQ(StoredCounts(dir.File("a-bounded")), fresh);
   std::printf("compaction: %d old customers expired while A was away, %zu new ones\n", kOld,
               fresh.size());
 }

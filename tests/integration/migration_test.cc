@@ -205,5 +205,25 @@ TEST(MigrationTest, ChangelogWithWrongPartitionCountRefusesToStart) {
   }
 }
 
+// `engaged run` with an existing changelog that the broker deletes by age
+// (cleanup.policy=delete, the broker's default): exit 1, a log line naming the topic and
+// the policy.
+TEST(MigrationTest, ChangelogThatIsNotCompactedRefusesToStart) {
+  const std::string bootstrap = testutil::KafkaClient::FixtureBootstrap();
+  ASSERT_FALSE(bootstrap.empty()) << "no broker: run through ctest (the kafka fixture)";
+  testutil::KafkaClient kafka(bootstrap);
+  const Topics topics = CreateTopics(kafka, "deletelog", kPartitions);
+  const std::string changelog = testutil::KafkaClient::UniqueTopic("deletelog-changelog");
+  kafka.CreateTopic(changelog, kPartitions, /*compact=*/false);
+  testutil::TempDir dir;
+  std::string config = MakeConfig(bootstrap, topics, dir.File("state"), FreePort());
+  config = AddToSection(config, "state",
+                        std::string("  changelog_topic: ").append(changelog).append("\n"));
+  Engaged engaged(dir, config, "engaged");
+  EXPECT_EQ(engaged.process().Wait(60000), 1) << engaged.log();
+  EXPECT_NE(engaged.log().find("'" + changelog + "' has cleanup.policy=delete"), std::string::npos)
+      << engaged.log();
+}
+
 }  // namespace
 }  // namespace integration

@@ -106,6 +106,35 @@ void KafkaClient::CreateTopic(const std::string& name, int partitions, bool comp
   rd_kafka_topic_destroy(rkt);
 }
 
+void KafkaClient::SetTopicConfigs(const std::string& name,
+                                  const std::map<std::string, std::string>& configs) {
+  rd_kafka_ConfigResource_t* resource =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name.c_str());
+  for (const auto& [key, value] : configs) {
+    rd_kafka_ConfigResource_set_config(resource, key.c_str(), value.c_str());
+  }
+  rd_kafka_queue_t* q = rd_kafka_queue_new(impl_->producer);
+  rd_kafka_AlterConfigs(impl_->producer, &resource, 1, nullptr, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
+  std::string error;
+  if (ev == nullptr) {
+    error = "AlterConfigs timed out";
+  } else {
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t** results =
+        rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &n);
+    if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      error = rd_kafka_event_error_string(ev);
+    } else if (n == 1 && rd_kafka_ConfigResource_error(results[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      error = rd_kafka_ConfigResource_error_string(results[0]);
+    }
+    rd_kafka_event_destroy(ev);
+  }
+  rd_kafka_queue_destroy(q);
+  rd_kafka_ConfigResource_destroy(resource);
+  if (!error.empty()) throw std::runtime_error("alter configs of topic " + name + ": " + error);
+}
+
 void KafkaClient::Produce(const std::string& topic, const std::string& key,
                           const std::string& value) {
   for (;;) {

@@ -34,6 +34,9 @@ class KafkaClient {
   // `configs`: topic configs to set besides cleanup.policy.
   void CreateTopic(const std::string& name, int partitions, bool compact = false,
                    const std::map<std::string, std::string>& configs = {});
+  // Replaces the topic's configs with `configs` (AlterConfigs is not incremental: a
+  // config left out goes back to the broker's default).
+  void SetTopicConfigs(const std::string& name, const std::map<std::string, std::string>& configs);
   // Keyed produce with the Java client's partitioner (murmur2), so that a customer's
   // events go to one partition as any Kafka producer would send them.
   void Produce(const std::string& topic, const std::string& key, const std::string& value);

@@ -137,5 +137,20 @@ TEST(ConfigTest, MemoryBudgetKeepsHeadroomAndSplitsTheRestByCacheShare) {
   EXPECT_LT(StoreMemoryBytes(s) + CacheMemoryBytes(s), static_cast<size_t>(s.memory_budget_bytes));
 }
 
+TEST(ConfigTest, TheChangelogsDeleteRetentionBoundsTheLocalCopysAge) {
+  constexpr int64_t kHour = 3600 * 1000;
+  // Unknown: the configured limit, or none.
+  EXPECT_EQ(LocalCopyMaxAgeMs(12 * kHour, std::nullopt), 12 * kHour);
+  EXPECT_EQ(LocalCopyMaxAgeMs(0, std::nullopt), 0);
+  // The broker's default (24 h) leaves the default (12 h) alone.
+  EXPECT_EQ(LocalCopyMaxAgeMs(12 * kHour, 24 * kHour), 12 * kHour);
+  // A topic that drops tombstones sooner bounds it, and bounds "no limit" too.
+  EXPECT_EQ(LocalCopyMaxAgeMs(12 * kHour, kHour), kHour);
+  EXPECT_EQ(LocalCopyMaxAgeMs(0, kHour), kHour);
+  // Tombstones dropped at once: 1 ms, not 0 (which would mean no limit).
+  EXPECT_EQ(LocalCopyMaxAgeMs(0, 0), 1);
+  EXPECT_EQ(LocalCopyMaxAgeMs(12 * kHour, 0), 1);
+}
+
 }  // namespace
 }  // namespace topologies

@@ -367,8 +367,44 @@ ops::Result<std::unique_ptr<ChangelogReader>> OpenChangelogReader(
 
 static ops::Status EnsureTopic(rd_kafka_t* rk, const std::string& topic, int partitions,
                                bool compact, int replication_factor, int timeout_ms);
+static ops::Result<std::map<std::string, std::string>> TopicConfigs(rd_kafka_t* rk,
+                                                                    const std::string& topic,
+                                                                    int timeout_ms);
 
-ops::Result<int> PrepareInternalTopics(const InternalTopicsOptions& o) {
+// Refuses a changelog that the broker would delete by age, and reads how long it keeps
+// tombstones. Not being allowed to read the configs is logged, not fatal.
+static ops::Status CheckChangelogConfigs(rd_kafka_t* rk, const std::string& topic, int timeout_ms,
+                                         InternalTopics* out) {
+  auto configs = TopicConfigs(rk, topic, timeout_ms);
+  if (!configs.ok()) {
+    KafkaLog().Warn(
+        "cannot read the changelog topic's configs; its cleanup.policy and "
+        "delete.retention.ms are not checked",
+        {{"topic", topic}, {"error", configs.status().ToString()}});
+    return ops::Status::Ok();
+  }
+  const auto policy = configs->find("cleanup.policy");
+  if (policy != configs->end() && policy->second != "compact") {
+    return ops::Status::FailedPrecondition(fmt::format(
+        "changelog topic '{}' has cleanup.policy={}: the broker would delete customers' "
+        "state by age, and restores would lose it; set cleanup.policy=compact on it "
+        "(kafka-configs.sh --alter --entity-type topics --entity-name {} --add-config "
+        "cleanup.policy=compact), or point state.changelog_topic at a new topic",
+        topic, policy->second, topic));
+  }
+  const auto retention = configs->find("delete.retention.ms");
+  if (retention != configs->end()) {
+    try {
+      out->changelog_delete_retention_ms = std::stoll(retention->second);
+    } catch (const std::exception&) {
+      KafkaLog().Warn("the changelog topic's delete.retention.ms is not a number",
+                      {{"topic", topic}, {"value", retention->second}});
+    }
+  }
+  return ops::Status::Ok();
+}
+
+ops::Result<InternalTopics> PrepareInternalTopics(const InternalTopicsOptions& o) {
   Properties props = o.properties;
   for (const char* k :
        {"group.id", "group.instance.id", "auto.offset.reset", "partition.assignment.strategy",
@@ -403,7 +439,53 @@ ops::Result<int> PrepareInternalTopics(const InternalTopicsOptions& o) {
                                       o.replication_factor, o.timeout_ms));
   ENGAGED_RETURN_IF_ERROR(EnsureTopic(rk.get(), o.repartition_topic, partitions,
                                       /*compact=*/false, o.replication_factor, o.timeout_ms));
-  return partitions;
+  InternalTopics topics{.partitions = partitions, .changelog_delete_retention_ms = std::nullopt};
+  if (!o.changelog_topic.empty()) {
+    ENGAGED_RETURN_IF_ERROR(
+        CheckChangelogConfigs(rk.get(), o.changelog_topic, o.timeout_ms, &topics));
+  }
+  return topics;
+}
+
+static ops::Result<std::map<std::string, std::string>> TopicConfigs(rd_kafka_t* rk,
+                                                                    const std::string& topic,
+                                                                    int timeout_ms) {
+  rd_kafka_ConfigResource_t* resource =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  QueuePtr queue(rd_kafka_queue_new(rk));
+  rd_kafka_DescribeConfigs(rk, &resource, 1, nullptr, queue.get());
+  rd_kafka_ConfigResource_destroy(resource);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(queue.get(), timeout_ms);
+  if (ev == nullptr) {
+    return ops::Status::Unavailable(
+        fmt::format("describing the configs of '{}' timed out after {} ms", topic, timeout_ms));
+  }
+  std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> guard(
+      ev, &rd_kafka_event_destroy);
+  if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return ops::Status::Kafka(
+        fmt::format("describing the configs of '{}': {}", topic, rd_kafka_event_error_string(ev)));
+  }
+  size_t n = 0;
+  const rd_kafka_ConfigResource_t** resources =
+      rd_kafka_DescribeConfigs_result_resources(rd_kafka_event_DescribeConfigs_result(ev), &n);
+  if (n != 1) {
+    return ops::Status::Kafka(fmt::format("describing the configs of '{}': {} results", topic, n));
+  }
+  if (rd_kafka_ConfigResource_error(resources[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* why = rd_kafka_ConfigResource_error_string(resources[0]);
+    return ops::Status::Kafka(
+        fmt::format("describing the configs of '{}': {}", topic,
+                    why != nullptr ? why : ErrorText(rd_kafka_ConfigResource_error(resources[0]))));
+  }
+  std::map<std::string, std::string> configs;
+  size_t entries = 0;
+  const rd_kafka_ConfigEntry_t** e = rd_kafka_ConfigResource_configs(resources[0], &entries);
+  for (size_t i = 0; i < entries; ++i) {
+    const char* value = rd_kafka_ConfigEntry_value(e[i]);
+    configs.emplace(rd_kafka_ConfigEntry_name(e[i]), value != nullptr ? value : "");
+  }
+  return configs;
 }
 
 static ops::Status EnsureTopic(rd_kafka_t* rk, const std::string& topic, int partitions,

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,10 +94,19 @@ struct InternalTopicsOptions {
   int timeout_ms = 15000;
 };
 
+struct InternalTopics {
+  int partitions = 0;  // of every input topic
+  // The changelog topic's delete.retention.ms: how long the broker keeps a tombstone
+  // after compaction reaches it. nullopt: no changelog, or its configs could not be
+  // read (the broker's reason is logged).
+  std::optional<int64_t> changelog_delete_retention_ms;
+};
+
 // Checks that the input topics agree on their partition count, creates the changelog
 // topic (compacted) and the repartition topic with the same partition count when they
 // are missing, and refuses, naming both counts, an existing one whose partition count
-// differs. Returns the count.
-ops::Result<int> PrepareInternalTopics(const InternalTopicsOptions& options);
+// differs, and an existing changelog whose cleanup.policy is not exactly `compact` (the
+// broker would delete customers' state by age).
+ops::Result<InternalTopics> PrepareInternalTopics(const InternalTopicsOptions& options);
 
 }  // namespace topologies::kafka
