@@ -444,7 +444,9 @@ TEST_F(RunnerWakeTest, ARecordWhoseCommitALostAssignmentRefusedIsSoughtBack) {
   source.LoseAt(kCustomers + kTicks);
   ASSERT_TRUE(RunWith(&sink, &source).ok());
   EXPECT_EQ(source.seeks, 1);
-  for (size_t i = source.lost_at_commit; i < sink.commit_partitions.size(); ++i) {
+  ASSERT_GE(source.lost_at_commit, 0) << "the assignment was never lost";
+  for (auto i = static_cast<size_t>(source.lost_at_commit); i < sink.commit_partitions.size();
+       ++i) {
     EXPECT_TRUE(sink.commit_partitions[i].empty()) << "commit " << i << " after the loss";
   }
 }
