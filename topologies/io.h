@@ -43,6 +43,15 @@ struct Header {
   std::string_view value;
 };
 
+// Where one commit's records of a changelog partition landed.
+struct ChangelogSpan {
+  state::Offset first{0};  // the offset of its first record
+  state::Offset next{0};   // the offset after its last record
+  int64_t records = 0;     // how many it wrote: next - first unless another writer's interleave
+  bool operator==(const ChangelogSpan&) const = default;
+};
+using ChangelogSpans = std::map<state::Partition, ChangelogSpan>;
+
 // Where outputs go. Used from the processing thread only.
 class Sink {
  public:
@@ -66,12 +75,12 @@ class Sink {
                                                   std::optional<std::string_view> value);
   // Ends one unit of work. At-least-once: Flush. Exactly-once: `consumed` (the next
   // input offsets) joins the open transaction, which is committed, and the next one
-  // begins. Returns, per changelog partition written to, the offset after the last
-  // record written (every record before it is durable).
+  // begins. Returns, per changelog partition written to, where its records landed
+  // (every record before `next` is durable).
   // An Aborted status means the transaction was aborted (nothing emitted since the
   // last commit will ever be visible) and a new one has begun: the caller rewinds its
   // state and input to the last commit. Any other error is fatal.
-  [[nodiscard]] virtual ops::Result<std::map<state::Partition, state::Offset>> Commit(
+  [[nodiscard]] virtual ops::Result<ChangelogSpans> Commit(
       std::span<const std::pair<state::TopicPartition, state::Offset>> consumed);
   // Exactly-once: aborts the open transaction and begins the next. Otherwise nothing.
   [[nodiscard]] virtual ops::Status Abort() { return ops::Status::Ok(); }
@@ -90,10 +99,10 @@ inline ops::Status Sink::EmitChangelog(state::Partition, std::string_view,
   return ops::Status::FailedPrecondition("this sink has no changelog");
 }
 
-inline ops::Result<std::map<state::Partition, state::Offset>> Sink::Commit(
+inline ops::Result<ChangelogSpans> Sink::Commit(
     std::span<const std::pair<state::TopicPartition, state::Offset>>) {
   ENGAGED_RETURN_IF_ERROR(Flush());
-  return std::map<state::Partition, state::Offset>();
+  return ChangelogSpans();
 }
 
 // One record read back from the changelog.

@@ -179,7 +179,11 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   if (!positions.ok()) return positions.status();
   const double sink_s = lap();
   const state::TimeMs now = ctx_.clock();
-  for (const auto& [p, next] : *positions) batch.PutChangelogOffset(p, next, now);
+  for (const auto& [p, span] : *positions) {
+    if (!ctx_.sink->transactional()) CheckChangelogSpan(p, span);
+    changelog_next_[p] = span.next;
+    batch.PutChangelogOffset(p, span.next, now);
+  }
   if (changelog && !batch.empty()) {
     // Each committed partition's copy is current now (its changelog partition is this
     // instance's to write): recorded whenever the store is written anyway, so that an
@@ -225,6 +229,33 @@ ops::Result<std::vector<std::pair<state::TopicPartition, state::Offset>>> Topolo
   return offsets;
 }
 
+void Topology::CheckChangelogSpan(state::Partition p, const ChangelogSpan& span) {
+  const auto expected = changelog_next_.find(p);
+  if (expected == changelog_next_.end()) return;  // nothing written or restored before
+  const int64_t since = span.next.value() - expected->second.value();
+  if (span.first < expected->second || since < span.records) {
+    Log().Warn(
+        "the changelog partition ends before this instance's last write to it (was the "
+        "topic recreated?)",
+        {{"partition", p.value()},
+         {"expected_from", expected->second.value()},
+         {"first", span.first.value()}});
+    return;
+  }
+  const int64_t foreign = since - span.records;
+  if (foreign == 0) return;
+  probe_->OnChangelogForeignRecords(foreign);
+  Log().Warn(
+      "another writer appended to this partition's changelog since this instance's last "
+      "commit to it (at-least-once has no fencing: a paused instance's late commit, or a "
+      "second deployment with the same changelog topic); a restore may read older states "
+      "for the customers it names",
+      {{"partition", p.value()},
+       {"foreign_records", foreign},
+       {"from", expected->second.value()},
+       {"to", span.next.value()}});
+}
+
 ops::Result<std::vector<std::optional<state::Offset>>> Topology::StartTasks(
     std::span<const state::TopicPartition> partitions) {
   // The store is read below (restores, offsets, the tasks' stream times).
@@ -238,6 +269,17 @@ ops::Result<std::vector<std::optional<state::Offset>>> Topology::StartTasks(
     }
   }
   ENGAGED_RETURN_IF_ERROR(RestoreAll(restore));
+  // Where this instance's next records of each restored partition should land: the
+  // changelog position the restore (or the seal of an unfinished commit) recorded.
+  for (const state::Partition p : restore) {
+    auto at = store_->GetChangelogOffset(p);
+    if (!at.ok()) return at.status();
+    if (changelog_ != nullptr && at->has_value()) {
+      changelog_next_[p] = **at;
+    } else {
+      changelog_next_.erase(p);
+    }
+  }
   std::vector<std::optional<state::Offset>> starts;
   for (const auto& tp : partitions) {
     if (Forwarded(tp.topic)) {
@@ -365,6 +407,7 @@ void Topology::Release(std::span<const state::TopicPartition> partitions, const 
     const bool still_assigned = std::any_of(
         assigned_.begin(), assigned_.end(),
         [&](const auto& tp) { return tp.partition == it->first && !Forwarded(tp.topic); });
+    if (!still_assigned) changelog_next_.erase(it->first);
     it = still_assigned ? std::next(it) : tasks_.erase(it);
   }
   OnAssignmentChange();

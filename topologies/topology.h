@@ -162,6 +162,10 @@ class Topology : public PartitionListener {
   ops::Result<std::optional<state::Offset>> RestoreStart(state::Partition p);
   // Records that the store's copy of `p` was current at wall-clock time `as_of`.
   ops::Status RecordCurrent(state::Partition p, state::TimeMs as_of);
+  // At-least-once: counts and logs the records another writer put in partition `p`'s
+  // changelog since this instance's last write to it (or its restore), given where this
+  // commit's records landed.
+  void CheckChangelogSpan(state::Partition p, const ChangelogSpan& span);
   // Creates the task of each of `partitions` (restoring it first) and returns the offset
   // each resumes from.
   ops::Result<std::vector<std::optional<state::Offset>>> StartTasks(
@@ -189,6 +193,9 @@ class Topology : public PartitionListener {
   uint64_t processed_ = 0;                     // records through Process, to time a sample
   std::vector<PartitionTask*> writing_tasks_;  // whose commit the write in flight holds
   state::Partition last_committed_{-1};        // by CommitNext
+  // Per partition with a task: the changelog offset after this instance's last record
+  // in it, or its restore's end; its next commit's records should start there.
+  std::map<state::Partition, state::Offset> changelog_next_;
   std::map<state::Partition, std::unique_ptr<PartitionTask>> tasks_;
   // Input topics re-keyed through the repartition topic (input.keyed_by_customer false),
   // and the forwarder of each of their assigned partition numbers.

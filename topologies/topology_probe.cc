@@ -67,6 +67,10 @@ TopologyProbe::TopologyProbe(ops::MetricsRegistry* registry) : registry_(registr
   aborted_ = registry->GetCounter(
       "engaged_transactions_aborted_total",
       "Exactly-once transactions aborted; each rewinds the state to the last commit.");
+  foreign_ = registry->GetCounter(
+      "engaged_changelog_foreign_records_total",
+      "Records another writer appended to a changelog partition this instance writes, "
+      "between two of its commits (at-least-once; a paused instance's late commit).");
   end_to_end_seconds_ = registry->GetHistogram(
       "engaged_end_to_end_latency_seconds",
       "Time from an input record's broker timestamp to the end of its processing.",

@@ -69,6 +69,9 @@ class TopologyProbe {
   }
   // An exactly-once transaction was aborted and the state rewound.
   void OnTransactionAborted() const { aborted_.Inc(); }
+  // Records another writer appended to a changelog partition between two of this
+  // instance's commits to it (at-least-once).
+  void OnChangelogForeignRecords(int64_t n) const { foreign_.Inc(static_cast<double>(n)); }
   // Mirrors /readyz: 1 when it answers 200. Thread-safe.
   void SetReady(bool ready) const { ready_.Set(ready ? 1 : 0); }
 
@@ -97,6 +100,7 @@ class TopologyProbe {
   ops::Counter restore_records_;
   ops::Counter restore_seconds_;
   ops::Counter aborted_;
+  ops::Counter foreign_;
   ops::Gauge ready_;
 };
 

@@ -230,7 +230,9 @@ ops::Status Topology::SealUnfinishedCommit(state::Partition p,
   if (!positions.ok()) return positions.status();
   state::StoreBatch batch = store_->NewBatch();
   const state::TimeMs now = ctx_.clock();
-  for (const auto& [partition, next] : *positions) batch.PutChangelogOffset(partition, next, now);
+  for (const auto& [partition, span] : *positions) {
+    batch.PutChangelogOffset(partition, span.next, now);
+  }
   ENGAGED_RETURN_IF_ERROR(store_->Write(batch));
   Log().Info("sealed an unfinished commit in the changelog",
              {{"partition", p.value()}, {"customers", static_cast<int64_t>(customers.size())}});

@@ -4,8 +4,9 @@
 // and B's final state equal those of one uninterrupted run C over the same input (an
 // application of its own, at_least_once), byte for byte.
 //
-// And an existing changelog topic whose partition count differs from the input's makes
-// `engaged run` refuse to start.
+// And an existing changelog topic whose partition count differs from the input's, or
+// that is not compacted, makes `engaged run` refuse to start; and a record another
+// writer puts in engaged's changelog is counted at engaged's next commit.
 
 #include <gtest/gtest.h>
 
@@ -223,6 +224,54 @@ TEST(MigrationTest, ChangelogThatIsNotCompactedRefusesToStart) {
   EXPECT_EQ(engaged.process().Wait(60000), 1) << engaged.log();
   EXPECT_NE(engaged.log().find("'" + changelog + "' has cleanup.policy=delete"), std::string::npos)
       << engaged.log();
+}
+
+// At-least-once: a record another writer appends to a changelog partition engaged owns
+// (as a paused instance's late commit would) is counted at engaged's next commit to
+// that partition, once; engaged's own commits count nothing.
+TEST(MigrationTest, ARecordAnotherWriterPutsInTheChangelogIsCounted) {
+  constexpr char kForeign[] = "engaged_changelog_foreign_records_total";
+  const std::string bootstrap = testutil::KafkaClient::FixtureBootstrap();
+  ASSERT_FALSE(bootstrap.empty()) << "no broker: run through ctest (the kafka fixture)";
+  testutil::KafkaClient kafka(bootstrap);
+  const Topics topics = CreateTopics(kafka, "foreign", kPartitions);
+  testutil::TempDir dir;
+  const int port = FreePort();
+  Engaged engaged(dir, MakeConfig(bootstrap, topics, dir.File("state"), port), "engaged");
+  const int64_t t0 = NowMs() - 60000;
+  Produced produced;
+  const auto produce_round = [&] {
+    for (int k = 0; k < kCustomers; ++k) {
+      const std::string id = "c" + std::to_string(k);
+      const int64_t seq = ++produced[id];
+      kafka.Produce(topics.input, id, ClickEvent(id, t0 + seq, seq));
+    }
+    kafka.Flush();
+  };
+  produce_round();
+  ASSERT_TRUE(WaitForCounts(port, produced, kCountsTimeoutMs)) << engaged.log();
+  ASSERT_TRUE(WaitUntil([&] { return MetricValue(port, kForeign) == 0; }, kCountsTimeoutMs))
+      << "engaged's own commits count as foreign: " << MetricValue(port, kForeign) << "\n"
+      << engaged.log();
+  // One record in each changelog partition, as from another instance; never restored.
+  const std::string changelog = topics.input + "-app-changelog";
+  for (int p = 0; p < kPartitions; ++p) {
+    kafka.Produce(changelog, "cforeign-" + std::to_string(p), "", p);
+  }
+  kafka.Flush();
+  produce_round();  // every partition commits again
+  ASSERT_TRUE(WaitForCounts(port, produced, kCountsTimeoutMs)) << engaged.log();
+  EXPECT_TRUE(
+      WaitUntil([&] { return MetricValue(port, kForeign) == kPartitions; }, kCountsTimeoutMs))
+      << MetricValue(port, kForeign) << "\n"
+      << engaged.log();
+  produce_round();
+  ASSERT_TRUE(WaitForCounts(port, produced, kCountsTimeoutMs)) << engaged.log();
+  EXPECT_EQ(MetricValue(port, kForeign), kPartitions) << "counted once";
+  EXPECT_NE(engaged.log().find("another writer appended to this partition's changelog"),
+            std::string::npos)
+      << engaged.log();
+  EXPECT_EQ(engaged.Terminate(), 0) << engaged.log();
 }
 
 }  // namespace

@@ -265,8 +265,9 @@ TEST(PrometheusTest, ScrapesLagThroughputAndLatencyOfARealRun) {
   }
   std::string rules;
   EXPECT_EQ(HttpGet(prometheus.port(), "/api/v1/rules", &rules), 200);
-  for (const char* alert : {"EngagedInstanceDown", "EngagedLagGrowing", "EngagedNoProgress",
-                            "EngagedErrorRatioHigh", "EngagedRestoreStuck"}) {
+  for (const char* alert :
+       {"EngagedInstanceDown", "EngagedLagGrowing", "EngagedNoProgress", "EngagedErrorRatioHigh",
+        "EngagedRestoreStuck", "EngagedChangelogForeignWrites"}) {
     EXPECT_NE(rules.find(alert), std::string::npos) << alert;
   }
 

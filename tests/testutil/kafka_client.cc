@@ -136,11 +136,11 @@ void KafkaClient::SetTopicConfigs(const std::string& name,
 }
 
 void KafkaClient::Produce(const std::string& topic, const std::string& key,
-                          const std::string& value) {
+                          const std::string& value, int32_t partition) {
   for (;;) {
     const rd_kafka_resp_err_t err = rd_kafka_producev(
         impl_->producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+        RD_KAFKA_V_PARTITION(partition), RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
         RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {

@@ -39,7 +39,9 @@ class KafkaClient {
   void SetTopicConfigs(const std::string& name, const std::map<std::string, std::string>& configs);
   // Keyed produce with the Java client's partitioner (murmur2), so that a customer's
   // events go to one partition as any Kafka producer would send them.
-  void Produce(const std::string& topic, const std::string& key, const std::string& value);
+  // `partition` -1: the partitioner's choice.
+  void Produce(const std::string& topic, const std::string& key, const std::string& value,
+               int32_t partition = -1);
   void Flush();
 
   // Reads `topic` from the beginning until `expected` messages arrived and then

@@ -67,7 +67,7 @@ class LoggingSink final : public Sink {
                      value ? std::optional<std::string>(std::string(*value)) : std::nullopt});
     return ops::Status::Ok();
   }
-  ops::Result<std::map<state::Partition, state::Offset>> Commit(
+  ops::Result<ChangelogSpans> Commit(
       std::span<const std::pair<state::TopicPartition, state::Offset>>) override {
     if (crash_before_last_record) {
       // The process dies while flushing: every record of the commit but its last (the
@@ -83,10 +83,19 @@ class LoggingSink final : public Sink {
       ENGAGED_RETURN_IF_ERROR(Abort());
       return ops::Status::Aborted("test: the transaction was aborted");
     }
-    std::map<state::Partition, state::Offset> positions;
+    ChangelogSpans positions;
     for (auto& [p, r] : pending_log_) {
-      (*log_)[p].push_back(std::move(r));
-      positions[p] = state::Offset(static_cast<int64_t>((*log_)[p].size()));
+      std::vector<LogRecord>& records = (*log_)[p];
+      auto [it, first] = positions.try_emplace(p);
+      if (first) it->second.first = state::Offset(static_cast<int64_t>(records.size()));
+      records.push_back(std::move(r));
+      it->second.next = state::Offset(static_cast<int64_t>(records.size()));
+      ++it->second.records;
+      // Another writer's record lands in the middle of this commit's.
+      if (foreign_record_after_first && first) {
+        records.push_back(LogRecord{"cforeign", std::nullopt});
+        foreign_record_after_first = false;
+      }
     }
     pending_log_.clear();
     outputs.insert(outputs.end(), pending_.begin(), pending_.end());
@@ -104,6 +113,7 @@ class LoggingSink final : public Sink {
   std::vector<std::string> outputs;  // committed segment changes, "key value"
   bool abort_next_commit = false;
   bool crash_before_last_record = false;
+  bool foreign_record_after_first = false;  // once, in the next commit
 
  private:
   Log* log_;
@@ -337,6 +347,13 @@ class Instance {
     return out;
   }
 
+  // The value of the probe's counter `name` (0 before anything was counted).
+  double Metric(const std::string& name) const {
+    const std::string text = registry_.Serialize();
+    const size_t at = text.find("\n" + name + " ");
+    return at == std::string::npos ? 0 : std::stod(text.substr(at + name.size() + 2));
+  }
+
   Topology& topology() { return *topology_; }
   state::Store& store() { return *store_; }
   LoggingSink& sink() { return sink_; }
@@ -346,7 +363,8 @@ class Instance {
   LoggingSink sink_;
   LogReader reader_;
   state::TimeMs wall_clock_;
-  TopologyProbe probe_;
+  ops::MetricsRegistry registry_;
+  TopologyProbe probe_{&registry_};
   std::unique_ptr<state::Store> store_;
   std::unique_ptr<Topology> topology_;
 };
@@ -856,6 +874,56 @@ TEST_F(ChangelogTopologyTest, ALostPartitionCommitsNothingAfterItsNewOwnersCommi
   // A's store is at its last commit, and catches up when the partitions come back.
   a.Assign();
   EXPECT_EQ(a.States(), expected_states_);
+}
+
+// Under at-least-once nothing fences another writer out of a partition's changelog (a
+// paused instance's late commit): an instance counts the records that are not its own
+// between its restore or last commit and the end of its next commit's records, around
+// them or among them; its own commits, and a restore's, count nothing.
+TEST_F(ChangelogTopologyTest, AtLeastOnceCountsTheRecordsAnotherWriterPutInItsChangelog) {
+  constexpr char kForeign[] = "engaged_changelog_foreign_records_total";
+  Log log;
+  const size_t n = stream_.size();
+  {
+    Instance a(&config_, dir_.File("a"), &log);
+    a.Run(stream_, a.Assign(), n / 4);
+    a.Stop();
+    EXPECT_EQ(a.Metric(kForeign), 0);
+  }
+  Instance b(&config_, dir_.File("b"), &log);
+  b.Assign();
+  b.ProcessRange(stream_, n / 4, n / 2);
+  ASSERT_TRUE(b.topology().Commit().ok());
+  EXPECT_EQ(b.Metric(kForeign), 0) << "a restored instance's first commit is its own";
+  // Two records land between B's commits, in the partition of B's next record.
+  const state::Partition p(stream_[n / 2].partition);
+  log[p].push_back(LogRecord{"cother-1", std::nullopt});
+  log[p].push_back(LogRecord{"cother-2", std::nullopt});
+  b.ProcessRange(stream_, n / 2, n * 3 / 4);
+  ASSERT_TRUE(b.topology().Commit().ok());
+  EXPECT_EQ(b.Metric(kForeign), 2);
+  // One lands among the records of B's next commit.
+  b.sink().foreign_record_after_first = true;
+  b.ProcessRange(stream_, n * 3 / 4, n);
+  ASSERT_TRUE(b.topology().Commit().ok());
+  EXPECT_EQ(b.Metric(kForeign), 3);
+  ASSERT_TRUE(b.topology().Commit().ok());
+  EXPECT_EQ(b.Metric(kForeign), 3) << "a commit with nothing foreign counts nothing";
+}
+
+// Exactly-once, the transactions fence other writers, and markers take offsets of their
+// own: nothing is counted.
+TEST_F(ChangelogTopologyTest, ExactlyOnceCountsNoForeignRecords) {
+  Log log;
+  Instance a(&config_, dir_.File("a"), &log, /*transactional=*/true);
+  a.Assign();
+  a.ProcessRange(stream_, 0, stream_.size() / 2);
+  ASSERT_TRUE(a.topology().Commit().ok());
+  log[state::Partition(stream_[stream_.size() / 2].partition)].push_back(
+      LogRecord{"cother", std::nullopt});
+  a.ProcessRange(stream_, stream_.size() / 2, stream_.size());
+  ASSERT_TRUE(a.topology().Commit().ok());
+  EXPECT_EQ(a.Metric("engaged_changelog_foreign_records_total"), 0);
 }
 
 // The last commit's store write, still in flight when the partitions are lost, lands

@@ -141,7 +141,7 @@ class AbortingSink final : public Sink {
     return ops::Status::Ok();
   }
   ops::Status Flush() override { return ops::Status::Ok(); }
-  ops::Result<std::map<state::Partition, state::Offset>> Commit(
+  ops::Result<ChangelogSpans> Commit(
       std::span<const std::pair<state::TopicPartition, state::Offset>> consumed) override {
     std::set<int> partitions;
     for (const auto& [tp, offset] : consumed) partitions.insert(tp.partition.value());
@@ -161,7 +161,7 @@ class AbortingSink final : public Sink {
     committed.insert(committed.end(), pending_.begin(), pending_.end());
     commits.push_back(std::move(pending_));
     pending_.clear();
-    return std::map<state::Partition, state::Offset>();
+    return ChangelogSpans();
   }
   bool transactional() const override { return transactional_; }
   std::vector<std::string> committed;

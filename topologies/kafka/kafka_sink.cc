@@ -187,7 +187,7 @@ class KafkaSink final : public Sink {
     return DeliveryStatus();
   }
 
-  ops::Result<std::map<state::Partition, state::Offset>> Commit(
+  ops::Result<ChangelogSpans> Commit(
       std::span<const std::pair<state::TopicPartition, state::Offset>> consumed) override {
     if (consumer_ == nullptr) {
       ENGAGED_RETURN_IF_ERROR(Flush());
@@ -300,7 +300,7 @@ class KafkaSink final : public Sink {
     return ops::Status::Aborted(reason.message());
   }
 
-  std::map<state::Partition, state::Offset> TakeChangelogPositions() {
+  ChangelogSpans TakeChangelogPositions() {
     std::lock_guard lock(mu_);
     return std::exchange(changelog_positions_, {});
   }
@@ -337,8 +337,11 @@ class KafkaSink final : public Sink {
 
   void OnChangelogDelivered(int32_t partition, int64_t offset) {
     std::lock_guard lock(mu_);
-    state::Offset& next = changelog_positions_[state::Partition(partition)];
-    next = std::max(next, state::Offset(offset + 1));
+    auto [it, first] = changelog_positions_.try_emplace(state::Partition(partition));
+    ChangelogSpan& span = it->second;
+    if (first || state::Offset(offset) < span.first) span.first = state::Offset(offset);
+    span.next = std::max(span.next, state::Offset(offset + 1));
+    ++span.records;
   }
 
   static void ErrorCallback(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
@@ -365,9 +368,9 @@ class KafkaSink final : public Sink {
   int flush_timeout_ms_ = 30000;
   std::mutex mu_;  // guards failure_ and changelog_positions_ (delivery callbacks)
   ops::Status failure_;
-  // Per changelog partition written since the last commit: the offset after the newest
-  // record delivered.
-  std::map<state::Partition, state::Offset> changelog_positions_;
+  // Per changelog partition written since the last commit: where its delivered records
+  // landed.
+  ChangelogSpans changelog_positions_;
 };
 
 }  // namespace
