@@ -248,8 +248,8 @@ void Topology::CheckChangelogSpan(state::Partition p, const ChangelogSpan& span)
   Log().Warn(
       "another writer appended to this partition's changelog since this instance's last "
       "commit to it (at-least-once has no fencing: a paused instance's late commit, or a "
-      "second deployment with the same changelog topic); a restore may read older states "
-      "for the customers it names",
+      "second deployment with the same changelog topic); until this instance writes the "
+      "customers those records name again, a restore may read older states for them",
       {{"partition", p.value()},
        {"foreign_records", foreign},
        {"from", expected->second.value()},
