@@ -48,7 +48,6 @@ struct ChangelogSpan {
   state::Offset first{0};  // the offset of its first record
   state::Offset next{0};   // the offset after its last record
   int64_t records = 0;     // how many: next - first, unless another writer's interleave
-  bool operator==(const ChangelogSpan&) const = default;
 };
 using ChangelogSpans = std::map<state::Partition, ChangelogSpan>;
 
