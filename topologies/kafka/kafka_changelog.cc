@@ -31,6 +31,11 @@ struct QueueDeleter {
 };
 using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
 
+struct EventDeleter {
+  void operator()(rd_kafka_event_t* ev) const { rd_kafka_event_destroy(ev); }
+};
+using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
+
 struct ListDeleter {
   void operator()(rd_kafka_topic_partition_list_t* l) const {
     rd_kafka_topic_partition_list_destroy(l);
@@ -455,13 +460,12 @@ static ops::Result<std::map<std::string, std::string>> TopicConfigs(rd_kafka_t* 
   QueuePtr queue(rd_kafka_queue_new(rk));
   rd_kafka_DescribeConfigs(rk, &resource, 1, nullptr, queue.get());
   rd_kafka_ConfigResource_destroy(resource);
-  rd_kafka_event_t* ev = rd_kafka_queue_poll(queue.get(), timeout_ms);
+  const EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms));
+  rd_kafka_event_t* ev = event.get();
   if (ev == nullptr) {
     return ops::Status::Unavailable(
         fmt::format("describing the configs of '{}' timed out after {} ms", topic, timeout_ms));
   }
-  std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> guard(
-      ev, &rd_kafka_event_destroy);
   if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return ops::Status::Kafka(
         fmt::format("describing the configs of '{}': {}", topic, rd_kafka_event_error_string(ev)));
