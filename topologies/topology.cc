@@ -272,13 +272,11 @@ ops::Result<std::vector<std::optional<state::Offset>>> Topology::StartTasks(
   // Where this instance's next records of each restored partition should land: the
   // changelog position the restore (or the seal of an unfinished commit) recorded.
   for (const state::Partition p : restore) {
+    changelog_next_.erase(p);
+    if (changelog_ == nullptr) continue;
     auto at = store_->GetChangelogOffset(p);
     if (!at.ok()) return at.status();
-    if (changelog_ != nullptr && at->has_value()) {
-      changelog_next_[p] = **at;
-    } else {
-      changelog_next_.erase(p);
-    }
+    if (at->has_value()) changelog_next_[p] = **at;
   }
   std::vector<std::optional<state::Offset>> starts;
   for (const auto& tp : partitions) {
