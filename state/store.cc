@@ -20,6 +20,7 @@
 #include "fmt/format.h"
 #include "state/codec.h"
 #include "state/keys.h"
+#include "state/rocks_options.h"
 #include "state/rocks_status.h"
 #include "state/varint.h"
 
@@ -46,8 +47,26 @@ constexpr size_t kScanReadaheadBytes = size_t{2} << 20;
 // Free heap pages go back to the OS at most this often (at a commit).
 constexpr auto kTrimEvery = std::chrono::seconds(1);
 
-rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& cache,
-                                       size_t memory_bytes) {
+// Removes the files of loads (Store::Ingest) that a crash interrupted.
+void RemoveIngestLeftovers(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().filename().string().starts_with(kIngestFilePrefix)) {
+      std::filesystem::remove(entry.path(), ec);
+    }
+  }
+}
+
+void EncodeFixed64(uint64_t v, std::string* out) {
+  char buf[sizeof(v)];
+  std::memcpy(buf, &v, sizeof(v));  // little-endian on every platform we build for
+  out->append(buf, sizeof(buf));
+}
+
+}  // namespace
+
+rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::shared_ptr<rocksdb::Cache>& cache,
+                                                    size_t memory_bytes) {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
@@ -76,24 +95,6 @@ rocksdb::ColumnFamilyOptions CfOptions(const std::shared_ptr<rocksdb::Cache>& ca
   cf.bottommost_compression = rocksdb::kNoCompression;
   return cf;
 }
-
-// Removes the files of loads (Store::Ingest) that a crash interrupted.
-void RemoveIngestLeftovers(const std::string& dir) {
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.path().filename().string().starts_with(kIngestFilePrefix)) {
-      std::filesystem::remove(entry.path(), ec);
-    }
-  }
-}
-
-void EncodeFixed64(uint64_t v, std::string* out) {
-  char buf[sizeof(v)];
-  std::memcpy(buf, &v, sizeof(v));  // little-endian on every platform we build for
-  out->append(buf, sizeof(buf));
-}
-
-}  // namespace
 
 void EncodeMemberCounts(const MemberCounts& counts, std::string* out) {
   PutVarint64(counts.size(), out);
@@ -224,7 +225,7 @@ ops::Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   db_options.max_background_jobs = 2;
   db_options.write_buffer_manager = resources->write_buffers;
   db_options.statistics = resources->statistics;
-  const auto cf = CfOptions(resources->cache, options.memory_bytes);
+  const auto cf = ColumnFamilyOptionsFor(resources->cache, options.memory_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf},
       {kCustomersCf, cf},

@@ -1,0 +1,210 @@
+// What one point lookup of a customer costs when the block cache is far smaller than
+// the store (issue #5): random lookups of stored customers against a store that
+// state_bench loaded, under the state store's own column-family options. It bounds
+// what any design that reads a customer's state per event can reach. Compares
+// rocksdb::DB::Get with MultiGet over batches (--batch) and with reads through mmap
+// instead of pread (--mmap-reads; the file pages then count in the process's RSS).
+// A plain program, like state_bench.
+//
+//   build/rel/bench/state_bench --customers 10000000 --events 100000 --budget-mb 1024
+//   build/rel/bench/lookup_bench --dir /tmp/engaged-state-bench-base-10000000-4
+//
+// The store is opened read-only twice: once to sample every --sample-every'th key of
+// the customers column family in a shuffled order, then for the lookups: --lookups of
+// them to fill the block cache, untimed, then --lookups others, timed.
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fmt/format.h"
+#include "state/rocks_options.h"
+
+namespace {
+
+struct Args {
+  std::string dir;
+  size_t cache_mb = 691;  // the block cache state_bench's 1 GiB budget gives RocksDB
+  size_t lookups = 400'000;
+  size_t batch = 1;
+  bool mmap_reads = false;
+  size_t sample_every = 10;
+};
+
+[[noreturn]] void Usage(const std::string& why) {
+  std::fprintf(stderr,
+               "%s\nflags: --dir DIR --cache-mb N --lookups N --batch N --mmap-reads 0|1 "
+               "--sample-every N\n",
+               why.c_str());
+  std::exit(2);
+}
+
+Args Parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; i += 2) {
+    const std::string k = argv[i];
+    if (i + 1 >= argc) Usage(fmt::format("flag {} needs a value", k));
+    const std::string v = argv[i + 1];
+    const size_t n = std::strtoull(v.c_str(), nullptr, 10);
+    if (k == "--dir")
+      a.dir = v;
+    else if (k == "--cache-mb")
+      a.cache_mb = n;
+    else if (k == "--lookups")
+      a.lookups = n;
+    else if (k == "--batch")
+      a.batch = n;
+    else if (k == "--mmap-reads")
+      a.mmap_reads = v == "1";
+    else if (k == "--sample-every")
+      a.sample_every = n;
+    else
+      Usage(fmt::format("unknown flag: {}", k));
+  }
+  if (a.dir.empty()) Usage("--dir is required");
+  if (a.cache_mb == 0 || a.lookups == 0 || a.batch == 0 || a.sample_every == 0) {
+    Usage("out of range: cache-mb, lookups, batch and sample-every > 0");
+  }
+  return a;
+}
+
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// A field of /proc/self/status in MiB (VmRSS, VmHWM).
+size_t StatusMiB(const std::string& field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with(field + ":")) {
+      return std::strtoull(line.c_str() + field.size() + 1, nullptr, 10) / 1024;
+    }
+  }
+  return 0;
+}
+
+struct Db {
+  std::shared_ptr<rocksdb::Cache> cache;
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::ColumnFamilyHandle* customers = nullptr;
+
+  ~Db() {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  }
+};
+
+std::unique_ptr<Db> Open(const Args& a, bool mmap_reads) {
+  auto d = std::make_unique<Db>();
+  d->cache = rocksdb::NewLRUCache(a.cache_mb << 20);
+  const auto cf = state::ColumnFamilyOptionsFor(d->cache, size_t{1} << 30);
+  std::vector<std::string> names;
+  auto s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), a.dir, &names);
+  if (!s.ok()) Usage(fmt::format("cannot open {}: {}", a.dir, s.ToString()));
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  cfs.reserve(names.size());
+  for (const auto& name : names) cfs.emplace_back(name, cf);
+  rocksdb::DBOptions options;
+  options.allow_mmap_reads = mmap_reads;
+  rocksdb::DB* raw = nullptr;
+  s = rocksdb::DB::OpenForReadOnly(options, a.dir, cfs, &d->handles, &raw);
+  if (!s.ok()) Usage(fmt::format("cannot open {}: {}", a.dir, s.ToString()));
+  d->db.reset(raw);
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == "customers") d->customers = d->handles[i];
+  }
+  if (d->customers == nullptr) Usage(fmt::format("{} has no customers column family", a.dir));
+  return d;
+}
+
+std::vector<std::string> SampleKeys(const Args& a) {
+  auto d = Open(a, false);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::mt19937_64 rng(1);
+  std::vector<std::string> keys;
+  std::unique_ptr<rocksdb::Iterator> it(d->db->NewIterator(ro, d->customers));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (rng() % a.sample_every == 0) keys.push_back(it->key().ToString());
+  }
+  std::shuffle(keys.begin(), keys.end(), rng);
+  return keys;
+}
+
+// Looks up keys[first, first + n); returns how many were found.
+size_t Lookup(Db& d, const std::vector<std::string>& keys, size_t first, size_t n, size_t batch) {
+  size_t found = 0;
+  const rocksdb::ReadOptions ro;
+  if (batch == 1) {
+    rocksdb::PinnableSlice value;
+    for (size_t i = first; i < first + n; ++i) {
+      value.Reset();
+      if (d.db->Get(ro, d.customers, keys[i], &value).ok()) ++found;
+    }
+    return found;
+  }
+  std::vector<rocksdb::Slice> ks(batch);
+  std::vector<rocksdb::PinnableSlice> values(batch);
+  std::vector<rocksdb::Status> statuses(batch);
+  for (size_t i = first; i < first + n; i += batch) {
+    const size_t m = std::min(batch, first + n - i);
+    for (size_t j = 0; j < m; ++j) {
+      ks[j] = keys[i + j];
+      values[j].Reset();
+    }
+    d.db->MultiGet(ro, d.customers, m, ks.data(), values.data(), statuses.data());
+    for (size_t j = 0; j < m; ++j) found += statuses[j].ok() ? 1 : 0;
+  }
+  return found;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args a = Parse(argc, argv);
+  const auto keys = SampleKeys(a);
+  if (keys.size() < 2 * a.lookups) {
+    Usage(fmt::format("{} sampled keys, {} needed: lower --sample-every or --lookups", keys.size(),
+                      2 * a.lookups));
+  }
+  auto d = Open(a, a.mmap_reads);
+  const size_t warm = Lookup(*d, keys, 0, a.lookups, a.batch);
+  const double cpu0 = CpuSeconds();
+  const auto wall0 = std::chrono::steady_clock::now();
+  const size_t found = Lookup(*d, keys, a.lookups, a.lookups, a.batch);
+  const double cpu = CpuSeconds() - cpu0;
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  if (warm != a.lookups || found != a.lookups) {
+    std::fprintf(stderr, "lookup_bench: %zu and %zu of %zu stored keys found\n", warm, found,
+                 a.lookups);
+    return 1;
+  }
+  std::printf(
+      "command: %s --dir %s --cache-mb %zu --lookups %zu --batch %zu --mmap-reads %d "
+      "--sample-every %zu\n",
+      argv[0], a.dir.c_str(), a.cache_mb, a.lookups, a.batch, a.mmap_reads ? 1 : 0, a.sample_every);
+  std::printf("sampled keys: %zu   timed lookups: %zu (after %zu untimed)\n", keys.size(),
+              a.lookups, a.lookups);
+  std::printf("process CPU: %.2f s -> %.0f lookups per CPU-second (%.2f us each)   wall: %.2f s\n",
+              cpu, static_cast<double>(a.lookups) / cpu, cpu * 1e6 / static_cast<double>(a.lookups),
+              wall);
+  std::printf("RSS at the end: %zu MiB   peak (VmHWM): %zu MiB   block cache: %zu MiB\n",
+              StatusMiB("VmRSS"), StatusMiB("VmHWM"), a.cache_mb);
+  return 0;
+}

@@ -1,0 +1,23 @@
+#pragma once
+
+// The RocksDB options of the state store's column families: Store::Open's, and
+// bench/lookup_bench's, which times point lookups under exactly these.
+
+#include <rocksdb/options.h>
+
+#include <cstddef>
+#include <memory>
+
+namespace rocksdb {
+class Cache;
+}  // namespace rocksdb
+
+namespace state {
+
+// Block-based tables in `cache` (their index and filter blocks charged to it and
+// pinned), bloom filters, memtables sized from `memory_bytes` (the store's RocksDB
+// budget), no compression.
+rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::shared_ptr<rocksdb::Cache>& cache,
+                                                    size_t memory_bytes);
+
+}  // namespace state
