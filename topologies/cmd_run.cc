@@ -201,19 +201,6 @@ int RunCommand(const RunArgs& args) {
     Log().Error("cannot prepare the topics", {{"error", topics.status().ToString()}});
     return kExitFailure;
   }
-  const int64_t max_age_ms =
-      LocalCopyMaxAgeMs(config->state.local_copy_max_age_ms, topics->changelog_delete_retention_ms);
-  if (max_age_ms != config->state.local_copy_max_age_ms) {
-    Log().Warn(
-        "the changelog topic's delete.retention.ms is below state.local_copy_max_age_ms: a "
-        "local copy older than it may have missed removed tombstones, and is restored from "
-        "the start",
-        {{"topic", changelog_topic},
-         {"delete_retention_ms", *topics->changelog_delete_retention_ms},
-         {"local_copy_max_age_ms", config->state.local_copy_max_age_ms},
-         {"using_ms", max_age_ms}});
-    config->state.local_copy_max_age_ms = max_age_ms;
-  }
   auto source = kafka::OpenKafkaSource({.properties = config->kafka,
                                         .group_id = config->application_id,
                                         .topics = consumed,
@@ -260,6 +247,41 @@ int RunCommand(const RunArgs& args) {
   }
   Topology topology(&*config, store->get(), sink->get(), &probe, SystemNow, churn.get(),
                     changelog.get());
+  // The changelog's delete.retention.ms bounds the local copy's age (LocalCopyMaxAgeMs):
+  // the one read at start, then each one the watch reads.
+  const int64_t configured_max_age_ms = config->state.local_copy_max_age_ms;
+  const auto bound_local_copy_age = [&](std::optional<int64_t> delete_retention_ms) {
+    if (!delete_retention_ms) return;  // unknown: leave the bound as it is
+    const int64_t ms = LocalCopyMaxAgeMs(configured_max_age_ms, delete_retention_ms);
+    if (ms == topology.local_copy_max_age_ms()) return;
+    topology.set_local_copy_max_age_ms(ms);
+    Log().Warn(ms == configured_max_age_ms
+                   ? "the changelog topic's delete.retention.ms no longer bounds "
+                     "state.local_copy_max_age_ms"
+                   : "the changelog topic's delete.retention.ms is below "
+                     "state.local_copy_max_age_ms: a local copy older than it may have missed "
+                     "removed tombstones, and is restored from the start",
+               {{"topic", changelog_topic},
+                {"delete_retention_ms", *delete_retention_ms},
+                {"local_copy_max_age_ms", configured_max_age_ms},
+                {"using_ms", ms}});
+  };
+  bound_local_copy_age(topics->changelog_delete_retention_ms);
+  std::unique_ptr<kafka::ChangelogWatch> changelog_watch;
+  if (!changelog_topic.empty() && config->state.changelog_check_interval_ms > 0) {
+    auto started =
+        kafka::StartChangelogWatch({.properties = config->kafka,
+                                    .topic = changelog_topic,
+                                    .interval_ms = config->state.changelog_check_interval_ms,
+                                    .probe = &kafka_probe,
+                                    .on_delete_retention = bound_local_copy_age});
+    if (!started.ok()) {
+      Log().Error("cannot start the changelog topic's checks",
+                  {{"error", started.status().ToString()}});
+      return kExitFailure;
+    }
+    changelog_watch = std::move(started).value();
+  }
   const StateProbe state_probe(&metrics, store->get(), &topology.cache_counters());
   const processors::FeatureCatalog catalog(config->features);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -398,6 +399,8 @@ class Loader {
              [&](const YAML::Node& v) { Int(v, s.changelog_replication_factor, -1); }},
             {"local_copy_max_age_ms",
              [&](const YAML::Node& v) { Int(v, s.local_copy_max_age_ms, 0); }},
+            {"changelog_check_interval_ms",
+             [&](const YAML::Node& v) { Int(v, s.changelog_check_interval_ms, 0); }},
         });
   }
 
@@ -802,6 +805,28 @@ std::string KafkaPropertyNamesForLog(const Config& config) {
   return names;
 }
 
+ChangelogTopicConfigs ReadChangelogTopicConfigs(std::string_view topic,
+                                                const std::map<std::string, std::string>& configs) {
+  ChangelogTopicConfigs out;
+  const auto policy = configs.find("cleanup.policy");
+  if (policy != configs.end() && policy->second != "compact") {
+    out.problem = fmt::format(
+        "changelog topic '{}' has cleanup.policy={}: the broker would delete customers' "
+        "state by age, and restores would lose it; set cleanup.policy=compact on it "
+        "(kafka-configs.sh --alter --entity-type topics --entity-name {} --add-config "
+        "cleanup.policy=compact), or point state.changelog_topic at a new topic",
+        topic, policy->second, topic);
+  }
+  const auto retention = configs.find("delete.retention.ms");
+  if (retention != configs.end()) {
+    int64_t ms = 0;
+    const std::string& v = retention->second;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
+    if (ec == std::errc() && end == v.data() + v.size() && ms >= 0) out.delete_retention_ms = ms;
+  }
+  return out;
+}
+
 std::vector<std::string> KnownConfigKeys() {
   return {
       "application_id",
@@ -826,6 +851,7 @@ std::vector<std::string> KnownConfigKeys() {
       "state.changelog_topic",
       "state.changelog_replication_factor",
       "state.local_copy_max_age_ms",
+      "state.changelog_check_interval_ms",
       "processing.guarantee",
       "processing.commit_interval_ms",
       "processing.instance_id",

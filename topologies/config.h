@@ -109,6 +109,11 @@ struct StateConfig {
   // an older copy may miss them. Keep it below the changelog's delete.retention.ms. 0:
   // no limit. Default 43200000 (12 h). Unit: ms.
   int64_t local_copy_max_age_ms = int64_t{12} * 3600 * 1000;
+  // How often `engaged run` reads the changelog topic's configs again after the check
+  // at start: a cleanup.policy changed from compact is reported (metric, log, alert),
+  // and a changed delete.retention.ms bounds local_copy_max_age_ms from then on. 0:
+  // only at start. Default 300000 (5 min). Unit: ms.
+  int64_t changelog_check_interval_ms = int64_t{5} * 60 * 1000;
 };
 
 // What a restart or a moved partition may do to outputs (docs/architecture.md).
@@ -233,6 +238,18 @@ inline int64_t LocalCopyMaxAgeMs(int64_t configured_ms,
   const int64_t bound = std::max<int64_t>(*delete_retention_ms, 1);
   return configured_ms == 0 ? bound : std::min(configured_ms, bound);
 }
+
+// What a changelog topic's configs (as DescribeConfigs returns them, by name) mean for
+// the state logged to it.
+struct ChangelogTopicConfigs {
+  // Why the broker would lose customers' state (its cleanup.policy is not exactly
+  // `compact`), naming the topic, the policy and the fix; empty when it would not.
+  std::string problem;
+  // Its delete.retention.ms; nullopt when missing or not a number.
+  std::optional<int64_t> delete_retention_ms;
+};
+ChangelogTopicConfigs ReadChangelogTopicConfigs(std::string_view topic,
+                                                const std::map<std::string, std::string>& configs);
 
 // One problem in a config file. line and column are 1-based; 0 when unknown.
 struct ConfigError {

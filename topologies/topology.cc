@@ -37,7 +37,8 @@ Topology::Topology(const Config* config, state::Store* store, Sink* sink, Topolo
            .counters = &counters_,
            .cache_counters = &cache_counters_,
            .land_store_write = [this] { return LandStoreWrite(); }},
-      writer_(std::make_unique<state::StoreWriter>(store)) {
+      writer_(std::make_unique<state::StoreWriter>(store)),
+      local_copy_max_age_ms_(config->state.local_copy_max_age_ms) {
   if (!config->input.keyed_by_customer) {
     forwarded_topics_.insert(config->input.topics.begin(), config->input.topics.end());
   }

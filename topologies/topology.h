@@ -131,6 +131,12 @@ class Topology : public PartitionListener {
   // True when commits are transactions (exactly-once): they commit the group's offsets.
   bool transactional() const { return ctx_.sink->transactional(); }
   int assigned_partitions() const { return assigned_count_.load(); }
+  // The age past which a partition's local copy is restored from the changelog's start
+  // rather than caught up (LocalCopyMaxAgeMs; 0: no limit). Starts at the config's
+  // state.local_copy_max_age_ms. Thread-safe: the changelog watch tightens or loosens it
+  // when the topic's delete.retention.ms changes.
+  int64_t local_copy_max_age_ms() const { return local_copy_max_age_ms_.load(); }
+  void set_local_copy_max_age_ms(int64_t ms) { local_copy_max_age_ms_.store(ms); }
   // Whether this instance owns the state of partition `p` now (a partition that moved
   // away leaves a stale copy in the store). Thread-safe.
   bool Owns(state::Partition p) const;
@@ -215,6 +221,7 @@ class Topology : public PartitionListener {
   // Publishes the assignment to assigned_partitions() and Owns().
   void PublishAssignment();
   std::atomic<int> restoring_{0};
+  std::atomic<int64_t> local_copy_max_age_ms_;
 };
 
 }  // namespace topologies

@@ -85,7 +85,7 @@ ops::Result<std::optional<state::Offset>> Topology::RestoreStart(state::Partitio
   }
   // Behind the changelog: caught up from its own position, unless the copy is so old
   // that the broker may have removed tombstones it has not applied.
-  const int64_t max_age = ctx_.config->state.local_copy_max_age_ms;
+  const int64_t max_age = local_copy_max_age_ms_.load();
   auto as_of = store_->GetChangelogAsOf(p);
   if (!as_of.ok()) return as_of.status();
   if (max_age > 0 && as_of->has_value()) {

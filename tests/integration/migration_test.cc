@@ -6,7 +6,8 @@
 //
 // And an existing changelog topic whose partition count differs from the input's, or
 // that is not compacted, makes `engaged run` refuse to start; and a record another
-// writer puts in engaged's changelog is counted at engaged's next commit.
+// writer puts in engaged's changelog is counted at engaged's next commit; and a changelog
+// altered while engaged runs is reported.
 
 #include <gtest/gtest.h>
 
@@ -271,6 +272,76 @@ TEST(MigrationTest, ARecordAnotherWriterPutsInTheChangelogIsCounted) {
   EXPECT_NE(engaged.log().find("another writer appended to this partition's changelog"),
             std::string::npos)
       << engaged.log();
+  EXPECT_EQ(engaged.Terminate(), 0) << engaged.log();
+}
+
+// A changelog topic altered while engaged runs: checked every state.
+// changelog_check_interval_ms, a cleanup.policy that is no longer `compact` sets
+// engaged_changelog_topic_compacted to 0 with an error naming the policy, a lower
+// delete.retention.ms bounds the local copy's age from then on, and both are undone
+// when the topic is set back; processing goes on meanwhile.
+TEST(MigrationTest, AChangelogAlteredWhileRunningIsReported) {
+  constexpr char kCompacted[] = "engaged_changelog_topic_compacted";
+  const std::string bootstrap = testutil::KafkaClient::FixtureBootstrap();
+  ASSERT_FALSE(bootstrap.empty()) << "no broker: run through ctest (the kafka fixture)";
+  testutil::KafkaClient kafka(bootstrap);
+  const Topics topics = CreateTopics(kafka, "altered", kPartitions);
+  testutil::TempDir dir;
+  const int port = FreePort();
+  const std::string config = AddToSection(MakeConfig(bootstrap, topics, dir.File("state"), port),
+                                          "state", "  changelog_check_interval_ms: 300\n");
+  Engaged engaged(dir, config, "engaged");
+  const std::string changelog = topics.input + "-app-changelog";
+  Produced produced;
+  int64_t seq = 0;
+  const auto produce_round = [&] {
+    ++seq;
+    for (int k = 0; k < kCustomers; ++k) {
+      const std::string id = "c" + std::to_string(k);
+      ++produced[id];
+      kafka.Produce(topics.input, id, ClickEvent(id, NowMs() - 60000 + seq, seq));
+    }
+    kafka.Flush();
+  };
+  produce_round();
+  ASSERT_TRUE(WaitForCounts(port, produced, kCountsTimeoutMs)) << engaged.log();
+  EXPECT_EQ(MetricValue(port, kCompacted), 1) << engaged.log();
+
+  // AlterConfigs replaces the topic's configs: both are set at once.
+  kafka.SetTopicConfigs(changelog,
+                        {{"cleanup.policy", "compact,delete"}, {"delete.retention.ms", "1000"}});
+  EXPECT_TRUE(WaitUntil([&] { return MetricValue(port, kCompacted) == 0; }, 30000))
+      << engaged.log();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return engaged.log().find("'" + changelog + "' has cleanup.policy=compact,delete") !=
+               std::string::npos;
+      },
+      30000))
+      << engaged.log();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return engaged.log().find("delete.retention.ms is below state.local_copy_max_age_ms") !=
+               std::string::npos;
+      },
+      30000))
+      << engaged.log();
+  EXPECT_NE(engaged.log().find("\"using_ms\":1000"), std::string::npos) << engaged.log();
+  produce_round();
+  ASSERT_TRUE(WaitForCounts(port, produced, kCountsTimeoutMs)) << "processing goes on\n"
+                                                               << engaged.log();
+
+  kafka.SetTopicConfigs(changelog, {{"cleanup.policy", "compact"}});
+  EXPECT_TRUE(WaitUntil([&] { return MetricValue(port, kCompacted) == 1; }, 30000))
+      << engaged.log();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return engaged.log().find("delete.retention.ms no longer bounds") != std::string::npos;
+      },
+      30000))
+      << engaged.log();
+  EXPECT_EQ(MetricValue(port, "engaged_changelog_topic_check_failures_total"), -1)
+      << "no check failed (the counter appears with the first failure)";
   EXPECT_EQ(engaged.Terminate(), 0) << engaged.log();
 }
 

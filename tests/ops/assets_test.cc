@@ -59,6 +59,8 @@ std::map<std::string, std::string> ExportedMetrics() {
   topologies::kafka::KafkaProbe kafka(&registry);
   kafka.ProducedCounter("out").Inc();
   kafka.SetLag({"in", state::Partition(0)}, 1, 0.5);
+  kafka.SetChangelogCompacted(true);
+  kafka.OnChangelogCheckFailed();
   testutil::TempDir dir;
   auto store = state::Store::Open({.dir = dir.path().string()});
   EXPECT_TRUE(store.ok());
@@ -191,7 +193,7 @@ TEST(AssetsTest, EveryRunbookLinkLandsOnARunbookHeading) {
        at = alerts.find("- alert:", at + 1)) {
     ++rules;
   }
-  EXPECT_EQ(rules, 6);
+  EXPECT_EQ(rules, 7);
   EXPECT_EQ(links, rules) << "one runbook link per alert";
 }
 

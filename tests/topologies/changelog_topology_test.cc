@@ -669,7 +669,8 @@ TEST_F(ChangelogTopologyTest, AnInstanceBehindTheChangelogCatchesUpFromItsOwnPos
 
 // A local copy last brought up to date more than state.local_copy_max_age_ms ago may miss
 // tombstones the broker has since compacted away: it is dropped and restored from the
-// start instead of caught up. A younger one, or any with the limit off, catches up.
+// start instead of caught up. A younger one, or any with the limit off, catches up. The
+// limit the topology holds at the assignment counts, not the config's.
 TEST_F(ChangelogTopologyTest, ALocalCopyOlderThanTheMaxAgeIsRestoredFromTheStart) {
   constexpr int64_t kHour = int64_t{3600} * 1000;
   ASSERT_EQ(config_.state.local_copy_max_age_ms, 12 * kHour) << "the documented default";
@@ -685,10 +686,17 @@ TEST_F(ChangelogTopologyTest, ALocalCopyOlderThanTheMaxAgeIsRestoredFromTheStart
     int64_t age_ms;
     int64_t max_age_ms;
     bool from_start;
+    // Set on the running topology after the config's, as the changelog watch does when
+    // the topic's delete.retention.ms changes.
+    std::optional<int64_t> bound_ms = std::nullopt;
   };
   for (const Case& c :
        {Case{"younger", 11 * kHour, 12 * kHour, false}, Case{"older", 13 * kHour, 12 * kHour, true},
-        Case{"older-no-limit", 13 * kHour, 0, false}}) {
+        Case{"older-no-limit", 13 * kHour, 0, false},
+        Case{"younger-than-the-config-older-than-the-bound", 11 * kHour, 12 * kHour, true,
+             10 * kHour},
+        Case{"older-than-the-config-younger-than-the-bound", 13 * kHour, 12 * kHour, false,
+             14 * kHour}}) {
     SCOPED_TRACE(c.name);
     const std::string dir = dir_.File("a-" + c.name);
     std::filesystem::copy(dir_.File("a"), dir, std::filesystem::copy_options::recursive);
@@ -696,6 +704,7 @@ TEST_F(ChangelogTopologyTest, ALocalCopyOlderThanTheMaxAgeIsRestoredFromTheStart
     config.state.local_copy_max_age_ms = c.max_age_ms;
     Instance a_again(&config, dir, &log, /*transactional=*/false,
                      state::TimeMs(Instance::kWallClock.value() + c.age_ms));
+    if (c.bound_ms) a_again.topology().set_local_copy_max_age_ms(*c.bound_ms);
     const auto resume = a_again.Assign();
     if (c.from_start) {
       EXPECT_EQ(a_again.reader().records_read, logged) << "the whole changelog is read";

@@ -27,6 +27,7 @@ state:
   retention_ms: 86400000
   sync_commits: true
   local_copy_max_age_ms: 3600000
+  changelog_check_interval_ms: 60000
 processing:
   commit_interval_ms: 50
   allowed_lateness_ms: 1000
@@ -56,6 +57,7 @@ segments:
   EXPECT_EQ(c.state.retention_ms, 86400000);
   EXPECT_TRUE(c.state.sync_commits);
   EXPECT_EQ(c.state.local_copy_max_age_ms, 3600000);
+  EXPECT_EQ(c.state.changelog_check_interval_ms, 60000);
   EXPECT_EQ(c.processing.commit_interval_ms, 50);
   EXPECT_EQ(c.processing.shutdown_grace_ms, 3000);
   EXPECT_EQ(c.processing.idle_timer_ms, 0);
@@ -73,6 +75,7 @@ TEST(ConfigTest, DefaultsAreSane) {
   EXPECT_EQ(load.config.http.port, 9464);
   EXPECT_EQ(load.config.output.dead_letters_topic, "engaged.dead-letters");
   EXPECT_EQ(load.config.state.local_copy_max_age_ms, 12 * 3600 * 1000);
+  EXPECT_EQ(load.config.state.changelog_check_interval_ms, 5 * 60 * 1000);
 }
 
 TEST(ConfigTest, ANegativeLocalCopyMaxAgeIsAnError) {
@@ -81,6 +84,14 @@ TEST(ConfigTest, ANegativeLocalCopyMaxAgeIsAnError) {
   EXPECT_EQ(load.errors[0].line, 2);
   EXPECT_EQ(load.errors[0].column, 26);
   EXPECT_NE(load.errors[0].message.find("must be at least 0, got -1"), std::string::npos)
+      << load.errors[0].message;
+}
+
+TEST(ConfigTest, ANegativeChangelogCheckIntervalIsAnError) {
+  const ConfigLoad load = LoadConfigText("state:\n  changelog_check_interval_ms: -5\n");
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_EQ(load.errors[0].line, 2);
+  EXPECT_NE(load.errors[0].message.find("must be at least 0, got -5"), std::string::npos)
       << load.errors[0].message;
 }
 
@@ -150,6 +161,35 @@ TEST(ConfigTest, TheChangelogsDeleteRetentionBoundsTheLocalCopysAge) {
   // Tombstones dropped at once: 1 ms, not 0 (which would mean no limit).
   EXPECT_EQ(LocalCopyMaxAgeMs(0, 0), 1);
   EXPECT_EQ(LocalCopyMaxAgeMs(12 * kHour, 0), 1);
+}
+
+TEST(ConfigTest, AChangelogTopicThatIsNotExactlyCompactedIsAProblem) {
+  const auto compact = ReadChangelogTopicConfigs(
+      "log", {{"cleanup.policy", "compact"}, {"delete.retention.ms", "86400000"}});
+  EXPECT_TRUE(compact.problem.empty()) << compact.problem;
+  EXPECT_EQ(compact.delete_retention_ms, 86400000);
+  for (const std::string policy : {"delete", "compact,delete", "delete,compact"}) {
+    const auto read = ReadChangelogTopicConfigs("log", {{"cleanup.policy", policy}});
+    EXPECT_NE(read.problem.find("changelog topic 'log' has cleanup.policy=" + policy),
+              std::string::npos)
+        << read.problem;
+    EXPECT_NE(read.problem.find("--entity-name log --add-config cleanup.policy=compact"),
+              std::string::npos)
+        << read.problem;
+  }
+  // Configs without a policy (a broker that did not say) are not a problem.
+  EXPECT_TRUE(ReadChangelogTopicConfigs("log", {}).problem.empty());
+}
+
+TEST(ConfigTest, AChangelogTopicsDeleteRetentionIsReadOnlyWhenItIsANumber) {
+  EXPECT_EQ(ReadChangelogTopicConfigs("log", {}).delete_retention_ms, std::nullopt);
+  EXPECT_EQ(ReadChangelogTopicConfigs("log", {{"delete.retention.ms", "0"}}).delete_retention_ms,
+            0);
+  for (const std::string bad : {"", "1h", "-1", "12x", "99999999999999999999"}) {
+    EXPECT_EQ(ReadChangelogTopicConfigs("log", {{"delete.retention.ms", bad}}).delete_retention_ms,
+              std::nullopt)
+        << bad;
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,15 @@ ops::Status CheckTopicsExist(rd_kafka_t* rk, const std::vector<std::string>& top
                              int timeout_ms);
 
 std::string ErrorText(rd_kafka_resp_err_t err);
+
+// A handle for admin requests (a producer that sends nothing), from the user's
+// properties without the consumer's.
+ops::Result<HandlePtr> OpenAdmin(const Properties& properties);
+
+// The configs of `topic` by name (DescribeConfigs); Unavailable after `timeout_ms`.
+ops::Result<std::map<std::string, std::string>> TopicConfigs(rd_kafka_t* rk,
+                                                             const std::string& topic,
+                                                             int timeout_ms);
 
 // The librdkafka handle of a source made by OpenKafkaSource (its group metadata joins
 // transactions). REQUIRES: `source` is a Kafka source.

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "fmt/format.h"
+#include "topologies/config.h"
 #include "topologies/kafka/internal.h"
 
 namespace topologies::kafka {
@@ -372,9 +373,6 @@ ops::Result<std::unique_ptr<ChangelogReader>> OpenChangelogReader(
 
 static ops::Status EnsureTopic(rd_kafka_t* rk, const std::string& topic, int partitions,
                                bool compact, int replication_factor, int timeout_ms);
-static ops::Result<std::map<std::string, std::string>> TopicConfigs(rd_kafka_t* rk,
-                                                                    const std::string& topic,
-                                                                    int timeout_ms);
 
 // Refuses a changelog that the broker would delete by age, and reads how long it keeps
 // tombstones. Not being allowed to read the configs is logged, not fatal.
@@ -388,29 +386,18 @@ static ops::Status CheckChangelogConfigs(rd_kafka_t* rk, const std::string& topi
         {{"topic", topic}, {"error", configs.status().ToString()}});
     return ops::Status::Ok();
   }
-  const auto policy = configs->find("cleanup.policy");
-  if (policy != configs->end() && policy->second != "compact") {
-    return ops::Status::FailedPrecondition(fmt::format(
-        "changelog topic '{}' has cleanup.policy={}: the broker would delete customers' "
-        "state by age, and restores would lose it; set cleanup.policy=compact on it "
-        "(kafka-configs.sh --alter --entity-type topics --entity-name {} --add-config "
-        "cleanup.policy=compact), or point state.changelog_topic at a new topic",
-        topic, policy->second, topic));
-  }
-  const auto retention = configs->find("delete.retention.ms");
-  if (retention != configs->end()) {
-    try {
-      out->changelog_delete_retention_ms = std::stoll(retention->second);
-    } catch (const std::exception&) {
-      KafkaLog().Warn("the changelog topic's delete.retention.ms is not a number",
-                      {{"topic", topic}, {"value", retention->second}});
-    }
+  const ChangelogTopicConfigs checked = ReadChangelogTopicConfigs(topic, *configs);
+  if (!checked.problem.empty()) return ops::Status::FailedPrecondition(checked.problem);
+  out->changelog_delete_retention_ms = checked.delete_retention_ms;
+  if (!checked.delete_retention_ms && configs->contains("delete.retention.ms")) {
+    KafkaLog().Warn("the changelog topic's delete.retention.ms is not a number",
+                    {{"topic", topic}, {"value", configs->at("delete.retention.ms")}});
   }
   return ops::Status::Ok();
 }
 
-ops::Result<InternalTopics> PrepareInternalTopics(const InternalTopicsOptions& o) {
-  Properties props = o.properties;
+ops::Result<HandlePtr> OpenAdmin(const Properties& properties) {
+  Properties props = properties;
   for (const char* k :
        {"group.id", "group.instance.id", "auto.offset.reset", "partition.assignment.strategy",
         "session.timeout.ms", "max.poll.interval.ms", "isolation.level", "enable.partition.eof",
@@ -423,6 +410,13 @@ ops::Result<InternalTopics> PrepareInternalTopics(const InternalTopicsOptions& o
   HandlePtr rk(rd_kafka_new(RD_KAFKA_PRODUCER, conf->get(), errstr, sizeof(errstr)));
   if (rk == nullptr) return ops::Status::InvalidArgument(fmt::format("kafka admin: {}", errstr));
   (void)conf->release();  // rd_kafka_new took ownership
+  return rk;
+}
+
+ops::Result<InternalTopics> PrepareInternalTopics(const InternalTopicsOptions& o) {
+  auto admin = OpenAdmin(o.properties);
+  if (!admin.ok()) return admin.status();
+  HandlePtr rk = std::move(admin).value();
   int partitions = 0;
   std::string first;
   for (const std::string& topic : o.input_topics) {
@@ -452,9 +446,9 @@ ops::Result<InternalTopics> PrepareInternalTopics(const InternalTopicsOptions& o
   return topics;
 }
 
-static ops::Result<std::map<std::string, std::string>> TopicConfigs(rd_kafka_t* rk,
-                                                                    const std::string& topic,
-                                                                    int timeout_ms) {
+ops::Result<std::map<std::string, std::string>> TopicConfigs(rd_kafka_t* rk,
+                                                             const std::string& topic,
+                                                             int timeout_ms) {
   rd_kafka_ConfigResource_t* resource =
       rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
   QueuePtr queue(rd_kafka_queue_new(rk));

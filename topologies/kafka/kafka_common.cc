@@ -211,6 +211,23 @@ void KafkaProbe::SetLag(const state::TopicPartition& tp, int64_t records,
   }
 }
 
+void KafkaProbe::SetChangelogCompacted(bool compacted) const {
+  if (registry_ == nullptr) return;
+  registry_
+      ->GetGauge("engaged_changelog_topic_compacted",
+                 "1 when the last check found the changelog topic's cleanup.policy exactly "
+                 "compact, 0 when the broker would delete its records by age.")
+      .Set(compacted ? 1 : 0);
+}
+
+void KafkaProbe::OnChangelogCheckFailed() const {
+  if (registry_ == nullptr) return;
+  registry_
+      ->GetCounter("engaged_changelog_topic_check_failures_total",
+                   "Checks of the changelog topic's configs that got no answer or were refused.")
+      .Inc();
+}
+
 void KafkaProbe::RemoveLag(const state::TopicPartition& tp) const {
   if (registry_ == nullptr) return;
   const ops::Labels labels{{"topic", tp.topic},

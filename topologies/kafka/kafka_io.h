@@ -2,6 +2,7 @@
 
 // Kafka as a Source and a Sink. librdkafka's headers stay inside topologies/kafka/*.cc.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -82,6 +83,31 @@ struct ChangelogReaderOptions {
 // A consumer outside the group that reads the changelog back (read_committed).
 ops::Result<std::unique_ptr<ChangelogReader>> OpenChangelogReader(
     const ChangelogReaderOptions& options);
+
+struct ChangelogWatchOptions {
+  Properties properties;
+  std::string topic;
+  // Between two checks. Unit: ms; > 0.
+  int64_t interval_ms = 300000;
+  int timeout_ms = 15000;
+  // Receives each check's result. Must outlive the watch.
+  KafkaProbe* probe = nullptr;
+  // Called from the watch's thread with each check's delete.retention.ms (nullopt when
+  // missing or not a number).
+  std::function<void(std::optional<int64_t>)> on_delete_retention;
+};
+
+// Reads the changelog topic's configs every interval_ms on a thread of its own, until
+// destroyed, after the check at start (PrepareInternalTopics): a cleanup.policy that is
+// no longer `compact` is logged as an error at every check and sets
+// engaged_changelog_topic_compacted to 0 (engaged goes on: stopping would not save the
+// records the broker deletes); a failed check is counted and logged.
+class ChangelogWatch {
+ public:
+  virtual ~ChangelogWatch() = default;
+};
+ops::Result<std::unique_ptr<ChangelogWatch>> StartChangelogWatch(
+    const ChangelogWatchOptions& options);
 
 struct InternalTopicsOptions {
   Properties properties;

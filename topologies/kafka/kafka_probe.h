@@ -33,6 +33,11 @@ class KafkaProbe {
               std::optional<double> seconds) const;
   // Drops the lag series of a partition that is no longer assigned.
   void RemoveLag(const state::TopicPartition& tp) const;
+  // The last check of the changelog topic's configs (ChangelogWatch): whether it is
+  // compacted (cleanup.policy exactly `compact`).
+  void SetChangelogCompacted(bool compacted) const;
+  // A check of the changelog topic's configs failed (no answer, or not allowed).
+  void OnChangelogCheckFailed() const;
 
  private:
   ops::MetricsRegistry* registry_ = nullptr;
