@@ -275,8 +275,8 @@ TEST(MigrationTest, ARecordAnotherWriterPutsInTheChangelogIsCounted) {
   EXPECT_EQ(engaged.Terminate(), 0) << engaged.log();
 }
 
-// A changelog topic altered while engaged runs: checked every state.
-// changelog_check_interval_ms, a cleanup.policy that is no longer `compact` sets
+// A changelog topic altered while engaged runs, which checks it every
+// state.changelog_check_interval_ms: a cleanup.policy that is no longer `compact` sets
 // engaged_changelog_topic_compacted to 0 with an error naming the policy, a lower
 // delete.retention.ms bounds the local copy's age from then on, and both are undone
 // when the topic is set back; processing goes on meanwhile.

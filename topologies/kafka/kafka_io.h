@@ -89,7 +89,9 @@ struct ChangelogWatchOptions {
   std::string topic;
   // Between two checks. Unit: ms; > 0.
   int64_t interval_ms = 300000;
-  int timeout_ms = 15000;
+  // A check without an answer by then has failed. Shutdown waits for at most one check
+  // in flight. Unit: ms.
+  int timeout_ms = 5000;
   // Receives each check's result. Must outlive the watch.
   KafkaProbe* probe = nullptr;
   // Called from the watch's thread with each check's delete.retention.ms (nullopt when
