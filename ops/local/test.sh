@@ -14,7 +14,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 JOBS="${ENGAGED_JOBS:-$(nproc)}"
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says how long the run has taken so far, to see where CI's time goes.
+step() { printf '\n==> %s (at %dm%02ds)\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 
 step "dependencies"
 ops/local/install-deps.sh
