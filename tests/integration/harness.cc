@@ -13,6 +13,7 @@
 
 #include "state/store.h"
 #include "tests/testutil/files.h"
+#include "tests/testutil/metrics_text.h"
 
 namespace integration {
 
@@ -151,10 +152,7 @@ std::string MakeExactlyOnceConfig(const std::string& bootstrap, const Topics& to
 double MetricValue(int port, const std::string& name) {
   std::string body;
   if (HttpGet(port, "/metrics", &body) != 200) return -1;
-  const std::string needle = "\n" + name + " ";
-  const size_t at = ("\n" + body).find(needle);
-  if (at == std::string::npos) return -1;
-  return std::strtod(body.c_str() + at + name.size() + 1, nullptr);
+  return testutil::MetricSample(body, name).value_or(-1);
 }
 
 bool WaitUntil(const std::function<bool()>& done, int timeout_ms) {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "state/codec.h"
+#include "tests/testutil/metrics_text.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/topologies/process_record.h"
 #include "tests/topologies/stored_timers.h"
@@ -349,9 +350,7 @@ class Instance {
 
   // The value of the probe's counter `name` (0 before anything was counted).
   double Metric(const std::string& name) const {
-    const std::string text = registry_.Serialize();
-    const size_t at = text.find("\n" + name + " ");
-    return at == std::string::npos ? 0 : std::stod(text.substr(at + name.size() + 2));
+    return testutil::MetricSample(registry_.Serialize(), name).value_or(0);
   }
 
   Topology& topology() { return *topology_; }

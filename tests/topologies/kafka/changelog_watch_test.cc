@@ -9,19 +9,16 @@
 #include <thread>
 
 #include "ops/metrics.h"
+#include "tests/testutil/metrics_text.h"
 #include "topologies/kafka/kafka_io.h"
 #include "topologies/kafka/kafka_probe.h"
 
 namespace topologies::kafka {
 namespace {
 
-// The value of the sample of `name` in the registry's exposition; -1 when absent.
+// The value of the unlabelled series `name` in the registry; -1 when absent.
 double Sample(const ops::MetricsRegistry& registry, const std::string& name) {
-  const std::string text = registry.Serialize();
-  const std::string prefix = "\n" + name + " ";
-  const size_t at = text.find(prefix);
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + prefix.size()));
+  return testutil::MetricSample(registry.Serialize(), name).value_or(-1);
 }
 
 TEST(ChangelogWatchTest, ChecksWithoutABrokerAreCountedAndLeaveTheGaugeUnset) {
