@@ -23,11 +23,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "CLI/CLI.hpp"
 #include "fmt/format.h"
 #include "state/rocks_options.h"
 
@@ -42,39 +44,29 @@ struct Args {
   size_t sample_every = 10;
 };
 
-[[noreturn]] void Usage(const std::string& why) {
-  std::fprintf(stderr,
-               "%s\nflags: --dir DIR --cache-mb N --lookups N --batch N --mmap-reads 0|1 "
-               "--sample-every N\n",
-               why.c_str());
+[[noreturn]] void Fail(const std::string& why) {
+  std::fprintf(stderr, "lookup_bench: %s\n", why.c_str());
   std::exit(2);
 }
 
+// Parses the flags; on a bad one prints why and exits 2.
 Args Parse(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string k = argv[i];
-    if (i + 1 >= argc) Usage(fmt::format("flag {} needs a value", k));
-    const std::string v = argv[i + 1];
-    const size_t n = std::strtoull(v.c_str(), nullptr, 10);
-    if (k == "--dir")
-      a.dir = v;
-    else if (k == "--cache-mb")
-      a.cache_mb = n;
-    else if (k == "--lookups")
-      a.lookups = n;
-    else if (k == "--batch")
-      a.batch = n;
-    else if (k == "--mmap-reads")
-      a.mmap_reads = v == "1";
-    else if (k == "--sample-every")
-      a.sample_every = n;
-    else
-      Usage(fmt::format("unknown flag: {}", k));
-  }
-  if (a.dir.empty()) Usage("--dir is required");
-  if (a.cache_mb == 0 || a.lookups == 0 || a.batch == 0 || a.sample_every == 0) {
-    Usage("out of range: cache-mb, lookups, batch and sample-every > 0");
+  const CLI::Range positive(int64_t{1}, std::numeric_limits<int64_t>::max());
+  CLI::App app{"lookup_bench: the cost of one point lookup of a customer"};
+  app.add_option("--dir", a.dir, "a store that state_bench loaded")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--cache-mb", a.cache_mb, "block cache")->check(positive);
+  app.add_option("--lookups", a.lookups, "timed, after as many untimed")->check(positive);
+  app.add_option("--batch", a.batch, "keys per MultiGet; 1 for Get")->check(positive);
+  app.add_option("--mmap-reads", a.mmap_reads, "0 or 1");
+  app.add_option("--sample-every", a.sample_every)->check(positive);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    std::exit(rc == 0 ? 0 : 2);
   }
   return a;
 }
@@ -116,7 +108,7 @@ std::unique_ptr<Db> Open(const Args& a, bool mmap_reads) {
   const auto cf = state::ColumnFamilyOptionsFor(d->cache, size_t{1} << 30);
   std::vector<std::string> names;
   auto s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), a.dir, &names);
-  if (!s.ok()) Usage(fmt::format("cannot open {}: {}", a.dir, s.ToString()));
+  if (!s.ok()) Fail(fmt::format("cannot open {}: {}", a.dir, s.ToString()));
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.reserve(names.size());
   for (const auto& name : names) cfs.emplace_back(name, cf);
@@ -124,12 +116,12 @@ std::unique_ptr<Db> Open(const Args& a, bool mmap_reads) {
   options.allow_mmap_reads = mmap_reads;
   rocksdb::DB* raw = nullptr;
   s = rocksdb::DB::OpenForReadOnly(options, a.dir, cfs, &d->handles, &raw);
-  if (!s.ok()) Usage(fmt::format("cannot open {}: {}", a.dir, s.ToString()));
+  if (!s.ok()) Fail(fmt::format("cannot open {}: {}", a.dir, s.ToString()));
   d->db.reset(raw);
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i] == "customers") d->customers = d->handles[i];
   }
-  if (d->customers == nullptr) Usage(fmt::format("{} has no customers column family", a.dir));
+  if (d->customers == nullptr) Fail(fmt::format("{} has no customers column family", a.dir));
   return d;
 }
 
@@ -180,8 +172,8 @@ int main(int argc, char** argv) {
   const Args a = Parse(argc, argv);
   const auto keys = SampleKeys(a);
   if (keys.size() < 2 * a.lookups) {
-    Usage(fmt::format("{} sampled keys, {} needed: lower --sample-every or --lookups", keys.size(),
-                      2 * a.lookups));
+    Fail(fmt::format("{} sampled keys, {} needed: lower --sample-every or --lookups", keys.size(),
+                     2 * a.lookups));
   }
   auto d = Open(a, a.mmap_reads);
   const size_t warm = Lookup(*d, keys, 0, a.lookups, a.batch);

@@ -35,10 +35,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <string>
 #include <thread>
 
+#include "CLI/CLI.hpp"
 #include "fmt/format.h"
 #include "processors/dedup.h"
 #include "processors/features.h"
@@ -89,57 +91,53 @@ struct Args {
   bool load_wakes = false;
 };
 
-[[noreturn]] void Usage(std::string_view problem) {
-  fmt::print(stderr,
-             "{}\nflags: --customers N --events N --budget-mb N --cache-share F --partitions N "
-             "--dist uniform|zipf --zipf-s S --commit-ms N --event-ms N --dir DIR --base DIR "
-             "--segments CONFIG --load-timers expiry|wakes\n",
-             problem);
-  std::exit(64);
+// A validator of a real number for which `ok` holds; `what` names the accepted values.
+CLI::Validator RealWhere(bool (*ok)(double), const std::string& what) {
+  return CLI::Validator(
+      [ok, what](const std::string& v) {
+        double x = 0;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+        if (ec != std::errc() || end != v.data() + v.size() || !ok(x)) {
+          return fmt::format("{} is not {}", v, what);
+        }
+        return std::string();
+      },
+      what);
 }
 
+// Parses the flags; on a bad one prints why and exits 64 (EX_USAGE).
 Args Parse(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; i += 2) {
-    const std::string k = argv[i];
-    if (i + 1 >= argc) Usage(fmt::format("flag {} needs a value", k));
-    const std::string v = argv[i + 1];
-    if (k == "--customers")
-      a.customers = std::atoll(v.c_str());
-    else if (k == "--events")
-      a.events = std::atoll(v.c_str());
-    else if (k == "--budget-mb")
-      a.budget_mb = std::atoll(v.c_str());
-    else if (k == "--cache-share")
-      a.cache_share = std::atof(v.c_str());
-    else if (k == "--partitions")
-      a.partitions = std::atoi(v.c_str());
-    else if (k == "--dist" && (v == "uniform" || v == "zipf"))
-      a.dist = v == "zipf" ? Dist::kZipf : Dist::kUniform;
-    else if (k == "--zipf-s")
-      a.zipf_s = std::atof(v.c_str());
-    else if (k == "--commit-ms")
-      a.commit_ms = std::atoll(v.c_str());
-    else if (k == "--event-ms")
-      a.event_ms = std::atoll(v.c_str());
-    else if (k == "--dir")
-      a.dir = v;
-    else if (k == "--base")
-      a.base = v;
-    else if (k == "--segments")
-      a.segments = v;
-    else if (k == "--load-timers" && (v == "expiry" || v == "wakes"))
-      a.load_wakes = v == "wakes";
-    else
-      Usage(fmt::format("unknown flag or value: {} {}", k, v));
+  std::string dist = "uniform";
+  std::string load_timers = "expiry";
+  const CLI::Range positive(int64_t{1}, std::numeric_limits<int64_t>::max());
+  CLI::App app{"state_bench: the hot path against RocksDB-backed state"};
+  app.add_option("--customers", a.customers)->check(positive);
+  app.add_option("--events", a.events)->check(positive);
+  app.add_option("--budget-mb", a.budget_mb)->check(positive);
+  app.add_option("--cache-share", a.cache_share, "of the budget, for the write-back caches")
+      ->check(RealWhere([](double x) { return x > 0 && x < 1; }, "in (0, 1)"));
+  app.add_option("--partitions", a.partitions)->check(positive);
+  app.add_option("--dist", dist)->check(CLI::IsMember({"uniform", "zipf"}));
+  app.add_option("--zipf-s", a.zipf_s)
+      ->check(RealWhere([](double x) { return x > 0 && x != 1; }, "> 0 and != 1"));
+  app.add_option("--commit-ms", a.commit_ms)->check(positive);
+  app.add_option("--event-ms", a.event_ms, "event time between two records")
+      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
+  app.add_option("--dir", a.dir);
+  app.add_option("--base", a.base,
+                 "default: <dir>-base-<customers>-<partitions>[-<segments stem>][-wakes]");
+  app.add_option("--segments", a.segments, "a config whose segments replace the default two")
+      ->check(CLI::ExistingFile);
+  app.add_option("--load-timers", load_timers)->check(CLI::IsMember({"expiry", "wakes"}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    std::exit(rc == 0 ? 0 : 64);
   }
-  if (a.customers <= 0 || a.events <= 0 || a.budget_mb <= 0 || a.partitions <= 0 ||
-      a.cache_share <= 0 || a.cache_share >= 1 || a.zipf_s <= 0 || a.zipf_s == 1 ||
-      a.event_ms < 0) {
-    Usage(
-        "out of range: customers, events, budget and partitions > 0; 0 < cache-share < 1; "
-        "zipf-s > 0 and != 1; event-ms >= 0");
-  }
+  a.dist = dist == "zipf" ? Dist::kZipf : Dist::kUniform;
+  a.load_wakes = load_timers == "wakes";
   // The base holds each customer's segment, so it depends on the segments too.
   if (a.base.empty()) {
     a.base = fmt::format(
