@@ -210,6 +210,10 @@ ops::Status Runner::Run(const std::atomic<bool>& stop) {
         "the last commit did not happen (aborted, or the assignment was lost); what came "
         "after the one before is processed again",
         {});
+    // The commit before it may still be writing the store: it lands before Run returns
+    // (the caller flushes and closes the store next), as a lost assignment that the
+    // consumer's close hands to no listener would not land it.
+    ENGAGED_RETURN_IF_ERROR(topology_->LandStoreWrite());
   }
   return source_->Close();
 }

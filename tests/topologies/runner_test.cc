@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "tests/testutil/temp_dir.h"
 
@@ -164,6 +166,14 @@ class AbortingSink final : public Sink {
     return ChangelogSpans();
   }
   bool transactional() const override { return transactional_; }
+  ops::Status EmitChangelog(state::Partition, std::string_view,
+                            std::optional<std::string_view>) override {
+    return with_changelog ? ops::Status::Ok() : Sink::EmitChangelog({}, {}, {});
+  }
+  bool changelog() const override { return with_changelog; }
+  // Accepts changelog records (and drops them): commits then write the store in the
+  // background (StoreWrite::kBackground).
+  bool with_changelog = false;
   std::vector<std::string> committed;
   std::vector<std::set<int>> commit_partitions;   // of each commit
   std::vector<std::vector<std::string>> commits;  // the outputs of each successful commit
@@ -248,6 +258,35 @@ TEST_F(RunnerTest, OnlyAtLeastOnceCommitsTheGroupOffsetsThroughTheSource) {
   ListSource alos_source(Events());
   ASSERT_TRUE(RunWith(&plain, &alos_source).ok());
   EXPECT_GT(alos_source.group_commits, 0);
+}
+
+// At-least-once with a changelog, the loop's commits write the store in the background.
+// A stop that comes with the assignment lost refuses the last commit, and the consumer's
+// close hands the loss to no listener; the write of the commit before it still lands
+// before Run returns, as the caller flushes and closes the store next.
+TEST_F(RunnerTest, AStopWithTheAssignmentLostLandsTheStoreWriteInFlight) {
+  AbortingSink sink(0, /*transactional=*/false);
+  sink.with_changelog = true;
+  ListSource source(Events());
+  source.LoseAt(20);
+  source.StopAt(20, &stop_);
+  auto store = state::Store::Open({.dir = dir_.File("state")});
+  ASSERT_TRUE(store.ok());
+  TopologyProbe probe;
+  Topology topology(&config_, store->get(), &sink, &probe,
+                    [] { return state::TimeMs(1710000000000); });
+  int background_writes = 0;
+  topology.set_store_write([&](state::StoreBatch& batch) {
+    ++background_writes;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return (*store)->Write(batch);
+  });
+  Runner runner(&config_.processing, &source, &topology,
+                [this] { return state::TimeMs(clock_ms_ += clock_step_ms_); });
+  ASSERT_TRUE(runner.Run(stop_).ok());
+  ASSERT_EQ(source.lost_at_commit, 20) << "a commit after each record before the loss";
+  ASSERT_GE(background_writes, 20);
+  EXPECT_FALSE(topology.store_write_in_flight());
 }
 
 // At-least-once, nothing is committed once the source knows the assignment is lost,
