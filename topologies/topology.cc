@@ -52,9 +52,10 @@ Topology::~Topology() {
   }
 }
 
-void Topology::set_store_write(state::StoreWriter::WriteFn write) {
-  LandStoreWrite().IgnoreError();  // tests only; a failure shows in their next commit
+ops::Status Topology::set_store_write(state::StoreWriter::WriteFn write) {
+  ENGAGED_RETURN_IF_ERROR(LandStoreWrite());
   writer_ = std::make_unique<state::StoreWriter>(std::move(write));
+  return ops::Status::Ok();
 }
 
 ops::Status Topology::LandStoreWrite() {

@@ -94,8 +94,10 @@ class Topology : public PartitionListener {
   // Waits for the store write in flight, if any, and ends it (PartitionTask::EndWrite).
   // Its failure is fatal, like a failed Commit.
   ops::Status LandStoreWrite();
-  // Replaces Store::Write for the commits' store writes (tests hold writes back).
-  void set_store_write(state::StoreWriter::WriteFn write);
+  // Replaces Store::Write for the commits' store writes (tests hold writes back), once
+  // the write in flight, if any, has landed; its failure is returned, like
+  // LandStoreWrite's.
+  [[nodiscard]] ops::Status set_store_write(state::StoreWriter::WriteFn write);
 
   // After an aborted transaction: drops every task (their uncommitted state with them),
   // brings the store up to the changelog's last commit, and returns the offset each

@@ -461,10 +461,11 @@ TEST_F(ChangelogTopologyTest, StoreWritesLandingWhileProcessingGoesOnChangeNothi
   Instance a(&small_, dir_.File("a"), &log);
   // Records processed while a store write had not landed.
   int overlapped = 0;
-  a.topology().set_store_write([&](state::StoreBatch& batch) {
+  const auto write = [&](state::StoreBatch& batch) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     return a.store().Write(batch);
-  });
+  };
+  ASSERT_TRUE(a.topology().set_store_write(write).ok());
   a.Assign();
   int n = 0;
   for (const Record& r : stream_) {
@@ -529,10 +530,11 @@ TEST_F(ChangelogTopologyTest, AFailedStoreWriteStopsTheInstanceAndARestartCatche
   {
     Instance a(&config_, dir, &log);
     int writes = 0;
-    a.topology().set_store_write([&](state::StoreBatch& batch) {
+    const auto write = [&](state::StoreBatch& batch) {
       if (++writes == 3) return ops::Status::IoError("injected: no space left on device");
       return a.store().Write(batch);
-    });
+    };
+    ASSERT_TRUE(a.topology().set_store_write(write).ok());
     a.Assign();
     for (const Record& r : stream_) {
       failed = a.Process(r);
@@ -625,10 +627,11 @@ TEST_F(ChangelogTopologyTest, TimersOfAStoreWriteInFlightFireAtTheNextMidnight) 
 
   Log log;
   Instance a(&config, dir_.File("a"), &log);
-  a.topology().set_store_write([&](state::StoreBatch& batch) {
+  const auto write = [&](state::StoreBatch& batch) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     return a.store().Write(batch);
-  });
+  };
+  ASSERT_TRUE(a.topology().set_store_write(write).ok());
   run(a, StoreWrite::kBackground);
   EXPECT_EQ(a.sink().outputs, reference.sink().outputs);
   EXPECT_EQ(a.States(), reference.States());
@@ -939,10 +942,11 @@ TEST_F(ChangelogTopologyTest, ExactlyOnceCountsNoForeignRecords) {
 TEST_F(ChangelogTopologyTest, ALostPartitionLetsTheLastCommitsStoreWriteLand) {
   Log log;
   Instance a(&config_, dir_.File("a"), &log);
-  a.topology().set_store_write([&](state::StoreBatch& batch) {
+  const auto write = [&](state::StoreBatch& batch) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     return a.store().Write(batch);
-  });
+  };
+  ASSERT_TRUE(a.topology().set_store_write(write).ok());
   a.Assign();
   a.ProcessRange(stream_, 0, stream_.size() / 2);
   ASSERT_TRUE(a.topology().Commit(StoreWrite::kBackground).ok());

@@ -276,11 +276,12 @@ TEST_F(RunnerTest, AStopWithTheAssignmentLostLandsTheStoreWriteInFlight) {
   Topology topology(&config_, store->get(), &sink, &probe,
                     [] { return state::TimeMs(1710000000000); });
   int background_writes = 0;
-  topology.set_store_write([&](state::StoreBatch& batch) {
+  const auto write = [&](state::StoreBatch& batch) {
     ++background_writes;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     return (*store)->Write(batch);
-  });
+  };
+  ASSERT_TRUE(topology.set_store_write(write).ok());
   Runner runner(&config_.processing, &source, &topology,
                 [this] { return state::TimeMs(clock_ms_ += clock_step_ms_); });
   ASSERT_TRUE(runner.Run(stop_).ok());
