@@ -304,6 +304,24 @@ TEST_F(TopologyTest, AnEventCancelsTheWakesScheduledBeforeIt) {
   EXPECT_GT(topology_->counters().timers_fired, 0);
 }
 
+// A customer active every day holds its next midnight's wake twice: once from the wake
+// at the midnight before, once from its event that day (the heap keeps both; a commit
+// stores them as one key). Each midnight wakes it once.
+TEST_F(TopologyTest, AWakeHeldTwiceFiresOnce) {
+  config_.segments = SilenceSegments();
+  config_.processing.idle_timer_ms = 0;
+  Start();
+  for (int day = 0; day < 6; ++day) {
+    ASSERT_TRUE(Feed(day, EventAt("daily", kT0 + day * kDay)).ok());
+    if (day == 2) {
+      ASSERT_TRUE(topology_->Commit().ok());
+    }
+  }
+  // The midnights of 2023-11-15 to 2023-11-19, before the last event.
+  EXPECT_EQ(topology_->counters().timers_fired, 5);
+  EXPECT_FALSE(Mentions(sink_.changes, R"("segment":"quiet")"));
+}
+
 TEST_F(TopologyTest, TheSilenceHorizonEndsTheDailyWakes) {
   config_.segments = SilenceSegments();
   config_.processing.idle_timer_ms = 0;
