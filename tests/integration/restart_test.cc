@@ -24,17 +24,30 @@ int EnvInt(const char* name, int fallback) {
   return v != nullptr && *v != '\0' ? std::atoi(v) : fallback;
 }
 
-// Sizes: CI-sized by default; ENGAGED_CRASH_EVENTS / _CUSTOMERS / _KILLS scale it up.
+// Sizes: by default those issue #5 asks for (at least 200,000 events over 10,000
+// customers, 5 kills; about 25 s, under ASan too); ENGAGED_CRASH_EVENTS / _CUSTOMERS /
+// _KILLS change them. Each kill comes 0-500 ms later than its base time, drawn from
+// ENGAGED_CRASH_SEED (random unless set, and printed: a failing run's kill times can be
+// repeated).
 struct Plan {
-  int events = EnvInt("ENGAGED_CRASH_EVENTS", 20000);
-  int customers = EnvInt("ENGAGED_CRASH_CUSTOMERS", 500);
-  int kills = EnvInt("ENGAGED_CRASH_KILLS", 3);
+  int events = EnvInt("ENGAGED_CRASH_EVENTS", 200000);
+  int customers = EnvInt("ENGAGED_CRASH_CUSTOMERS", 10000);
+  int kills = EnvInt("ENGAGED_CRASH_KILLS", 5);
+  unsigned seed = Seed();
+
+  static unsigned Seed() {
+    const char* v = std::getenv("ENGAGED_CRASH_SEED");
+    return v != nullptr && *v != '\0' ? static_cast<unsigned>(std::strtoul(v, nullptr, 10))
+                                      : std::random_device()();
+  }
 };
 
 TEST(RestartTest, NothingLostNothingCountedTwiceAcrossStopsAndKills) {
   const std::string bootstrap = testutil::KafkaClient::FixtureBootstrap();
   ASSERT_FALSE(bootstrap.empty()) << "no broker: run through ctest (the kafka fixture)";
   const Plan plan;
+  std::printf("restart: ENGAGED_CRASH_SEED=%u\n", plan.seed);
+  std::mt19937 jitter(plan.seed);
   testutil::KafkaClient kafka(bootstrap);
   const Topics topics = CreateTopics(kafka, "restart", 4);
   testutil::TempDir dir;
@@ -68,7 +81,7 @@ TEST(RestartTest, NothingLostNothingCountedTwiceAcrossStopsAndKills) {
   ASSERT_EQ(engaged->Terminate(), 0) << engaged->log();
   engaged = start();
   for (int k = 0; k < plan.kills; ++k) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(700 + 300 * k));
+    std::this_thread::sleep_for(std::chrono::milliseconds(700 + 300 * k + jitter() % 500));
     engaged->process().Signal(SIGKILL);
     ASSERT_EQ(engaged->process().Wait(10000), 128 + SIGKILL);
     engaged = start();
@@ -100,9 +113,10 @@ TEST(RestartTest, NothingLostNothingCountedTwiceAcrossStopsAndKills) {
   }
   EXPECT_EQ(static_cast<int>(by_id.size()), expected_changes);
   std::printf(
-      "restart: %d events over %zu customers, 1 SIGTERM and %d SIGKILLs, %zu customers "
-      "checked, %zu change records read for %d distinct changes\n",
-      plan.events, produced.size(), plan.kills, stored.size(), changes.size(), expected_changes);
+      "restart: %d events over %zu customers, 1 SIGTERM and %d SIGKILLs (seed %u), %zu "
+      "customers checked, %zu change records read for %d distinct changes\n",
+      plan.events, produced.size(), plan.kills, plan.seed, stored.size(), changes.size(),
+      expected_changes);
 }
 
 }  // namespace
