@@ -34,6 +34,20 @@ TEST(TimerQueueTest, PopsByDueThenCustomerId) {
                 {Day(1), "a"}, {Day(1), "b"}, {Day(1), "c"}, {Day(2), "b"}, {Day(3), "a"}}));
 }
 
+// The store's timer keys compare bytewise (RocksDB's default comparator), so an id with
+// a byte of 0x80 or more (UTF-8 past ASCII) sorts after every ASCII one; the pass that
+// merges held and stored timers needs the queue to agree.
+TEST(TimerQueueTest, CustomerIdsCompareAsUnsignedBytesLikeTheStoresKeys) {
+  TimerQueue q;
+  const std::string elodie = "\xC3\xA9lodie";  // "élodie" in UTF-8
+  q.Push(Day(1), elodie);
+  q.Push(Day(1), "zoe");
+  q.Push(Day(1), "\x7F");
+  q.Push(Day(1), "\xFF");
+  EXPECT_EQ(PopAll(q), (std::vector<Timer>{
+                           {Day(1), "zoe"}, {Day(1), "\x7F"}, {Day(1), elodie}, {Day(1), "\xFF"}}));
+}
+
 TEST(TimerQueueTest, MatchesASortedReferenceWhilePushesAndPopsInterleave) {
   // As in a midnight's pass: firing a timer holds one a day later.
   std::mt19937_64 rng(7);
