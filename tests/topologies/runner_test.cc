@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -203,19 +204,44 @@ class RunnerTest : public testing::Test {
     config_.processing.commit_interval_ms = 1;
   }
 
-  // Runs the loop over the source with a sink that aborts `aborts` commits.
-  ops::Status RunWith(AbortingSink* sink, ListSource* source) {
-    auto store = state::Store::Open({.dir = dir_.File("state-" + std::to_string(runs_++))});
+  // Runs the loop over the source with a sink that aborts `aborts` commits. Each store
+  // write of a commit takes `write_delay_ms` more (background writes then overlap the
+  // records that follow, when the sink has a changelog).
+  ops::Status RunWith(AbortingSink* sink, ListSource* source, int write_delay_ms = 0) {
+    auto store = state::Store::Open({.dir = StoreDir(runs_++)});
     EXPECT_TRUE(store.ok());
     TopologyProbe probe;
     // The topology's clock stands still (detected_at is the same in every run); the
     // runner's moves a millisecond a call, so that it commits after every record.
     Topology topology(&config_, store->get(), sink, &probe,
                       [] { return state::TimeMs(1710000000000); });
+    if (write_delay_ms > 0) {
+      const std::thread::id caller = std::this_thread::get_id();
+      const auto write = [&, write_delay_ms, caller](state::StoreBatch& batch) {
+        if (std::this_thread::get_id() != caller) ++background_writes_;
+        std::this_thread::sleep_for(std::chrono::milliseconds(write_delay_ms));
+        return (*store)->Write(batch);
+      };
+      EXPECT_TRUE(topology.set_store_write(write).ok());
+    }
     clock_ms_ = 0;
     Runner runner(&config_.processing, source, &topology,
                   [this] { return state::TimeMs(clock_ms_ += clock_step_ms_); });
     return runner.Run(stop_);
+  }
+
+  std::string StoreDir(int run) { return dir_.File("state-" + std::to_string(run)); }
+  // Each customer's events_total in the store of run `run`, by customer id.
+  std::map<std::string, int64_t> StoredTotals(int run) {
+    std::map<std::string, int64_t> out;
+    auto store = state::Store::Open({.dir = StoreDir(run)});
+    EXPECT_TRUE(store.ok());
+    for (const char* id : {"u0", "u1", "u2", "u3"}) {
+      auto c = (*store)->GetCustomer(state::Partition(0), id);
+      EXPECT_TRUE(c.ok() && c->has_value()) << id;
+      if (c.ok() && c->has_value()) out[id] = (*c)->events_total;
+    }
+    return out;
   }
 
   testutil::TempDir dir_;
@@ -224,6 +250,8 @@ class RunnerTest : public testing::Test {
   int64_t clock_ms_ = 0;       // the runner's clock
   std::atomic<bool> stop_{false};
   int runs_ = 0;
+  // Store writes made through RunWith's write_delay_ms on the store writer's thread.
+  std::atomic<int> background_writes_{0};
 };
 
 TEST_F(RunnerTest, AnAbortedCommitRewindsAndEndsWithTheSameOutputs) {
@@ -258,6 +286,25 @@ TEST_F(RunnerTest, OnlyAtLeastOnceCommitsTheGroupOffsetsThroughTheSource) {
   ListSource alos_source(Events());
   ASSERT_TRUE(RunWith(&plain, &alos_source).ok());
   EXPECT_GT(alos_source.group_commits, 0);
+}
+
+// At-least-once with a changelog, the loop's commits write the store in the background,
+// beside the records that follow; with writes slower than a record, the outputs and the
+// stored state are those of a run whose commits wait for their writes.
+TEST_F(RunnerTest, BackgroundStoreWritesEndInTheStateOfWaitedOnes) {
+  AbortingSink waited(0, /*transactional=*/false);
+  ListSource waited_source(Events());
+  ASSERT_TRUE(RunWith(&waited, &waited_source).ok());
+  AbortingSink background(0, /*transactional=*/false);
+  background.with_changelog = true;
+  ListSource background_source(Events());
+  ASSERT_TRUE(RunWith(&background, &background_source, /*write_delay_ms=*/5).ok());
+  EXPECT_GE(background_writes_, 10) << "a store write per commit, about one per record";
+  EXPECT_EQ(background.committed, waited.committed);
+  EXPECT_EQ(background.committed.size(), 4u) << "each of 4 customers became active once";
+  const std::map<std::string, int64_t> each_ten = {{"u0", 10}, {"u1", 10}, {"u2", 10}, {"u3", 10}};
+  EXPECT_EQ(StoredTotals(0), each_ten);
+  EXPECT_EQ(StoredTotals(1), each_ten);
 }
 
 // At-least-once with a changelog, the loop's commits write the store in the background.
