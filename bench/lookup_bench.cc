@@ -42,6 +42,8 @@ struct Args {
   size_t batch = 1;
   bool mmap_reads = false;
   size_t sample_every = 10;
+  bool verify_checksums = true;  // rocksdb::ReadOptions, as Store::GetCustomer reads
+  bool fill_cache = true;
 };
 
 [[noreturn]] void Fail(const std::string& why) {
@@ -62,6 +64,8 @@ Args Parse(int argc, char** argv) {
   app.add_option("--batch", a.batch, "keys per MultiGet; 1 for Get")->check(positive);
   app.add_option("--mmap-reads", a.mmap_reads, "0 or 1");
   app.add_option("--sample-every", a.sample_every)->check(positive);
+  app.add_option("--verify-checksums", a.verify_checksums, "0 or 1 (ReadOptions)");
+  app.add_option("--fill-cache", a.fill_cache, "0 or 1 (ReadOptions): insert blocks read");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -140,9 +144,12 @@ std::vector<std::string> SampleKeys(const Args& a) {
 }
 
 // Looks up keys[first, first + n); returns how many were found.
-size_t Lookup(Db& d, const std::vector<std::string>& keys, size_t first, size_t n, size_t batch) {
+size_t Lookup(Db& d, const Args& a, const std::vector<std::string>& keys, size_t first, size_t n) {
   size_t found = 0;
-  const rocksdb::ReadOptions ro;
+  const size_t batch = a.batch;
+  rocksdb::ReadOptions ro;
+  ro.verify_checksums = a.verify_checksums;
+  ro.fill_cache = a.fill_cache;
   if (batch == 1) {
     rocksdb::PinnableSlice value;
     for (size_t i = first; i < first + n; ++i) {
@@ -176,10 +183,10 @@ int main(int argc, char** argv) {
                      2 * a.lookups));
   }
   auto d = Open(a, a.mmap_reads);
-  const size_t warm = Lookup(*d, keys, 0, a.lookups, a.batch);
+  const size_t warm = Lookup(*d, a, keys, 0, a.lookups);
   const double cpu0 = CpuSeconds();
   const auto wall0 = std::chrono::steady_clock::now();
-  const size_t found = Lookup(*d, keys, a.lookups, a.lookups, a.batch);
+  const size_t found = Lookup(*d, a, keys, a.lookups, a.lookups);
   const double cpu = CpuSeconds() - cpu0;
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
@@ -190,8 +197,9 @@ int main(int argc, char** argv) {
   }
   std::printf(
       "command: %s --dir %s --cache-mb %zu --lookups %zu --batch %zu --mmap-reads %d "
-      "--sample-every %zu\n",
-      argv[0], a.dir.c_str(), a.cache_mb, a.lookups, a.batch, a.mmap_reads ? 1 : 0, a.sample_every);
+      "--sample-every %zu --verify-checksums %d --fill-cache %d\n",
+      argv[0], a.dir.c_str(), a.cache_mb, a.lookups, a.batch, a.mmap_reads ? 1 : 0, a.sample_every,
+      a.verify_checksums ? 1 : 0, a.fill_cache ? 1 : 0);
   std::printf("sampled keys: %zu   timed lookups: %zu (after %zu untimed)\n", keys.size(),
               a.lookups, a.lookups);
   std::printf("process CPU: %.2f s -> %.0f lookups per CPU-second (%.2f us each)   wall: %.2f s\n",

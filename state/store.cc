@@ -249,6 +249,7 @@ ops::Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   store->timers_ = handles[2];
   store->meta_ = handles[3];
   store->sync_ = options.sync_commits;
+  store->cache_read_blocks_ = options.cache_read_blocks;
   store->dir_ = options.dir;
   return store;
 }
@@ -264,7 +265,9 @@ Store::~Store() {
 ops::Result<std::optional<CustomerState>> Store::GetCustomer(Partition p,
                                                              std::string_view customer_id) {
   std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions(), customers_, keys::Customer(p, customer_id), &value);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = cache_read_blocks_;
+  auto s = db_->Get(ro, customers_, keys::Customer(p, customer_id), &value);
   if (s.IsNotFound()) return std::optional<CustomerState>();
   if (!s.ok()) return FromRocks(s, "reading customer state");
   auto decoded = DecodeCustomer(value);

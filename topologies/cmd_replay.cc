@@ -104,8 +104,10 @@ int ReplayCommand(const ReplayArgs& args) {
   // Replays fire timers by stream time only, so the same input always gives the same
   // output.
   config->processing.idle_timer_ms = 0;
-  auto store = state::Store::Open(
-      {.dir = state_dir, .sync_commits = false, .memory_bytes = StoreMemoryBytes(config->state)});
+  auto store = state::Store::Open({.dir = state_dir,
+                                   .sync_commits = false,
+                                   .memory_bytes = StoreMemoryBytes(config->state),
+                                   .cache_read_blocks = config->state.cache_read_blocks});
   ops::Progress progress({.label = "replay",
                           .total_bytes = InputSize(args.input),
                           .enabled = ops::StderrIsInteractive()});

@@ -177,7 +177,8 @@ int RunCommand(const RunArgs& args) {
 
   auto store = state::Store::Open({.dir = config->state.dir,
                                    .sync_commits = config->state.sync_commits,
-                                   .memory_bytes = StoreMemoryBytes(config->state)});
+                                   .memory_bytes = StoreMemoryBytes(config->state),
+                                   .cache_read_blocks = config->state.cache_read_blocks});
   if (!store.ok()) {
     Log().Error("cannot open the state store", {{"error", store.status().ToString()}});
     return kExitFailure;

@@ -282,5 +282,39 @@ TEST(StoreTest, ReadOnlyOpenWorksBesideAWriterAndStatsAreFilled) {
   EXPECT_EQ(st.background_errors, 0u);
 }
 
+// state.cache_read_blocks: lookups fill the block cache with the data blocks they read,
+// or, off, leave it to index and filter blocks and memtables.
+TEST(StoreTest, LookupsFillTheBlockCacheOnlyWhenAskedTo) {
+  testutil::TempDir dir;
+  {
+    auto store = Store::Open({.dir = dir.path().string()});
+    ASSERT_TRUE(store.ok());
+    StoreBatch batch = (*store)->NewBatch();
+    CustomerState s;
+    s.segment = "a segment name long enough to make each customer take some room";
+    for (int i = 0; i < 20000; ++i) {
+      s.events_total = i;
+      batch.PutCustomer(Partition(0), "customer-" + std::to_string(i), s);
+    }
+    ASSERT_TRUE((*store)->Write(batch).ok());
+    ASSERT_TRUE((*store)->Flush().ok());
+  }
+  // Bytes of the block cache held by blocks no one pins: the data blocks lookups read.
+  const auto read_blocks = [&](bool cache_read_blocks) -> uint64_t {
+    auto store = Store::Open({.dir = dir.path().string(), .cache_read_blocks = cache_read_blocks});
+    EXPECT_TRUE(store.ok());
+    for (int i = 0; i < 20000; i += 7) {
+      auto c = (*store)->GetCustomer(Partition(0), "customer-" + std::to_string(i));
+      EXPECT_TRUE(c.ok() && c->has_value() && (*c)->events_total == i) << i;
+    }
+    const StoreStats st = (*store)->Stats();
+    return st.block_cache_usage_bytes - st.block_cache_pinned_bytes;
+  };
+  const uint64_t filled = read_blocks(true);
+  const uint64_t not_filled = read_blocks(false);
+  EXPECT_GT(filled, uint64_t{256} << 10) << "the data blocks read (about 1.5 MB of state)";
+  EXPECT_LT(not_filled, uint64_t{16} << 10);
+}
+
 }  // namespace
 }  // namespace state

@@ -24,6 +24,7 @@ state:
   dir: /tmp/x
   memory_budget_bytes: 67108864
   cache_share: 0.5
+  cache_read_blocks: false
   retention_ms: 86400000
   sync_commits: true
   local_copy_max_age_ms: 3600000
@@ -54,6 +55,7 @@ segments:
   EXPECT_EQ(c.output.segment_changes_topic, "seg");
   EXPECT_EQ(c.state.memory_budget_bytes, 67108864);
   EXPECT_EQ(c.state.cache_share, 0.5);
+  EXPECT_FALSE(c.state.cache_read_blocks);
   EXPECT_EQ(c.state.retention_ms, 86400000);
   EXPECT_TRUE(c.state.sync_commits);
   EXPECT_EQ(c.state.local_copy_max_age_ms, 3600000);
