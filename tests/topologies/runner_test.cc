@@ -322,9 +322,9 @@ TEST_F(RunnerTest, AStopWithTheAssignmentLostLandsTheStoreWriteInFlight) {
   TopologyProbe probe;
   Topology topology(&config_, store->get(), &sink, &probe,
                     [] { return state::TimeMs(1710000000000); });
-  int background_writes = 0;
+  int writes = 0;
   const auto write = [&](state::StoreBatch& batch) {
-    ++background_writes;
+    ++writes;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     return (*store)->Write(batch);
   };
@@ -333,7 +333,7 @@ TEST_F(RunnerTest, AStopWithTheAssignmentLostLandsTheStoreWriteInFlight) {
                 [this] { return state::TimeMs(clock_ms_ += clock_step_ms_); });
   ASSERT_TRUE(runner.Run(stop_).ok());
   ASSERT_EQ(source.lost_at_commit, 20) << "a commit after each record before the loss";
-  ASSERT_GE(background_writes, 20);
+  ASSERT_GE(writes, 20) << "a store write per commit";
   EXPECT_FALSE(topology.store_write_in_flight());
 }
 
