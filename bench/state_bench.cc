@@ -265,8 +265,9 @@ static_assert(std::size(kMix) == std::size(kTypeNames));
 // Phase 1, in a child process. Returns the exit status.
 int Load(const Args& args, const topologies::Config& config) {
   std::filesystem::remove_all(args.base);
-  auto store = state::Store::Open(
-      {.dir = args.base, .memory_bytes = topologies::StoreMemoryBytes(config.state)});
+  state::StoreOptions options = topologies::StoreOptionsFor(config.state);
+  options.dir = args.base;
+  auto store = state::Store::Open(options);
   if (!store.ok()) {
     fmt::print(stderr, "{}\n", store.status().ToString());
     return 1;
@@ -419,9 +420,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double rss_before_open = ProcStatusMb("VmRSS");
-  auto store = state::Store::Open({.dir = args.dir,
-                                   .memory_bytes = topologies::StoreMemoryBytes(config.state),
-                                   .cache_read_blocks = config.state.cache_read_blocks});
+  auto store = state::Store::Open(topologies::StoreOptionsFor(config.state));
   if (!store.ok()) {
     fmt::print(stderr, "{}\n", store.status().ToString());
     return 1;

@@ -104,10 +104,9 @@ int ReplayCommand(const ReplayArgs& args) {
   // Replays fire timers by stream time only, so the same input always gives the same
   // output.
   config->processing.idle_timer_ms = 0;
-  auto store = state::Store::Open({.dir = state_dir,
-                                   .sync_commits = false,
-                                   .memory_bytes = StoreMemoryBytes(config->state),
-                                   .cache_read_blocks = config->state.cache_read_blocks});
+  config->state.dir = state_dir;
+  config->state.sync_commits = false;
+  auto store = state::Store::Open(StoreOptionsFor(config->state));
   ops::Progress progress({.label = "replay",
                           .total_bytes = InputSize(args.input),
                           .enabled = ops::StderrIsInteractive()});

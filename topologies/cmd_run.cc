@@ -175,10 +175,7 @@ int RunCommand(const RunArgs& args) {
   }
   SignalWatcher signals(config->processing.shutdown_grace_ms);
 
-  auto store = state::Store::Open({.dir = config->state.dir,
-                                   .sync_commits = config->state.sync_commits,
-                                   .memory_bytes = StoreMemoryBytes(config->state),
-                                   .cache_read_blocks = config->state.cache_read_blocks});
+  auto store = state::Store::Open(StoreOptionsFor(config->state));
   if (!store.ok()) {
     Log().Error("cannot open the state store", {{"error", store.status().ToString()}});
     return kExitFailure;

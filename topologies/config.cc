@@ -18,6 +18,7 @@
 #include "fmt/format.h"
 #include "processors/feature_catalog.h"
 #include "processors/rules/expr_parser.h"
+#include "state/store.h"
 #include "topologies/config_env.h"
 
 namespace topologies {
@@ -896,6 +897,13 @@ std::vector<std::string> KnownConfigKeys() {
       "features.rfm.frequency",
       "features.rfm.monetary",
   };
+}
+
+state::StoreOptions StoreOptionsFor(const StateConfig& s) {
+  return {.dir = s.dir,
+          .sync_commits = s.sync_commits,
+          .memory_bytes = StoreMemoryBytes(s),
+          .cache_read_blocks = s.cache_read_blocks};
 }
 
 }  // namespace topologies

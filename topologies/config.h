@@ -20,6 +20,10 @@
 #include "processors/feature_options.h"
 #include "processors/segments.h"
 
+namespace state {
+struct StoreOptions;
+}  // namespace state
+
 namespace topologies {
 
 struct InputConfig {
@@ -223,6 +227,10 @@ inline size_t StoreMemoryBytes(const StateConfig& s) {
   return static_cast<size_t>(static_cast<double>(s.memory_budget_bytes) *
                              (1.0 - kUnaccountedMemoryShare) * (1.0 - s.cache_share));
 }
+
+// The state store's options from the config: its directory, whether commits fsync the
+// WAL, RocksDB's share of the memory budget and whether lookups fill the block cache.
+state::StoreOptions StoreOptionsFor(const StateConfig& s);
 
 // The write-back caches' share of the state memory budget, all partitions together.
 // Unit: bytes.

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "state/store.h"
+
 namespace topologies {
 namespace {
 
@@ -148,6 +150,25 @@ TEST(ConfigTest, MemoryBudgetKeepsHeadroomAndSplitsTheRestByCacheShare) {
   EXPECT_NEAR(static_cast<double>(StoreMemoryBytes(s)), accounted * 0.75, 1.0);
   EXPECT_NEAR(static_cast<double>(CacheMemoryBytes(s)), accounted * 0.25, 1.0);
   EXPECT_LT(StoreMemoryBytes(s) + CacheMemoryBytes(s), static_cast<size_t>(s.memory_budget_bytes));
+}
+
+TEST(ConfigTest, TheStoreIsOpenedWithTheStateSectionsSettings) {
+  StateConfig s;
+  s.dir = "/var/lib/engaged/state";
+  s.sync_commits = true;
+  s.memory_budget_bytes = int64_t{2} << 30;
+  s.cache_share = 0.6;
+  s.cache_read_blocks = false;
+  const state::StoreOptions o = StoreOptionsFor(s);
+  EXPECT_EQ(o.dir, s.dir);
+  EXPECT_TRUE(o.sync_commits);
+  EXPECT_EQ(o.memory_bytes, StoreMemoryBytes(s));
+  EXPECT_FALSE(o.cache_read_blocks);
+  EXPECT_FALSE(o.read_only);
+  s.sync_commits = false;
+  s.cache_read_blocks = true;
+  EXPECT_FALSE(StoreOptionsFor(s).sync_commits);
+  EXPECT_TRUE(StoreOptionsFor(s).cache_read_blocks);
 }
 
 TEST(ConfigTest, TheChangelogsDeleteRetentionBoundsTheLocalCopysAge) {
