@@ -108,8 +108,9 @@ struct Db {
 std::unique_ptr<Db> Open(const Args& a, bool mmap_reads) {
   auto d = std::make_unique<Db>();
   d->cache = rocksdb::NewLRUCache(a.cache_mb << 20);
-  // The memory size only sizes memtables, which a read-only store has none of.
-  const auto cf = state::ColumnFamilyOptionsFor(d->cache, size_t{1} << 30);
+  // The memory size and the cache policy only size memtables, which a read-only store
+  // has none of.
+  const auto cf = state::ColumnFamilyOptionsFor(d->cache, size_t{1} << 30, a.fill_cache);
   std::vector<std::string> names;
   auto s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), a.dir, &names);
   if (!s.ok()) Fail(fmt::format("cannot open {}: {}", a.dir, s.ToString()));

@@ -16,8 +16,9 @@ namespace state {
 
 // Block-based tables in `cache` (their index and filter blocks charged to it and
 // pinned), bloom filters, memtables sized from `memory_bytes` (the store's RocksDB
-// budget), no compression.
+// budget) and from whether lookups keep data blocks in the cache (StoreOptions::
+// cache_read_blocks), no compression.
 rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::shared_ptr<rocksdb::Cache>& cache,
-                                                    size_t memory_bytes);
+                                                    size_t memory_bytes, bool cache_read_blocks);
 
 }  // namespace state

@@ -31,8 +31,14 @@ constexpr char kCustomersCf[] = "customers";
 constexpr char kTimersCf[] = "timers";
 constexpr char kMetaCf[] = "meta";
 constexpr int kBloomBitsPerKey = 10;
-// Memtables may use this share of the memory budget (charged to the block cache).
-constexpr double kMemtableShare = 0.25;
+// Memtables may use this share of RocksDB's memory (charged to the block cache): a
+// quarter when the block cache also holds the data blocks that lookups read, half
+// when it holds only the index and filter blocks (StoreOptions::cache_read_blocks
+// false). Larger memtables mean fewer flushes and less compaction: at 10 M customers
+// and a 1 GiB budget, half gave 7-31 % more events per CPU-second than a quarter
+// (docs/benchmarks.md, "Defaults for lookups and memtables").
+constexpr double kMemtableShareBesideDataBlocks = 0.25;
+constexpr double kMemtableShareAlone = 0.5;
 // One memtable is at most this share of the memtable budget, and at most 64 MiB.
 constexpr int kMemtablesPerBudget = 4;
 constexpr size_t kMaxWriteBufferBytes = size_t{64} << 20;
@@ -63,10 +69,14 @@ void EncodeFixed64(uint64_t v, std::string* out) {
   out->append(buf, sizeof(buf));
 }
 
+double MemtableShare(bool cache_read_blocks) {
+  return cache_read_blocks ? kMemtableShareBesideDataBlocks : kMemtableShareAlone;
+}
+
 }  // namespace
 
 rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::shared_ptr<rocksdb::Cache>& cache,
-                                                    size_t memory_bytes) {
+                                                    size_t memory_bytes, bool cache_read_blocks) {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
@@ -77,10 +87,10 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::shared_ptr<rocksd
   table.metadata_cache_options.unpartitioned_pinning = rocksdb::PinningTier::kAll;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  cf.write_buffer_size =
-      std::min(kMaxWriteBufferBytes,
-               static_cast<size_t>(static_cast<double>(memory_bytes) * kMemtableShare) /
-                   kMemtablesPerBudget);
+  cf.write_buffer_size = std::min(
+      kMaxWriteBufferBytes,
+      static_cast<size_t>(static_cast<double>(memory_bytes) * MemtableShare(cache_read_blocks)) /
+          kMemtablesPerBudget);
   // Most point lookups miss the memtable (the cache holds the hot customers): a bloom
   // filter over whole keys lets them skip the skip-list search.
   cf.memtable_whole_key_filtering = true;
@@ -214,7 +224,8 @@ ops::Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   auto resources = std::make_unique<Resources>();
   resources->cache = rocksdb::NewLRUCache(options.memory_bytes);
   resources->write_buffers = std::make_shared<rocksdb::WriteBufferManager>(
-      static_cast<size_t>(static_cast<double>(options.memory_bytes) * kMemtableShare),
+      static_cast<size_t>(static_cast<double>(options.memory_bytes) *
+                          MemtableShare(options.cache_read_blocks)),
       resources->cache);
   resources->statistics = rocksdb::CreateDBStatistics();
   resources->statistics->set_stats_level(rocksdb::StatsLevel::kExceptDetailedTimers);
@@ -225,7 +236,8 @@ ops::Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   db_options.max_background_jobs = 2;
   db_options.write_buffer_manager = resources->write_buffers;
   db_options.statistics = resources->statistics;
-  const auto cf = ColumnFamilyOptionsFor(resources->cache, options.memory_bytes);
+  const auto cf =
+      ColumnFamilyOptionsFor(resources->cache, options.memory_bytes, options.cache_read_blocks);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf},
       {kCustomersCf, cf},

@@ -50,9 +50,10 @@ struct StoreOptions {
   size_t memory_bytes = size_t{256} << 20;
   // Whether the data blocks that GetCustomer reads are kept in the block cache. Off,
   // they are read from the files (the OS page cache) each time and the block cache
-  // holds index and filter blocks and memtables only (docs/benchmarks.md, "Lookups
-  // that do not fill the block cache").
-  bool cache_read_blocks = true;
+  // holds index and filter blocks and memtables only, which then get half of
+  // memory_bytes instead of a quarter (docs/benchmarks.md, "Lookups that do not fill
+  // the block cache").
+  bool cache_read_blocks = false;
 };
 
 // Health figures of the store, for the state probe. Thread-safe to collect.
@@ -302,7 +303,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* default_ = nullptr;
   bool sync_ = false;
-  bool cache_read_blocks_ = true;
+  bool cache_read_blocks_ = false;
   std::string dir_;
   std::atomic<uint64_t> ingests_{0};                   // names the files Ingest writes
   std::chrono::steady_clock::time_point last_trim_{};  // of the last malloc_trim

@@ -90,15 +90,16 @@ struct StateConfig {
   // write-back caches of hot customers. Default 536870912 (512 MiB). Unit: bytes.
   int64_t memory_budget_bytes = int64_t{512} << 20;
   // The write-back caches' share of memory_budget_bytes (of the part left after
-  // kUnaccountedMemoryShare below); RocksDB gets the rest. Default 0.25. Unit: fraction
-  // (0 to 0.9).
-  double cache_share = 0.25;
+  // kUnaccountedMemoryShare below); RocksDB gets the rest. Default 0.5; about 0.25 with
+  // cache_read_blocks true, so that the block cache has room for data blocks. Unit:
+  // fraction (0 to 0.9).
+  double cache_share = 0.5;
   // Whether the data blocks that lookups of uncached customers read are kept in
   // RocksDB's block cache. false reads them from the SST files (the OS page cache) each
   // time, which cost less CPU than filling the cache at every size measured, when the
-  // page cache holds the files; RSS then stays well below the budget unless cache_share
-  // is raised (docs/benchmarks.md). Default true.
-  bool cache_read_blocks = true;
+  // page cache holds the files; the block cache then holds index and filter blocks and
+  // larger memtables (docs/benchmarks.md). Default false.
+  bool cache_read_blocks = false;
   // Customers without an event for this long are deleted (and counted). 0 keeps them
   // forever. Default 34560000000 (400 days). Unit: ms.
   int64_t retention_ms = 400LL * 24 * 3600 * 1000;

@@ -1,7 +1,9 @@
 #include "state/store.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/cache.h>
 
+#include "state/rocks_options.h"
 #include "tests/testutil/temp_dir.h"
 
 namespace state {
@@ -314,6 +316,17 @@ TEST(StoreTest, LookupsFillTheBlockCacheOnlyWhenAskedTo) {
   const uint64_t not_filled = read_blocks(false);
   EXPECT_GT(filled, uint64_t{256} << 10) << "the data blocks read (about 1.5 MB of state)";
   EXPECT_LT(not_filled, uint64_t{16} << 10);
+}
+
+// With the data blocks out of the block cache, memtables get half of RocksDB's memory
+// instead of a quarter; one memtable is a quarter of that, and at most 64 MiB.
+TEST(StoreTest, MemtablesGrowWhenLookupsLeaveTheBlockCacheAlone) {
+  const auto cache = rocksdb::NewLRUCache(size_t{8} << 20);
+  constexpr size_t kMemory = size_t{400} << 20;
+  EXPECT_EQ(ColumnFamilyOptionsFor(cache, kMemory, true).write_buffer_size, kMemory / 16);
+  EXPECT_EQ(ColumnFamilyOptionsFor(cache, kMemory, false).write_buffer_size, kMemory / 8);
+  EXPECT_EQ(ColumnFamilyOptionsFor(cache, size_t{4} << 30, false).write_buffer_size,
+            size_t{64} << 20);
 }
 
 }  // namespace

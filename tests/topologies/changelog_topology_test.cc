@@ -404,6 +404,7 @@ class ChangelogTopologyTest : public testing::Test {
     RunReference("whole-4d");
     small_ = config_;
     small_.state.memory_budget_bytes = 12 * sizeof(state::CustomerState);
+    small_.state.cache_share = 0.25;
   }
 
   // Instance A (directory "a") processes the first third of the stream and stops; then
