@@ -49,10 +49,10 @@ struct StoreOptions {
   // the cache). Default 256 MiB. Unit: bytes.
   size_t memory_bytes = size_t{256} << 20;
   // Whether the data blocks that GetCustomer reads are kept in the block cache. Off,
-  // they are read from the files (the OS page cache) each time and the block cache
-  // holds index and filter blocks and memtables only, which then get half of
-  // memory_bytes instead of a quarter (docs/benchmarks.md, "Lookups that do not fill
-  // the block cache").
+  // they are read from the files (the OS page cache) each time, the block cache holds
+  // index and filter blocks and memtables only, and memtables may take half of
+  // memory_bytes instead of a quarter (docs/benchmarks.md, "Defaults for lookups and
+  // memtables").
   bool cache_read_blocks = false;
 };
 
