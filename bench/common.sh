@@ -55,6 +55,15 @@ bench_produce() {
   return 1
 }
 
+# bench_show_problems LOG: the last warnings and errors of a run's log on stderr, so that
+# a failure shows its cause where it is reported (a ctest log, a terminal).
+bench_show_problems() {
+  local log=$1
+  [[ -r $log ]] || { echo "  (no log at $log)" >&2; return 0; }
+  echo "  the last warnings and errors of $log:" >&2
+  grep -E '"level":"(warn|error|critical)"|^[^{]' "$log" | tail -n 30 | sed 's/^/    /' >&2 || true
+}
+
 # A TCP port on 127.0.0.1 that was free a moment ago.
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

@@ -111,8 +111,14 @@ echo "machine: $(nproc) vCPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/c
 ONE="$(measure one -- "$ENGAGED" run --config "$WORK/one-a.yaml")" || true
 TWO="$(measure two -- "${BASH_SOURCE[0]}" --pair "$ENGAGED" "$WORK/two-a.yaml" "$WORK/two-b.yaml")" || true
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at end" >&2
-for r in "$ONE" "$TWO"; do
-  [[ $(field "$r" exit) == 0 ]] || { echo "scaleout.sh: a run failed: $r (logs in $WORK)" >&2; exit 1; }
+for app in one two; do
+  r="$ONE"
+  [[ $app == one ]] || r="$TWO"
+  if [[ $(field "$r" exit) != 0 ]]; then
+    echo "scaleout.sh: run '$app' failed: $r (logs in $WORK)" >&2
+    bench_show_problems "$WORK/$app.log"
+    exit 1
+  fi
 done
 
 rate_from_start() { awk -v n="$(field "$1" events)" -v s="$(field "$1" total_s)" 'BEGIN { printf "%.0f", n / s }'; }
