@@ -27,6 +27,11 @@ struct HandleDeleter {
 };
 using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
 
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+};
+using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
+
 // A librdkafka configuration from the user's properties, then `defaults` for keys the
 // user did not set, then `forced` (which the user may not change). Values are never
 // logged: they may hold secrets.

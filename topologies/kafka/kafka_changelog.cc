@@ -27,11 +27,6 @@ constexpr int kWakeTimeoutMs = 1000;
 // (A committed transaction ends with a marker that librdkafka reports the end before.)
 constexpr auto kReassignEvery = std::chrono::milliseconds(50);
 
-struct QueueDeleter {
-  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
-};
-using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
-
 struct EventDeleter {
   void operator()(rd_kafka_event_t* ev) const { rd_kafka_event_destroy(ev); }
 };

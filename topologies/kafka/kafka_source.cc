@@ -1,8 +1,8 @@
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
 #include <map>
 #include <optional>
+#include <string>
 
 #include "fmt/format.h"
 #include "topologies/kafka/internal.h"
@@ -21,8 +21,10 @@ using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, Partit
 
 constexpr double kMillisPerSecond = 1000.0;
 constexpr int kSeekTimeoutMs = 10000;
-// How long Close serves rebalance callbacks after unsubscribing (Unsubscribe).
+// How long Close serves rebalance callbacks after unsubscribing (Unsubscribe), then
+// how long it waits for the consumer's close (CloseConsumer).
 constexpr int kLeaveWaitMs = 10000;
+constexpr int kCloseWaitMs = 5000;
 constexpr int kLeavePollMs = 100;
 
 int64_t WallNowMs() {
@@ -49,7 +51,14 @@ class KafkaSource final : public Source {
       // Close() was not called (a failed start): leave the group without callbacks.
       listener_ = nullptr;
       joined_ = Joined();
-      rd_kafka_consumer_close(consumer_.get());
+      CloseConsumer().IgnoreError();  // logged by librdkafka; nothing to report it to
+    }
+    if (consumer_ != nullptr && close_abandoned_) {
+      // CloseConsumer gave up: rd_kafka_destroy would wait for the same close. The handle
+      // is left to the process's exit, silenced (no callback is served without a poll).
+      rd_kafka_set_log_level(consumer_.get(), 0);
+      (void)consumer_.release();
+      return;
     }
     if (consumer_ != nullptr && !assigned_once_ && joined_) {
       // librdkafka before 2.3 aborts when a consumer is destroyed after a JoinGroup
@@ -91,6 +100,13 @@ class KafkaSource final : public Source {
     rd_kafka_conf_set_error_cb(conf->get(), &KafkaSource::ErrorCallback);
     rd_kafka_conf_set_stats_cb(conf->get(), &KafkaSource::StatsCallback);
     rd_kafka_conf_set_offset_commit_cb(conf->get(), &KafkaSource::OffsetCommitCallback);
+    // Known from the configured assignors, which librdkafka requires to share one
+    // protocol (cooperative-sticky is its one cooperative assignor). Asking
+    // rd_kafka_rebalance_protocol from the rebalance callback instead can wait forever
+    // once the consumer closes (confluentinc/librdkafka#4041).
+    self->cooperative_ =
+        ConfString(conf->get(), "partition.assignment.strategy").find("cooperative-sticky") !=
+        std::string::npos;
     self->timeouts_ = {.session_ms = ConfInt(conf->get(), "session.timeout.ms"),
                        .heartbeat_ms = ConfInt(conf->get(), "heartbeat.interval.ms")};
     char errstr[512];
@@ -192,12 +208,9 @@ class KafkaSource final : public Source {
     ReleaseMessage();
     joined_ = Joined();  // before leaving the group, which may clear the member id
     Unsubscribe();
-    const rd_kafka_resp_err_t err = rd_kafka_consumer_close(consumer_.get());
+    ops::Status closed = CloseConsumer();
     if (!pending_.ok()) return pending_;
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return ops::Status::Kafka(fmt::format("closing the consumer: {}", ErrorText(err)));
-    }
-    return ops::Status::Ok();
+    return closed;
   }
 
  private:
@@ -327,7 +340,7 @@ class KafkaSource final : public Source {
   static void RebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                 rd_kafka_topic_partition_list_t* parts, void* opaque) {
     auto* self = static_cast<KafkaSource*>(opaque);
-    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    const bool cooperative = self->cooperative_;
     std::vector<state::TopicPartition> tps;
     tps.reserve(static_cast<size_t>(parts->cnt));
     for (int i = 0; i < parts->cnt; ++i) {
@@ -369,6 +382,41 @@ class KafkaSource final : public Source {
     }
     KafkaLog().Warn("partitions still assigned after unsubscribing; closing anyway",
                     {{"waited_ms", kLeaveWaitMs}});
+  }
+
+  // rd_kafka_consumer_close, bounded: it serves the consumer's queue (rebalance callbacks
+  // included) until the close is done, for at most kCloseWaitMs. librdkafka 2.0's own
+  // close waits forever when an assignment reaches a closing cooperative member
+  // (confluentinc/librdkafka#4527, fixed in 2.4), which Unsubscribe makes rare but not
+  // impossible: an assignment already on its way when Unsubscribe saw none. A close that
+  // does not finish is abandoned with a warning, and the handle left to the process's
+  // exit: everything processed was committed before Close, and the group takes the
+  // partitions back when this member's session times out.
+  ops::Status CloseConsumer() {
+    const QueuePtr queue(rd_kafka_queue_get_consumer(consumer_.get()));
+    if (rd_kafka_error_t* e = rd_kafka_consumer_close_queue(consumer_.get(), queue.get())) {
+      const std::string text = rd_kafka_error_string(e);
+      rd_kafka_error_destroy(e);
+      return ops::Status::Kafka(fmt::format("closing the consumer: {}", text));
+    }
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(kCloseWaitMs);
+    while (rd_kafka_consumer_closed(consumer_.get()) == 0) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        close_abandoned_ = true;
+        KafkaLog().Warn(
+            "the consumer did not close in time; leaving it to the process exit (librdkafka "
+            "before 2.4 can wait forever when an assignment arrives while it closes, "
+            "confluentinc/librdkafka#4527); the group reassigns this member's partitions "
+            "after session.timeout.ms",
+            {{"waited_ms", kCloseWaitMs}, {"session_timeout_ms", timeouts_.session_ms}});
+        return ops::Status::Ok();
+      }
+      if (rd_kafka_message_t* m = rd_kafka_consume_queue(queue.get(), kLeavePollMs)) {
+        rd_kafka_message_destroy(m);
+      }
+    }
+    return ops::Status::Ok();
   }
 
   // A JoinGroup response gave this member an id.
@@ -436,13 +484,20 @@ class KafkaSource final : public Source {
     if (pending_.ok()) pending_ = std::move(s);
   }
 
-  // The integer value of librdkafka property `name` in `conf` (its default unless set);
-  // 0 when it cannot be read.
+  // The value of librdkafka property `name` in `conf` (its default unless set); empty
+  // when it cannot be read.
+  static std::string ConfString(const rd_kafka_conf_t* conf, const char* name) {
+    size_t size = 0;
+    if (rd_kafka_conf_get(conf, name, nullptr, &size) != RD_KAFKA_CONF_OK || size == 0) return {};
+    std::string value(size, '\0');
+    if (rd_kafka_conf_get(conf, name, value.data(), &size) != RD_KAFKA_CONF_OK) return {};
+    value.resize(size - 1);  // size counts the terminating NUL
+    return value;
+  }
+
+  // The integer value of librdkafka property `name` in `conf`; 0 when it cannot be read.
   static int64_t ConfInt(const rd_kafka_conf_t* conf, const char* name) {
-    char value[64];
-    size_t size = sizeof(value);
-    if (rd_kafka_conf_get(conf, name, value, &size) != RD_KAFKA_CONF_OK) return 0;
-    return std::strtoll(value, nullptr, 10);
+    return std::strtoll(ConfString(conf, name).c_str(), nullptr, 10);
   }
 
   HandlePtr consumer_;
@@ -458,8 +513,10 @@ class KafkaSource final : public Source {
   InputRecord record_;
   ops::Status pending_;  // the first error raised inside a callback
   bool closed_ = false;
-  bool assigned_once_ = false;  // a rebalance callback assigned partitions (or none) once
-  bool joined_ = false;         // had a member id when closed
+  bool assigned_once_ = false;    // a rebalance callback assigned partitions (or none) once
+  bool joined_ = false;           // had a member id when closed
+  bool cooperative_ = false;      // the group's rebalance protocol is COOPERATIVE
+  bool close_abandoned_ = false;  // CloseConsumer gave up waiting (the handle is left)
 };
 
 }  // namespace
