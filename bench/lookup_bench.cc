@@ -110,7 +110,10 @@ std::unique_ptr<Db> Open(const Args& a, bool mmap_reads) {
   d->cache = rocksdb::NewLRUCache(a.cache_mb << 20);
   // The memory size and the cache policy only size memtables, which a read-only store
   // has none of.
-  const auto cf = state::ColumnFamilyOptionsFor(d->cache, size_t{1} << 30, a.fill_cache);
+  state::StoreOptions store;
+  store.memory_bytes = size_t{1} << 30;
+  store.cache_read_blocks = a.fill_cache;
+  const auto cf = state::ColumnFamilyOptionsFor(d->cache, store);
   std::vector<std::string> names;
   auto s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), a.dir, &names);
   if (!s.ok()) Fail(fmt::format("cannot open {}: {}", a.dir, s.ToString()));

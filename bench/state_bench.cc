@@ -78,6 +78,7 @@ struct Args {
   int64_t budget_mb = 1024;
   double cache_share = topologies::StateConfig().cache_share;
   bool cache_read_blocks = topologies::StateConfig().cache_read_blocks;
+  std::string compression = "none";  // state.compression
   int partitions = 4;
   Dist dist = Dist::kUniform;
   double zipf_s = 0.99;
@@ -119,6 +120,8 @@ Args Parse(int argc, char** argv) {
   app.add_option("--cache-share", a.cache_share, "of the budget, for the write-back caches")
       ->check(RealWhere([](double x) { return x > 0 && x < 1; }, "in (0, 1)"));
   app.add_option("--cache-read-blocks", a.cache_read_blocks, "0 or 1: state.cache_read_blocks");
+  app.add_option("--compression", a.compression, "state.compression")
+      ->check(CLI::IsMember({"none", "lz4", "zstd"}));
   app.add_option("--partitions", a.partitions)->check(positive);
   app.add_option("--dist", dist)->check(CLI::IsMember({"uniform", "zipf"}));
   app.add_option("--zipf-s", a.zipf_s)
@@ -403,6 +406,9 @@ int main(int argc, char** argv) {
   config.state.memory_budget_bytes = args.budget_mb << 20;
   config.state.cache_share = args.cache_share;
   config.state.cache_read_blocks = args.cache_read_blocks;
+  config.state.compression = args.compression == "zstd"  ? state::Compression::kZstd
+                             : args.compression == "lz4" ? state::Compression::kLz4
+                                                         : state::Compression::kNone;
   config.segments = {{"active", 5}, {"engaged", 20}};
   if (!args.segments.empty()) {
     // E.g. examples/lifecycle.yaml: segments of silence, which midnights move.
@@ -519,10 +525,11 @@ int main(int argc, char** argv) {
   const double budget = static_cast<double>(args.budget_mb);
   fmt::print(
       "command: {} --customers {} --events {} --budget-mb {} --cache-share {} "
-      "--cache-read-blocks {} --partitions {} --dist {} --zipf-s {} --commit-ms {} --event-ms {} "
-      "--dir {} --base {}{}{}\n",
+      "--cache-read-blocks {} --compression {} --partitions {} --dist {} --zipf-s {} --commit-ms "
+      "{} "
+      "--event-ms {} --dir {} --base {}{}{}\n",
       argv[0], args.customers, args.events, args.budget_mb, args.cache_share,
-      args.cache_read_blocks ? 1 : 0, args.partitions,
+      args.cache_read_blocks ? 1 : 0, args.compression, args.partitions,
       args.dist == Dist::kZipf ? "zipf" : "uniform", args.zipf_s, args.commit_ms, args.event_ms,
       args.dir, args.base, args.segments.empty() ? "" : " --segments " + args.segments,
       args.load_wakes ? " --load-timers wakes" : "");

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <memory>
 
+#include "state/store.h"
+
 namespace rocksdb {
 class Cache;
 }  // namespace rocksdb
@@ -15,10 +17,10 @@ class Cache;
 namespace state {
 
 // Block-based tables in `cache` (their index and filter blocks charged to it and
-// pinned), bloom filters, memtables sized from `memory_bytes` (the store's RocksDB
-// budget) and from whether lookups keep data blocks in the cache (StoreOptions::
-// cache_read_blocks), no compression.
+// pinned), bloom filters, memtables sized from `options.memory_bytes` (the store's
+// RocksDB budget) and from whether lookups keep data blocks in the cache
+// (`options.cache_read_blocks`), and `options.compression`.
 rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::shared_ptr<rocksdb::Cache>& cache,
-                                                    size_t memory_bytes, bool cache_read_blocks);
+                                                    const StoreOptions& options);
 
 }  // namespace state

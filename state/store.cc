@@ -76,7 +76,7 @@ double MemtableShare(bool cache_read_blocks) {
 }  // namespace
 
 rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::shared_ptr<rocksdb::Cache>& cache,
-                                                    size_t memory_bytes, bool cache_read_blocks) {
+                                                    const StoreOptions& options) {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
@@ -87,22 +87,30 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::shared_ptr<rocksd
   table.metadata_cache_options.unpartitioned_pinning = rocksdb::PinningTier::kAll;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  cf.write_buffer_size = std::min(
-      kMaxWriteBufferBytes,
-      static_cast<size_t>(static_cast<double>(memory_bytes) * MemtableShare(cache_read_blocks)) /
-          kMemtablesPerBudget);
+  cf.write_buffer_size =
+      std::min(kMaxWriteBufferBytes, static_cast<size_t>(static_cast<double>(options.memory_bytes) *
+                                                         MemtableShare(options.cache_read_blocks)) /
+                                         kMemtablesPerBudget);
   // Most point lookups miss the memtable (the cache holds the hot customers): a bloom
   // filter over whole keys lets them skip the skip-list search.
   cf.memtable_whole_key_filtering = true;
   cf.memtable_prefix_bloom_size_ratio = kMemtableBloomRatio;
-  // No compression: the encoded states are varint-packed and barely compress (on 1 M
-  // customers lz4 saved 2 % of the SST bytes, lz4 with zstd at the bottom 10 %), while
-  // decompressing every block a point lookup reads and recompressing at every
-  // compaction cost 12 % (lz4 below L1) and 49 % (lz4, zstd at the bottom) of the
-  // events per CPU-second (docs/benchmarks.md). Files written compressed by an older
-  // binary stay readable (each block records its compression).
+  // No compression by default: the encoded states are varint-packed and barely
+  // compress (on 1 M customers lz4 saved 2 % of the SST bytes, lz4 with zstd at the
+  // bottom 10 %), while decompressing every block a point lookup reads and recompressing
+  // at every compaction cost 12 % (lz4 below L1) and 49 % (lz4, zstd at the bottom) of
+  // the events per CPU-second (docs/benchmarks.md). Files written under another setting
+  // stay readable (each block records its compression); compactions rewrite them.
   cf.compression = rocksdb::kNoCompression;
   cf.bottommost_compression = rocksdb::kNoCompression;
+  if (options.compression != Compression::kNone) {
+    cf.compression_per_level.assign(static_cast<size_t>(cf.num_levels), rocksdb::kLZ4Compression);
+    cf.compression_per_level[0] = rocksdb::kNoCompression;
+    cf.compression_per_level[1] = rocksdb::kNoCompression;
+    cf.bottommost_compression = options.compression == Compression::kZstd
+                                    ? rocksdb::kZSTD
+                                    : rocksdb::kDisableCompressionOption;  // per level
+  }
   return cf;
 }
 
@@ -236,8 +244,7 @@ ops::Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   db_options.max_background_jobs = 2;
   db_options.write_buffer_manager = resources->write_buffers;
   db_options.statistics = resources->statistics;
-  const auto cf =
-      ColumnFamilyOptionsFor(resources->cache, options.memory_bytes, options.cache_read_blocks);
+  const auto cf = ColumnFamilyOptionsFor(resources->cache, options);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf},
       {kCustomersCf, cf},

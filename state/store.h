@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "ops/status.h"
+#include "state/compression.h"
 #include "state/customer_state.h"
 #include "state/types.h"
 
@@ -54,6 +55,9 @@ struct StoreOptions {
   // memory_bytes instead of a quarter (docs/benchmarks.md, "Defaults for lookups and
   // memtables").
   bool cache_read_blocks = false;
+  // SST compression. None by default: the encoded states barely compress, and
+  // compressing costs lookups and compactions CPU (docs/benchmarks.md).
+  Compression compression = Compression::kNone;
 };
 
 // Health figures of the store, for the state probe. Thread-safe to collect.

@@ -394,6 +394,21 @@ class Loader {
              [&](const YAML::Node& v) { Int(v, s.memory_budget_bytes, int64_t{16} << 20); }},
             {"cache_share", [&](const YAML::Node& v) { Fraction(v, s.cache_share, 0.0, 0.9); }},
             {"cache_read_blocks", [&](const YAML::Node& v) { Bool(v, s.cache_read_blocks); }},
+            {"compression",
+             [&](const YAML::Node& v) {
+               std::string text;
+               if (!Scalar(v, &text)) return;
+               if (text == "none") {
+                 s.compression = state::Compression::kNone;
+               } else if (text == "lz4") {
+                 s.compression = state::Compression::kLz4;
+               } else if (text == "zstd") {
+                 s.compression = state::Compression::kZstd;
+               } else {
+                 Error(v,
+                       fmt::format("state.compression must be none, lz4 or zstd, got '{}'", text));
+               }
+             }},
             {"retention_ms", [&](const YAML::Node& v) { Int(v, s.retention_ms, 0); }},
             {"sync_commits", [&](const YAML::Node& v) { Bool(v, s.sync_commits); }},
             {"changelog_topic", [&](const YAML::Node& v) { String(v, s.changelog_topic); }},
@@ -849,6 +864,7 @@ std::vector<std::string> KnownConfigKeys() {
       "state.memory_budget_bytes",
       "state.cache_share",
       "state.cache_read_blocks",
+      "state.compression",
       "state.retention_ms",
       "state.sync_commits",
       "state.changelog_topic",
@@ -903,7 +919,8 @@ state::StoreOptions StoreOptionsFor(const StateConfig& s) {
   return {.dir = s.dir,
           .sync_commits = s.sync_commits,
           .memory_bytes = StoreMemoryBytes(s),
-          .cache_read_blocks = s.cache_read_blocks};
+          .cache_read_blocks = s.cache_read_blocks,
+          .compression = s.compression};
 }
 
 }  // namespace topologies

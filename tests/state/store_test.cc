@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/table_properties.h>
+
+#include <memory>
+#include <string>
 
 #include "state/rocks_options.h"
 #include "tests/testutil/temp_dir.h"
@@ -323,10 +328,77 @@ TEST(StoreTest, LookupsFillTheBlockCacheOnlyWhenAskedTo) {
 TEST(StoreTest, MemtablesGrowWhenLookupsLeaveTheBlockCacheAlone) {
   const auto cache = rocksdb::NewLRUCache(size_t{8} << 20);
   constexpr size_t kMemory = size_t{400} << 20;
-  EXPECT_EQ(ColumnFamilyOptionsFor(cache, kMemory, true).write_buffer_size, kMemory / 16);
-  EXPECT_EQ(ColumnFamilyOptionsFor(cache, kMemory, false).write_buffer_size, kMemory / 8);
-  EXPECT_EQ(ColumnFamilyOptionsFor(cache, size_t{4} << 30, false).write_buffer_size,
-            size_t{64} << 20);
+  const auto memtable = [&](size_t memory_bytes, bool cache_read_blocks) {
+    StoreOptions options;
+    options.memory_bytes = memory_bytes;
+    options.cache_read_blocks = cache_read_blocks;
+    return ColumnFamilyOptionsFor(cache, options).write_buffer_size;
+  };
+  EXPECT_EQ(memtable(kMemory, true), kMemory / 16);
+  EXPECT_EQ(memtable(kMemory, false), kMemory / 8);
+  EXPECT_EQ(memtable(size_t{4} << 30, false), size_t{64} << 20);
+}
+
+rocksdb::ColumnFamilyOptions CompressedOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                               Compression compression) {
+  StoreOptions options;
+  options.compression = compression;
+  return ColumnFamilyOptionsFor(cache, options);
+}
+
+// state.compression: none by default; lz4 below level 1 (flushes write level 0
+// uncompressed); with zstd, zstd in the bottom level.
+TEST(StoreTest, CompressionAppliesBelowLevelOneAndZstdAtTheBottom) {
+  const auto cache = rocksdb::NewLRUCache(size_t{8} << 20);
+  const auto none = CompressedOptions(cache, Compression::kNone);
+  EXPECT_TRUE(none.compression_per_level.empty());
+  EXPECT_EQ(none.compression, rocksdb::kNoCompression);
+  EXPECT_EQ(none.bottommost_compression, rocksdb::kNoCompression);
+  for (const Compression c : {Compression::kLz4, Compression::kZstd}) {
+    const auto cf = CompressedOptions(cache, c);
+    ASSERT_EQ(cf.compression_per_level.size(), static_cast<size_t>(cf.num_levels));
+    EXPECT_EQ(cf.compression_per_level[0], rocksdb::kNoCompression);
+    EXPECT_EQ(cf.compression_per_level[1], rocksdb::kNoCompression);
+    for (size_t level = 2; level < cf.compression_per_level.size(); ++level) {
+      EXPECT_EQ(cf.compression_per_level[level], rocksdb::kLZ4Compression) << level;
+    }
+    EXPECT_EQ(cf.bottommost_compression,
+              c == Compression::kZstd ? rocksdb::kZSTD : rocksdb::kDisableCompressionOption);
+  }
+}
+
+// The RocksDB this links writes what state.compression asks for: a flush leaves an
+// uncompressed file, a full compaction into the bottom level a zstd one, and the
+// compressed file is the smaller (the states hold a repeated segment name).
+TEST(StoreTest, TheLinkedRocksDbCompressesTheBottomLevelWithZstd) {
+  testutil::TempDir dir;
+  const auto cache = rocksdb::NewLRUCache(size_t{8} << 20);
+  rocksdb::Options options(rocksdb::DBOptions(), CompressedOptions(cache, Compression::kZstd));
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, dir.path().string(), &raw).ok());
+  const std::unique_ptr<rocksdb::DB> db(raw);
+  const std::string value(200, 'x');
+  for (int i = 0; i < 20000; ++i) {
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "customer-" + std::to_string(i), value).ok());
+  }
+  ASSERT_TRUE(db->Flush(rocksdb::FlushOptions()).ok());
+  // Compression name and data bytes of the one live table.
+  const auto table = [&]() -> std::pair<std::string, uint64_t> {
+    rocksdb::TablePropertiesCollection tables;
+    EXPECT_TRUE(db->GetPropertiesOfAllTables(&tables).ok());
+    EXPECT_EQ(tables.size(), 1u);
+    if (tables.empty()) return {"", 0};
+    return {tables.begin()->second->compression_name, tables.begin()->second->data_size};
+  };
+  const auto flushed = table();
+  EXPECT_EQ(flushed.first, "NoCompression");
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  ASSERT_TRUE(db->CompactRange(compact, nullptr, nullptr).ok());
+  const auto compacted = table();
+  EXPECT_EQ(compacted.first, "ZSTD");
+  EXPECT_LT(compacted.second * 4, flushed.second) << "200 repeated bytes per value";
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ state:
   memory_budget_bytes: 67108864
   cache_share: 0.5
   cache_read_blocks: false
+  compression: zstd
   retention_ms: 86400000
   sync_commits: true
   local_copy_max_age_ms: 3600000
@@ -58,6 +59,7 @@ segments:
   EXPECT_EQ(c.state.memory_budget_bytes, 67108864);
   EXPECT_EQ(c.state.cache_share, 0.5);
   EXPECT_FALSE(c.state.cache_read_blocks);
+  EXPECT_EQ(c.state.compression, state::Compression::kZstd);
   EXPECT_EQ(c.state.retention_ms, 86400000);
   EXPECT_TRUE(c.state.sync_commits);
   EXPECT_EQ(c.state.local_copy_max_age_ms, 3600000);
@@ -88,6 +90,19 @@ TEST(ConfigTest, ANegativeLocalCopyMaxAgeIsAnError) {
   EXPECT_EQ(load.errors[0].line, 2);
   EXPECT_EQ(load.errors[0].column, 26);
   EXPECT_NE(load.errors[0].message.find("must be at least 0, got -1"), std::string::npos)
+      << load.errors[0].message;
+}
+
+TEST(ConfigTest, AnUnknownCompressionIsAnError) {
+  EXPECT_EQ(LoadConfigText("state:\n  compression: lz4\n").config.state.compression,
+            state::Compression::kLz4);
+  EXPECT_EQ(StateConfig().compression, state::Compression::kNone) << "the default";
+  const ConfigLoad load = LoadConfigText("state:\n  compression: snappy\n");
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_EQ(load.errors[0].line, 2);
+  EXPECT_NE(load.errors[0].message.find("state.compression must be none, lz4 or zstd, got "
+                                        "'snappy'"),
+            std::string::npos)
       << load.errors[0].message;
 }
 
@@ -164,9 +179,12 @@ TEST(ConfigTest, TheStoreIsOpenedWithTheStateSectionsSettings) {
   EXPECT_TRUE(o.sync_commits);
   EXPECT_EQ(o.memory_bytes, StoreMemoryBytes(s));
   EXPECT_FALSE(o.cache_read_blocks);
+  EXPECT_EQ(o.compression, state::Compression::kNone);
   EXPECT_FALSE(o.read_only);
   s.sync_commits = false;
   s.cache_read_blocks = true;
+  s.compression = state::Compression::kLz4;
+  EXPECT_EQ(StoreOptionsFor(s).compression, state::Compression::kLz4);
   EXPECT_FALSE(StoreOptionsFor(s).sync_commits);
   EXPECT_TRUE(StoreOptionsFor(s).cache_read_blocks);
 }
