@@ -96,11 +96,10 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::shared_ptr<rocksd
   cf.memtable_whole_key_filtering = true;
   cf.memtable_prefix_bloom_size_ratio = kMemtableBloomRatio;
   // No compression by default: the encoded states are varint-packed and barely
-  // compress (on 1 M customers lz4 saved 2 % of the SST bytes, lz4 with zstd at the
-  // bottom 10 %), while decompressing every block a point lookup reads and recompressing
-  // at every compaction cost 12 % (lz4 below L1) and 49 % (lz4, zstd at the bottom) of
-  // the events per CPU-second (docs/benchmarks.md). Files written under another setting
-  // stay readable (each block records its compression); compactions rewrite them.
+  // compress (at 1 M customers lz4 below L1 saved 3 % of the SST bytes for 1.6 % of the
+  // events per CPU-second; zstd at the bottom 17-26 % for 51 %: docs/benchmarks.md).
+  // Files written under another setting stay readable (each block records its
+  // compression); compactions rewrite them.
   cf.compression = rocksdb::kNoCompression;
   cf.bottommost_compression = rocksdb::kNoCompression;
   if (options.compression != Compression::kNone) {
