@@ -525,9 +525,8 @@ int main(int argc, char** argv) {
   const double budget = static_cast<double>(args.budget_mb);
   fmt::print(
       "command: {} --customers {} --events {} --budget-mb {} --cache-share {} "
-      "--cache-read-blocks {} --compression {} --partitions {} --dist {} --zipf-s {} --commit-ms "
-      "{} "
-      "--event-ms {} --dir {} --base {}{}{}\n",
+      "--cache-read-blocks {} --compression {} --partitions {} --dist {} --zipf-s {} "
+      "--commit-ms {} --event-ms {} --dir {} --base {}{}{}\n",
       argv[0], args.customers, args.events, args.budget_mb, args.cache_share,
       args.cache_read_blocks ? 1 : 0, args.compression, args.partitions,
       args.dist == Dist::kZipf ? "zipf" : "uniform", args.zipf_s, args.commit_ms, args.event_ms,

@@ -7,8 +7,10 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "topologies/io.h"
 #include "topologies/kafka/internal.h"
@@ -129,6 +131,7 @@ TEST(SourceCloseTest, AConsumerWhoseBrokerWentAwayClosesInBoundedTime) {
   cluster.BrokerDown();
   const Closed closed = CloseAndDestroy(std::move(source));
   EXPECT_TRUE(closed.status.ok()) << closed.status.ToString();
+  // At most the 10 s of unsubscribing and the 5 s of the close, and a margin.
   EXPECT_LT(closed.close_and_destroy, std::chrono::seconds(16));
 }
 
