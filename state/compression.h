@@ -7,7 +7,9 @@ namespace state {
 enum class Compression {
   kNone,  // no compression (the default: docs/benchmarks.md has the trade-off)
   kLz4,   // lz4 below level 1 (levels 0 and 1, rewritten most often, stay uncompressed)
-  kZstd,  // as kLz4, and zstd in the bottom level, which holds most of the data
+  // As kLz4, and zstd in the last level that holds data (RocksDB's "bottommost"), which
+  // holds most of it; while the store is small that is level 1, or level 0.
+  kZstd,
 };
 
 }  // namespace state

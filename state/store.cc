@@ -97,7 +97,8 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::shared_ptr<rocksd
   cf.memtable_prefix_bloom_size_ratio = kMemtableBloomRatio;
   // No compression by default: the encoded states are varint-packed and barely
   // compress (at 1 M customers lz4 below L1 saved 3 % of the SST bytes for 1.6 % of the
-  // events per CPU-second; zstd at the bottom 17-26 % for 51 %: docs/benchmarks.md).
+  // events per CPU-second; zstd in the last level holding data 17-26 % for 51 %:
+  // docs/benchmarks.md).
   // Files written under another setting stay readable (each block records its
   // compression); compactions rewrite them.
   cf.compression = rocksdb::kNoCompression;

@@ -159,7 +159,13 @@ ops::Status Store::Ingest(StoreLoader& loader, bool to_mark) {
     // Loads may run on several threads at once: each writes a file of its own.
     const std::string path = fmt::format("{}/{}{}.sst", dir_, kIngestFilePrefix, ++ingests_);
     const std::string what = fmt::format("loading {} into the state store", part.name);
-    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), db_->GetOptions(part.cf), part.cf);
+    // Uncompressed whatever state.compression says: a restore is on the way to ready,
+    // and compactions compress what they rewrite.
+    rocksdb::Options options = db_->GetOptions(part.cf);
+    options.compression = rocksdb::kNoCompression;
+    options.compression_per_level.clear();
+    options.bottommost_compression = rocksdb::kNoCompression;
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options, part.cf);
     ENGAGED_RETURN_IF_ERROR(FromRocks(writer.Open(path), what));
     rocksdb::Status s;
     for (auto it = first; it != last && s.ok(); ++it) {

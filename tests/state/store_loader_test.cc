@@ -43,6 +43,31 @@ class StoreLoaderTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
+// A restore writes its files uncompressed under any state.compression: the same
+// compressible load takes as many SST bytes with zstd as without.
+TEST(StoreLoaderCompressionTest, LoadedFilesAreNotCompressed) {
+  const auto live_sst_bytes = [](Compression compression) -> uint64_t {
+    testutil::TempDir dir;
+    StoreOptions options;
+    options.dir = dir.path().string();
+    options.compression = compression;
+    auto store = Store::Open(options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    if (!store.ok()) return 0;
+    StoreLoader loader;
+    const std::string encoded(200, 'x');  // zstd would take it to a few bytes
+    for (int i = 0; i < 20000; ++i) {
+      loader.PutEncodedCustomer(Partition(0), "customer-" + std::to_string(i), encoded);
+    }
+    EXPECT_TRUE((*store)->Ingest(loader).ok());
+    return (*store)->Stats().live_sst_bytes;
+  };
+  const uint64_t none = live_sst_bytes(Compression::kNone);
+  const uint64_t zstd = live_sst_bytes(Compression::kZstd);
+  EXPECT_GT(none, uint64_t{4'000'000}) << "20,000 values of 200 bytes";
+  EXPECT_GT(zstd * 10, none * 9) << "zstd " << zstd << " bytes against " << none;
+}
+
 // Changes in random order against a model, over ids that share long prefixes and ids
 // that end inside the 8 bytes the sort compares as one integer ("ab", "ab\0", ...).
 TEST_F(StoreLoaderTest, TheLastChangeOfEachKeyWinsWhateverTheKeys) {

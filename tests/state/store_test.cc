@@ -347,7 +347,7 @@ rocksdb::ColumnFamilyOptions CompressedOptions(const std::shared_ptr<rocksdb::Ca
 }
 
 // state.compression: none by default; lz4 below level 1 (flushes write level 0
-// uncompressed); with zstd, zstd in the bottom level.
+// uncompressed); with zstd, zstd in RocksDB's bottommost level (the last that holds data).
 TEST(StoreTest, CompressionAppliesBelowLevelOneAndZstdAtTheBottom) {
   const auto cache = rocksdb::NewLRUCache(size_t{8} << 20);
   const auto none = CompressedOptions(cache, Compression::kNone);
@@ -368,8 +368,8 @@ TEST(StoreTest, CompressionAppliesBelowLevelOneAndZstdAtTheBottom) {
 }
 
 // The RocksDB this links writes what state.compression asks for: a flush leaves an
-// uncompressed file, a full compaction into the bottom level a zstd one, and the
-// compressed file is the smaller (the states hold a repeated segment name).
+// uncompressed file, a full compaction into the last level that holds data (level 1
+// here) a zstd one, and the compressed file is the smaller (repeated bytes).
 TEST(StoreTest, TheLinkedRocksDbCompressesTheBottomLevelWithZstd) {
   testutil::TempDir dir;
   const auto cache = rocksdb::NewLRUCache(size_t{8} << 20);
