@@ -112,6 +112,8 @@ TEST(ShutdownTest, SigtermUnderLoadFailsReadinessExitsCleanlyAndLosesNothing) {
   ASSERT_NE(not_ready, std::string::npos) << log;
   ASSERT_NE(stopped, std::string::npos) << log;
   EXPECT_LT(not_ready, stopped);
+  EXPECT_EQ(log.find("did not close in time"), std::string::npos)
+      << "a lone instance's consumer closes without the bound (KafkaSource::CloseConsumer)";
   std::printf("shutdown: exit=%d in %lld ms; /readyz after SIGTERM: %d x 200, %d x 503\n",
               exit_code, static_cast<long long>(took_ms), seen.ok, seen.unavailable);
 

@@ -1,5 +1,5 @@
 // KafkaSource::Close on bad paths, against librdkafka's mock cluster: a consumer whose
-// close cannot finish, or whose broker went away, still closes in bounded time. (Close
+// close would take 40 s, or whose broker went away, still closes in bounded time. (Close
 // on the good paths runs against the real broker: ShutdownTest, PauseTest, EosTest.)
 
 #include <gtest/gtest.h>
@@ -66,13 +66,13 @@ int AssignedPartitions(Source& source) {
   return n;
 }
 
-// A consumer of `cluster`'s "clicks" (4 partitions) that owns all of them.
-std::unique_ptr<Source> AssignedConsumer(const MockCluster& cluster) {
+// A consumer in `group` of `cluster`'s "clicks" (4 partitions) that owns all of them.
+std::unique_ptr<Source> AssignedConsumer(const MockCluster& cluster, const std::string& group) {
   auto source = OpenKafkaSource({.properties = {{"bootstrap.servers", cluster.bootstrap()},
                                                 {"log_level", "0"},
                                                 {"session.timeout.ms", "60000"},
                                                 {"statistics.interval.ms", "0"}},
-                                 .group_id = "close-test",
+                                 .group_id = group,
                                  .topics = {"clicks"}});
   EXPECT_TRUE(source.ok()) << source.status().ToString();
   if (!source.ok()) return nullptr;
@@ -106,7 +106,7 @@ Closed CloseAndDestroy(std::unique_ptr<Source> source) {
 TEST(SourceCloseTest, ACloseThatCannotFinishIsAbandonedAfterItsBound) {
   MockCluster cluster("clicks", 4);
   ASSERT_TRUE(cluster.ok());
-  auto source = AssignedConsumer(cluster);
+  auto source = AssignedConsumer(cluster, "close-test-abandoned");
   ASSERT_NE(source, nullptr);
   // librdkafka's close waits for the group commit in flight; here its answer takes 40 s,
   // as a close that hangs (confluentinc/librdkafka#4527) would take forever.
@@ -126,13 +126,14 @@ TEST(SourceCloseTest, ACloseThatCannotFinishIsAbandonedAfterItsBound) {
 TEST(SourceCloseTest, AConsumerWhoseBrokerWentAwayClosesInBoundedTime) {
   MockCluster cluster("clicks", 4);
   ASSERT_TRUE(cluster.ok());
-  auto source = AssignedConsumer(cluster);
+  auto source = AssignedConsumer(cluster, "close-test-broker-down");
   ASSERT_NE(source, nullptr);
   cluster.BrokerDown();
   const Closed closed = CloseAndDestroy(std::move(source));
   EXPECT_TRUE(closed.status.ok()) << closed.status.ToString();
-  // At most the 10 s of unsubscribing and the 5 s of the close, and a margin.
-  EXPECT_LT(closed.close_and_destroy, std::chrono::seconds(16));
+  // At most the 10 s of unsubscribing and the 5 s of the close, and a margin for
+  // sanitizer builds.
+  EXPECT_LT(closed.close_and_destroy, std::chrono::seconds(18));
 }
 
 }  // namespace
