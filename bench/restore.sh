@@ -95,16 +95,25 @@ STARTED_NS="$(date +%s%N)"
 "$ENGAGED" run --config "$WORK/restore.yaml" >"$WORK/restore.log" 2>&1 &
 RESTORING_PID=$!
 until [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz" || true) == 200 ]]; do
-  kill -0 "$RESTORING_PID" 2>/dev/null || { echo "restore.sh: engaged exited while restoring (log: $WORK/restore.log)" >&2; exit 1; }
+  if ! kill -0 "$RESTORING_PID" 2>/dev/null; then
+    echo "restore.sh: engaged exited while restoring (log: $WORK/restore.log)" >&2
+    bench_show_problems "$WORK/restore.log"
+    exit 1
+  fi
   if (($(date +%s%N) - STARTED_NS > TIMEOUT_S * 1000000000)); then
     echo "restore.sh: not ready after $TIMEOUT_S s (log: $WORK/restore.log)" >&2
+    bench_show_problems "$WORK/restore.log"
     exit 1
   fi
   sleep 0.05
 done
 READY_S="$(awk -v ns="$(($(date +%s%N) - STARTED_NS))" 'BEGIN { printf "%.2f", ns / 1e9 }')"
 kill -TERM "$RESTORING_PID"
-wait "$RESTORING_PID" || { echo "restore.sh: the restoring instance did not exit 0 (log: $WORK/restore.log)" >&2; exit 1; }
+if ! wait "$RESTORING_PID"; then
+  echo "restore.sh: the restoring instance did not exit 0 (log: $WORK/restore.log)" >&2
+  bench_show_problems "$WORK/restore.log"
+  exit 1
+fi
 RESTORING_PID=""
 
 echo
