@@ -103,9 +103,9 @@ struct StateConfig {
   bool cache_read_blocks = false;
   // SST compression: none, lz4 (below level 1), or zstd (lz4 below level 1, zstd in the
   // last level that holds data, whichever it is). Files a restore loads are written
-  // uncompressed; compactions compress what they rewrite. Default none: the encoded states barely
-  // compress (at 1 M customers 3 % and 17-26 % fewer bytes, for 1.6 % and 51 % fewer events per
-  // CPU-second: docs/benchmarks.md).
+  // uncompressed; compactions compress what they rewrite. Default none: the encoded
+  // states barely compress (at 1 M customers 3 % and 17-26 % fewer bytes, for 1.6 % and
+  // 51 % fewer events per CPU-second: docs/benchmarks.md).
   state::Compression compression = state::Compression::kNone;
   // Customers without an event for this long are deleted (and counted). 0 keeps them
   // forever. Default 34560000000 (400 days). Unit: ms.

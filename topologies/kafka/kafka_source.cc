@@ -388,13 +388,13 @@ class KafkaSource final : public Source {
 
   // rd_kafka_consumer_close, bounded: it serves the consumer's queue (rebalance callbacks
   // included) until the close is done, for about kCloseWaitMs (a poll may overrun it by
-  // kLeavePollMs). librdkafka 2.0's own
-  // close waits forever when an assignment reaches a closing cooperative member
-  // (confluentinc/librdkafka#4527, fixed in 2.4), which Unsubscribe makes rare but not
-  // impossible: an assignment already on its way when Unsubscribe saw none. A close that
-  // does not finish is abandoned with a warning, and the handle left to the process's
-  // exit: everything processed was committed before Close, and the group takes the
-  // partitions back when this member's session times out after the process exits.
+  // kLeavePollMs). librdkafka 2.0's own close waits forever when an assignment reaches
+  // a closing cooperative member (confluentinc/librdkafka#4527, fixed in 2.4), which
+  // Unsubscribe makes rare but not impossible: an assignment already on its way when
+  // Unsubscribe saw none. A close that does not finish is abandoned with a warning, and
+  // the handle left to the process's exit: everything processed was committed before
+  // Close, and the group takes the partitions back when this member's session times out
+  // after the process exits.
   ops::Status CloseConsumer() {
     const QueuePtr queue(rd_kafka_queue_get_consumer(consumer_.get()));
     if (rd_kafka_error_t* e = rd_kafka_consumer_close_queue(consumer_.get(), queue.get())) {
