@@ -7,13 +7,14 @@ run() {
   "$@"
 }
 
-# bench_setup NAME, after the script read its flags: sets ENGAGED and LOAD from $BUILD
+# bench_setup NAME, after the script read its flags: sets BENCH_NAME, and ENGAGED and LOAD from $BUILD
 # (exits when either is not built), makes $DIR absolute (a new /tmp/engaged-NAME.*
 # when empty), and starts a single-node broker in $DIR/kafka unless $BOOTSTRAP names a
 # running one. At exit it calls the script's bench_on_exit, if defined, then stops the
 # broker it started.
 bench_setup() {
   local name=$1
+  BENCH_NAME=$name
   ENGAGED="$BUILD/topologies/engaged"
   LOAD="$BUILD/bench/engaged_load"
   for bin in "$ENGAGED" "$LOAD"; do
@@ -62,6 +63,15 @@ bench_show_problems() {
   [[ -r $log ]] || { echo "  (no log at $log)" >&2; return 0; }
   echo "  the last warnings and errors of $log:" >&2
   grep -E '"level":"(warn|error|critical)"|^[^{]' "$log" | tail -n 30 | sed 's/^/    /' >&2 || true
+}
+
+# bench_require_ok LABEL RESULT LOG: exits the script when the engaged_load measure run
+# LABEL failed (no RESULT line, or a non-zero exit), showing LOG's last problems.
+bench_require_ok() {
+  [[ $(field "$2" exit) == 0 ]] && return 0
+  echo "$BENCH_NAME.sh: run '$1' failed: $2 (log: $3)" >&2
+  bench_show_problems "$3"
+  exit 1
 }
 
 # A TCP port on 127.0.0.1 that was free a moment ago.

@@ -144,34 +144,27 @@ measure() {  # LABEL LATENCY_ARGS... -- COMMAND...
     --log "$WORK/$label.log" "$@" | tee -a "$WORK/results.txt"
 }
 
-check_run() {  # LABEL RESULT: exits when the run failed (no result, or a non-zero exit)
-  [[ $(field "$2" exit) == 0 ]] && return 0
-  echo "e2e.sh: run '$1' failed: $2 (logs in $WORK)" >&2
-  bench_show_problems "$WORK/$1.log"
-  exit 1
-}
-
 echo "machine: $(nproc) vCPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), load average $(cut -d' ' -f1-3 /proc/loadavg) at start" >&2
 A="$(measure passthrough-a --latency-input "$RUN.latency-passthrough-a" --output "$RUN.passthrough-a-out" \
   --latency-fraction 0.5 --latency-seconds "$LATENCY_SECONDS" --samples "$WORK/passthrough-a-latency.csv" \
   -- "$LOAD" passthrough --config "$WORK/passthrough-a.yaml")" || true
-check_run passthrough-a "$A"
+bench_require_ok passthrough-a "$A" "$WORK/passthrough-a.log"
 if [[ -n $LATENCY_RATE ]]; then ENGAGED_RATE=(--latency-rate "$LATENCY_RATE"); else ENGAGED_RATE=(--latency-fraction 0.5); fi
 E="$(measure engaged --latency-input "$RUN.latency-engaged" --output "$RUN.segment-changes" \
   "${ENGAGED_RATE[@]}" --latency-seconds "$LATENCY_SECONDS" --samples "$WORK/engaged-latency.csv" \
   --metrics-port "$HTTP_PORT" --metrics-out "$WORK/engaged-metrics.txt" \
   -- "$ENGAGED" run --config "$WORK/engaged.yaml")" || true
-check_run engaged "$E"
+bench_require_ok engaged "$E" "$WORK/engaged.log"
 RATE="$(field "$E" latency_rate)"
 X=""
 if ((EXACTLY_ONCE)); then
   X="$(measure engaged-eos -- "$ENGAGED" run --config "$WORK/engaged-eos.yaml")" || true
-  check_run engaged-eos "$X"
+  bench_require_ok engaged-eos "$X" "$WORK/engaged-eos.log"
 fi
 B="$(measure passthrough-b --latency-input "$RUN.latency-passthrough-b" --output "$RUN.passthrough-b-out" \
   --latency-rate "$RATE" --latency-seconds "$LATENCY_SECONDS" --samples "$WORK/passthrough-b-latency.csv" \
   -- "$LOAD" passthrough --config "$WORK/passthrough-b.yaml")" || true
-check_run passthrough-b "$B"
+bench_require_ok passthrough-b "$B" "$WORK/passthrough-b.log"
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at end" >&2
 
 [[ $(field "$E" latency_samples) -gt 0 && $(field "$B" latency_samples) -gt 0 ]] ||

@@ -83,11 +83,7 @@ write_config restore
 FILL="$(run "$LOAD" measure --bootstrap "$BOOTSTRAP" --label fill --group "$APP" --input "$IN" --timeout-s "$TIMEOUT_S" \
   --log "$WORK/fill.log" -- "$ENGAGED" run --config "$WORK/fill.yaml")" || true
 echo "  $FILL" >&2
-if [[ $(field "$FILL" exit) != 0 ]]; then
-  echo "restore.sh: the fill run failed (log: $WORK/fill.log)" >&2
-  bench_show_problems "$WORK/fill.log"
-  exit 1
-fi
+bench_require_ok fill "$FILL" "$WORK/fill.log"
 
 # The restore: start, wait for /readyz, stop.
 echo "\$ $ENGAGED run --config $WORK/restore.yaml  # empty state dir; until /readyz answers 200" >&2

@@ -111,15 +111,8 @@ echo "machine: $(nproc) vCPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/c
 ONE="$(measure one -- "$ENGAGED" run --config "$WORK/one-a.yaml")" || true
 TWO="$(measure two -- "${BASH_SOURCE[0]}" --pair "$ENGAGED" "$WORK/two-a.yaml" "$WORK/two-b.yaml")" || true
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) at end" >&2
-for app in one two; do
-  r="$ONE"
-  [[ $app == one ]] || r="$TWO"
-  if [[ $(field "$r" exit) != 0 ]]; then
-    echo "scaleout.sh: run '$app' failed: $r (logs in $WORK)" >&2
-    bench_show_problems "$WORK/$app.log"
-    exit 1
-  fi
-done
+bench_require_ok one "$ONE" "$WORK/one.log"
+bench_require_ok two "$TWO" "$WORK/two.log"
 
 rate_from_start() { awk -v n="$(field "$1" events)" -v s="$(field "$1" total_s)" 'BEGIN { printf "%.0f", n / s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b / a }'; }
