@@ -56,26 +56,20 @@ class KafkaSource final : public Source {
       }
     }
     if (consumer_ != nullptr && close_abandoned_) {
-      // CloseConsumer gave up: rd_kafka_destroy would wait for the same close. The handle
-      // is left to the process's exit, silenced (no callback is served without a poll).
-      rd_kafka_set_log_level(consumer_.get(), 0);
-      (void)consumer_.release();
-      return;
-    }
-    if (consumer_ != nullptr && !assigned_once_ && joined_) {
+      // CloseConsumer gave up: rd_kafka_destroy would wait for the same close.
+      LeaveToProcessExit();
+    } else if (consumer_ != nullptr && !assigned_once_ && joined_) {
       // librdkafka before 2.3 aborts when a consumer is destroyed after a JoinGroup
       // response but before its first assignment: the sticky assignor's state is still
       // null (confluentinc/librdkafka#4312). That is an instance stopped during its first
-      // rebalance, e.g. while a second instance starts. The handle is left to the
-      // process's exit instead, silenced: it is closed, no callback is served without a
-      // poll, and this member had nothing to commit.
+      // rebalance, e.g. while a second instance starts. It is closed, and this member had
+      // nothing to commit.
       KafkaLog().Warn(
           "stopped before this member's first assignment: leaving the consumer to the "
           "process exit (librdkafka before 2.3 aborts destroying it, "
           "confluentinc/librdkafka#4312)",
           {});
-      rd_kafka_set_log_level(consumer_.get(), 0);
-      (void)consumer_.release();
+      LeaveToProcessExit();
     }
   }
 
@@ -420,6 +414,13 @@ class KafkaSource final : public Source {
       }
     }
     return ops::Status::Ok();
+  }
+
+  // Leaves the handle to the process's exit instead of destroying it, silenced: no
+  // callback is served without a poll.
+  void LeaveToProcessExit() {
+    rd_kafka_set_log_level(consumer_.get(), 0);
+    (void)consumer_.release();
   }
 
   // A JoinGroup response gave this member an id.
