@@ -406,9 +406,7 @@ int main(int argc, char** argv) {
   config.state.memory_budget_bytes = args.budget_mb << 20;
   config.state.cache_share = args.cache_share;
   config.state.cache_read_blocks = args.cache_read_blocks;
-  config.state.compression = args.compression == "zstd"  ? state::Compression::kZstd
-                             : args.compression == "lz4" ? state::Compression::kLz4
-                                                         : state::Compression::kNone;
+  config.state.compression = *state::CompressionNamed(args.compression);  // checked by Parse
   config.segments = {{"active", 5}, {"engaged", 20}};
   if (!args.segments.empty()) {
     // E.g. examples/lifecycle.yaml: segments of silence, which midnights move.

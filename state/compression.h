@@ -2,6 +2,9 @@
 
 // How the state store compresses its SST files (state.compression).
 
+#include <optional>
+#include <string_view>
+
 namespace state {
 
 enum class Compression {
@@ -11,5 +14,14 @@ enum class Compression {
   // holds most of it; while the store is small that is level 1, or level 0.
   kZstd,
 };
+
+// The compression named "none", "lz4" or "zstd" (state.compression's values); nullopt
+// for any other name.
+inline std::optional<Compression> CompressionNamed(std::string_view name) {
+  if (name == "none") return Compression::kNone;
+  if (name == "lz4") return Compression::kLz4;
+  if (name == "zstd") return Compression::kZstd;
+  return std::nullopt;
+}
 
 }  // namespace state

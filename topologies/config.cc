@@ -398,12 +398,8 @@ class Loader {
              [&](const YAML::Node& v) {
                std::string text;
                if (!Scalar(v, &text)) return;
-               if (text == "none") {
-                 s.compression = state::Compression::kNone;
-               } else if (text == "lz4") {
-                 s.compression = state::Compression::kLz4;
-               } else if (text == "zstd") {
-                 s.compression = state::Compression::kZstd;
+               if (const auto named = state::CompressionNamed(text)) {
+                 s.compression = *named;
                } else {
                  Error(v,
                        fmt::format("state.compression must be none, lz4 or zstd, got '{}'", text));
