@@ -163,7 +163,9 @@ void CustomerCache::Erase(std::string_view id) {
 }
 
 void CustomerCache::ForEachDirty(
-    const std::function<void(std::string_view, const CustomerState&)>& fn) const {
+    const std::function<void(std::string_view, const CustomerState&)>& fn) {
+  std::sort(dirty_.begin(), dirty_.end(),
+            [](const List::iterator& a, const List::iterator& b) { return a->id < b->id; });
   for (const List::iterator& node : dirty_) fn(node->id, node->state);
 }
 

@@ -316,7 +316,7 @@ ops::Status PartitionTask::CollectCommit(
   if (fired_through_ > committed_fired_through_) {
     batch.DeleteTimers(partition_, committed_fired_through_, fired_through_);
   }
-  for (const auto& [due, id] : pending_timers_.Unordered()) batch.PutTimer(partition_, due, id);
+  for (const auto& [due, id] : pending_timers_.Sorted()) batch.PutTimer(partition_, due, id);
   for (auto& [topic, pos] : positions_) {
     if (!pos.dirty) continue;
     state::TopicPartition tp{topic, partition_};

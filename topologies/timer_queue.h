@@ -54,8 +54,14 @@ class TimerQueue {
     return taken;
   }
 
-  // Every timer held, in no particular order.
-  std::span<const Timer> Unordered() const { return heap_; }
+  // Every timer held, by (due, id), the order of their keys in the store: sorts the
+  // heap in place (an array sorted this way is also a valid heap), so that a commit
+  // writes them to the memtable in key order (see CustomerCache::ForEachDirty).
+  std::span<const Timer> Sorted() {
+    std::sort(heap_.begin(), heap_.end(),
+              [](const Timer& a, const Timer& b) { return Later(b, a); });
+    return heap_;
+  }
 
   // Forgets every timer (keeps the capacity: the next commit's timers reuse it).
   void Clear() { heap_.clear(); }

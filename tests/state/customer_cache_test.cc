@@ -109,6 +109,23 @@ TEST(CustomerCacheTest, MarkDirtyMarksTheNamedEntryWhateverWasFoundLast) {
   EXPECT_EQ(dirty, std::vector<std::string>{"b"});
 }
 
+TEST(CustomerCacheTest, ForEachDirtyVisitsInTheStoresKeyOrder) {
+  CustomerCache cache(1 << 20);
+  // Bytes compare unsigned, as RocksDB's keys do: "\xff" sorts after "c".
+  for (const char* id : {"c", "\xff", "a", "b2", "b"}) {
+    cache.Insert(id, WithEvents(1));
+    cache.MarkDirty(id);
+  }
+  cache.Insert("a0", WithEvents(1));  // clean: not visited
+  std::vector<std::string> dirty;
+  cache.ForEachDirty([&](std::string_view id, const CustomerState&) { dirty.emplace_back(id); });
+  EXPECT_EQ(dirty, (std::vector<std::string>{"a", "b", "b2", "c", "\xff"}));
+  // Visiting in order changes nothing else: the same entries are written and cleaned.
+  cache.BeginWrite();
+  cache.EndWrite();
+  for (const char* id : {"a", "b", "b2", "c", "\xff", "a0"}) EXPECT_TRUE(cache.IsClean(id)) << id;
+}
+
 TEST(CustomerCacheTest, KeepsEntriesBeingWrittenUntilTheWriteEnds) {
   const size_t one = CustomerCache::EstimateBytes("c0", CustomerState());
   CustomerCache cache(2 * one);

@@ -104,16 +104,38 @@ TEST(TimerQueueTest, TakeAfterWithNothingLaterTakesNothing) {
   EXPECT_EQ(q.size(), 1U);
 }
 
-TEST(TimerQueueTest, UnorderedSeesEveryTimerAndClearForgetsThem) {
+TEST(TimerQueueTest, SortedSeesEveryTimerInKeyOrderAndClearForgetsThem) {
   TimerQueue q;
   q.Push(Day(2), "b");
+  q.Push(Day(1), "\xff");
   q.Push(Day(1), "a");
-  std::vector<Timer> all(q.Unordered().begin(), q.Unordered().end());
-  std::sort(all.begin(), all.end());
-  EXPECT_EQ(all, (std::vector<Timer>{{Day(1), "a"}, {Day(2), "b"}}));
+  const auto sorted = q.Sorted();
+  EXPECT_EQ(std::vector<Timer>(sorted.begin(), sorted.end()),
+            (std::vector<Timer>{{Day(1), "a"}, {Day(1), "\xff"}, {Day(2), "b"}}));
   q.Clear();
   EXPECT_TRUE(q.empty());
-  EXPECT_TRUE(q.Unordered().empty());
+  EXPECT_TRUE(q.Sorted().empty());
+}
+
+TEST(TimerQueueTest, SortingInPlaceLeavesAHeapThatPopsInOrder) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> day(0, 5);
+  std::uniform_int_distribution<int> id(0, 50);
+  TimerQueue q;
+  std::vector<Timer> reference;
+  const auto push = [&] {
+    Timer t(Day(day(rng)), "c" + std::to_string(id(rng)));
+    q.Push(t.first, t.second);
+    reference.push_back(t);
+  };
+  for (int i = 0; i < 200; ++i) push();
+  const auto sorted = q.Sorted();
+  std::sort(reference.begin(), reference.end());
+  EXPECT_EQ(std::vector<Timer>(sorted.begin(), sorted.end()), reference);
+  // The queue goes on as a heap: later pushes and the pops still come out in order.
+  for (int i = 0; i < 100; ++i) push();
+  std::sort(reference.begin(), reference.end());
+  EXPECT_EQ(PopAll(q), reference);
 }
 
 }  // namespace
