@@ -1,10 +1,11 @@
 // A commit's store write: one partition's dirty customers put into one WriteBatch and
 // written (WAL on) to a store whose memtables already hold earlier commits' customers.
-// BM_CommitWrite/1 visits them as a commit does, through CustomerCache::ForEachDirty
-// (in id order, its sort included); BM_CommitWrite/0 puts the same customers in the
-// order they were changed (random), as commits did before d90e986. Both time the puts
-// and the write only (the codec bytes are encoded once, outside the loop), on the
-// calling thread; flushes and compactions run on RocksDB's threads.
+// BM_CommitWrite/in_id_order:1 visits them as a commit does, through
+// CustomerCache::ForEachDirty (in id order, its sort included); .../in_id_order:0 puts
+// the same customers in the order they were changed (random), as commits did before
+// 8dd17c8. Both time the puts and the write only (the codec bytes are encoded once,
+// outside the loop), on the calling thread; flushes and compactions run on RocksDB's
+// threads.
 //   build/rel/bench/commit_bench --benchmark_min_time=2
 
 #include <benchmark/benchmark.h>
